@@ -1,0 +1,126 @@
+"""Service settings, read from the environment and an optional `.env` file.
+
+A wrong value is refused at start-up with a message naming the variable
+(see `load_settings`), never discovered later in the middle of a campaign.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import phonenumbers
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """The service's configuration is wrong; the message names the variable to fix."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="DIALER_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "DIALER_DATABASE_URL")
+    )
+    data_dir: Path = Path(".dialer")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    public_base_url: str = "http://127.0.0.1:8080"
+    apply_migrations: bool = True
+
+    twilio_account_sid: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TWILIO_ACCOUNT_SID", "DIALER_TWILIO_ACCOUNT_SID"),
+    )
+    twilio_auth_token: str | None = Field(
+        default=None, validation_alias=AliasChoices("TWILIO_AUTH_TOKEN", "DIALER_TWILIO_AUTH_TOKEN")
+    )
+    twilio_caller_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    twilio_calls_per_second: float = Field(default=1.0, gt=0)
+
+    firm_name: str = "Example Securities"
+    firm_callback_number: str = "+862100000000"
+    default_region: str = "CN"
+    log_format: Literal["json", "console"] = "json"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    session_max_age_hours: int = Field(default=12, gt=0)
+    cookie_secure: bool = False
+
+    @field_validator("twilio_caller_ids", mode="before")
+    @classmethod
+    def _split_caller_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("twilio_caller_ids")
+    @classmethod
+    def _caller_ids_are_e164(cls, value: list[str]) -> list[str]:
+        for number in value:
+            _require_e164(number)
+        return value
+
+    @field_validator("firm_callback_number")
+    @classmethod
+    def _callback_is_e164(cls, value: str) -> str:
+        return _require_e164(value)
+
+    @field_validator("default_region")
+    @classmethod
+    def _region_is_known(cls, value: str) -> str:
+        region = value.upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{value!r} is not a region code phonenumbers knows (e.g. CN, US, GB)")
+        return region
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("postgres://", "postgresql://")):
+            raise ValueError("must start with postgresql:// (e.g. postgresql://user:pw@host/db)")
+        return value or None
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL that Twilio can reach")
+        return value.rstrip("/")
+
+    @property
+    def twilio_configured(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+
+def _require_e164(number: str) -> str:
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"{number!r} is not an E.164 number (+<country><number>)") from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError(f"{number!r} is not a valid phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+_ENV_NAMES = {
+    "database_url": "DATABASE_URL",
+    "twilio_account_sid": "TWILIO_ACCOUNT_SID",
+    "twilio_auth_token": "TWILIO_AUTH_TOKEN",
+}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; turn a validation failure into one line per wrong variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            env = _ENV_NAMES.get(field, f"DIALER_{field.upper()}")
+            problems.append(f"{env}: {error['msg']}")
+        raise SettingsError("invalid configuration: " + "; ".join(problems)) from None
