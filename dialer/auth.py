@@ -1,0 +1,194 @@
+"""Who is asking, and may they: passwords, console sessions, API tokens, CSRF.
+
+Consoles use a session cookie (HttpOnly, SameSite=Lax) whose token is stored hashed; every
+state-changing request made with that cookie must carry the session's CSRF token (form
+field `csrf_token` or header `X-CSRF-Token`). Scripts use `Authorization: Bearer <token>`.
+Every route declares its roles (`dialer.http.Routes.route`); a route that declares none is
+refused to everybody, so forgetting to declare fails closed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import asyncpg
+from aiohttp import web
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from dialer.http import PUBLIC, Handler, Problem, Role, spec_for
+
+SESSION_COOKIE = "dialer_session"
+LOGIN_CSRF_COOKIE = "dialer_login_csrf"
+_hasher = PasswordHasher()
+
+
+class AuthError(Exception):
+    """Authentication failed."""
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    user_id: int
+    username: str
+    display_name: str
+    role: Role
+    branch_id: int | None
+    team_id: int | None
+    language: str
+    csrf_token: str | None  # set for cookie sessions only
+
+
+USER_KEY = "current_user"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+_USER_COLUMNS = "u.user_id, u.username, u.display_name, u.role::text AS role, u.branch_id, u.team_id, u.language"
+
+
+def _user(row: asyncpg.Record, csrf: str | None) -> CurrentUser:
+    return CurrentUser(
+        user_id=row["user_id"],
+        username=row["username"],
+        display_name=row["display_name"],
+        role=Role(row["role"]),
+        branch_id=row["branch_id"],
+        team_id=row["team_id"],
+        language=row["language"],
+        csrf_token=csrf,
+    )
+
+
+async def authenticate_password(pool: asyncpg.Pool, username: str, password: str) -> int | None:
+    row = await pool.fetchrow(
+        "SELECT user_id, password_hash FROM users WHERE username = $1 AND active", username
+    )
+    if row is None:
+        # spend the same time as a real check so usernames cannot be probed by timing
+        verify_password(hash_password("not-a-user"), password)
+        return None
+    return row["user_id"] if verify_password(row["password_hash"], password) else None
+
+
+async def open_session(
+    pool: asyncpg.Pool, user_id: int, now: datetime, max_age: timedelta
+) -> tuple[str, str]:
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(24)
+    await pool.execute(
+        "INSERT INTO web_sessions (session_hash, user_id, csrf_token, created_at, expires_at)"
+        " VALUES ($1, $2, $3, $4, $5)",
+        _digest(token),
+        user_id,
+        csrf,
+        now,
+        now + max_age,
+    )
+    return token, csrf
+
+
+async def close_session(pool: asyncpg.Pool, token: str) -> None:
+    await pool.execute("DELETE FROM web_sessions WHERE session_hash = $1", _digest(token))
+
+
+async def issue_api_token(pool: asyncpg.Pool, user_id: int, label: str = "") -> str:
+    token = "dlr_" + secrets.token_urlsafe(32)
+    await pool.execute(
+        "INSERT INTO api_tokens (user_id, token_hash, label) VALUES ($1, $2, $3)",
+        user_id,
+        _digest(token),
+        label,
+    )
+    return token
+
+
+async def user_for_session(pool: asyncpg.Pool, token: str, now: datetime) -> CurrentUser | None:
+    row = await pool.fetchrow(
+        f"SELECT {_USER_COLUMNS}, s.csrf_token FROM web_sessions s JOIN users u USING (user_id)"  # noqa: S608
+        " WHERE s.session_hash = $1 AND s.expires_at > $2 AND u.active",
+        _digest(token),
+        now,
+    )
+    return _user(row, row["csrf_token"]) if row else None
+
+
+async def user_for_api_token(pool: asyncpg.Pool, token: str) -> CurrentUser | None:
+    row = await pool.fetchrow(
+        f"SELECT {_USER_COLUMNS} FROM api_tokens t JOIN users u USING (user_id)"  # noqa: S608
+        " WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active",
+        _digest(token),
+    )
+    return _user(row, None) if row else None
+
+
+def current_user(request: web.Request) -> CurrentUser:
+    user: CurrentUser | None = request.get(USER_KEY)
+    if user is None:
+        raise Problem(401, "Not signed in", "Sign in or send an API token.")
+    return user
+
+
+_UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def make_auth_middleware(
+    pool_of: Callable[[web.Request], asyncpg.Pool], clock: Callable[[], datetime]
+) -> Callable[[web.Request, Handler], object]:
+    @web.middleware
+    async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        spec = spec_for(request)
+        if spec is None:
+            # aiohttp's own routes (static files, 404/405): nothing to protect
+            return await handler(request)
+        if spec.roles == PUBLIC:
+            return await handler(request)
+        user: CurrentUser | None = None
+        authorization = request.headers.get("Authorization", "")
+        if authorization.startswith("Bearer "):
+            user = await user_for_api_token(pool_of(request), authorization[7:].strip())
+            if user is None:
+                raise Problem(401, "Invalid API token", "The token is unknown or revoked.")
+        elif (cookie := request.cookies.get(SESSION_COOKIE)) is not None:
+            user = await user_for_session(pool_of(request), cookie, clock())
+        if user is None:
+            if not spec.api and request.method == "GET":
+                raise web.HTTPFound(f"/login?next={request.path_qs}")
+            raise Problem(401, "Not signed in", "Sign in or send an API token.")
+        if user.role not in spec.roles:
+            raise Problem(
+                403,
+                "Forbidden",
+                f"This needs one of the roles {sorted(r.value for r in spec.roles)}; "
+                f"you are {user.role.value}.",
+            )
+        if request.method in _UNSAFE and user.csrf_token is not None and not spec.csrf_exempt:
+            sent = request.headers.get("X-CSRF-Token")
+            if sent is None and request.content_type in (
+                "application/x-www-form-urlencoded",
+                "multipart/form-data",
+            ):
+                sent = str((await request.post()).get("csrf_token", ""))
+            if not sent or not secrets.compare_digest(sent, user.csrf_token):
+                raise Problem(403, "CSRF check failed", "Reload the page and try again.")
+        request[USER_KEY] = user
+        return await handler(request)
+
+    return auth_middleware

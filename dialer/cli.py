@@ -1,0 +1,264 @@
+"""`dialer`: the command line. Each subcommand is a thin edge over a library call.
+
+Errors a user can fix (configuration, an unreachable database, a tampered migration)
+end the command with one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import importlib
+import json
+import sys
+from collections.abc import Callable, Sequence
+
+from dialer import db
+from dialer.logs import configure_logging
+from dialer.migrations import MigrationError
+from dialer.settings import Settings, SettingsError, load_settings
+
+
+class CommandError(Exception):
+    """A command could not do what was asked; the message says why."""
+
+
+# subcommands implemented by feature modules: `dialer <words…>` → module.main(argv)
+DELEGATED: dict[tuple[str, ...], str] = {
+    ("simulate",): "campaigns.simulation",
+    ("sim-carrier",): "dialer.telephony.carrier_sim",
+    ("lists", "import"): "dialer.lists.importer",
+    ("compliance", "explain"): "compliance.explain",
+    ("dnc", "import"): "dialer.dnc",
+    ("conversions", "import"): "dialer.leads.conversions",
+    ("revenue", "reconcile"): "dialer.leads.statements",
+}
+
+
+def _delegate(argv: Sequence[str]) -> int | None:
+    for words, module_name in DELEGATED.items():
+        if tuple(argv[: len(words)]) == words:
+            module = importlib.import_module(module_name)
+            main: Callable[[list[str]], int] = module.main
+            return main(list(argv[len(words) :]))
+    return None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dialer", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the web service")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--no-migrate", action="store_true", help="do not apply pending migrations")
+
+    migrate = commands.add_parser("migrate", help="apply pending database migrations")
+    migrate.add_argument("--status", action="store_true", help="list migrations and exit")
+
+    user = commands.add_parser("user", help="manage users")
+    user_commands = user.add_subparsers(dest="user_command", required=True)
+    add = user_commands.add_parser("add", help="create a user (asks for the password)")
+    add.add_argument("username")
+    add.add_argument("--name", required=True, help="display name")
+    add.add_argument(
+        "--role",
+        required=True,
+        choices=[
+            "telesales_rep",
+            "team_leader",
+            "campaign_manager",
+            "branch_manager",
+            "account_manager",
+            "admin",
+        ],
+    )
+    add.add_argument("--branch", help="branch code (branch and account managers)")
+    add.add_argument("--team", help="team name (reps and team leaders)")
+    add.add_argument("--language", default="zh", choices=["zh", "en"])
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+
+    seed = commands.add_parser("seed", help="create the synthetic brokerage")
+    seed.add_argument("--accounts", type=int, default=20_000)
+    seed.add_argument("--seed", type=int, default=7)
+    seed.add_argument("--json", action="store_true")
+
+    demo = commands.add_parser("demo", help="the whole service on embedded defaults")
+    demo.add_argument("--minutes", type=float, help="stop after this many minutes")
+    demo.add_argument("--accounts", type=int, default=20_000)
+    demo.add_argument("--port", type=int)
+    demo.add_argument("--json", action="store_true", help="print the final summary as JSON")
+
+    for words in DELEGATED:
+        if len(words) == 1:
+            commands.add_parser(words[0], help=f"see `dialer {words[0]} --help`", add_help=False)
+        else:
+            group = commands.choices.get(words[0]) or commands.add_parser(words[0])
+            group.add_argument(words[1], help=f"see `dialer {' '.join(words)} --help`")
+    return parser
+
+
+async def _with_pool(settings: Settings, action: Callable[..., object]) -> object:
+    url = await asyncio.to_thread(db.resolve_database_url, settings.database_url, settings.data_dir)
+    async with db.pool_for(url, min_size=1, max_size=4) as pool:
+        return await action(pool)  # type: ignore[misc]
+
+
+def _cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from dialer import migrations
+
+    async def run(pool):  # type: ignore[no-untyped-def]
+        async with pool.acquire() as connection:
+            if args.status:
+                for item in await migrations.status(connection):
+                    state = (
+                        "TAMPERED" if item.tampered else "applied" if item.applied else "pending"
+                    )
+                    print(f"{item.migration.file_name:40} {state}")
+                return 0
+            applied = await migrations.migrate(connection)
+            print(
+                f"applied {len(applied)} migration(s)"
+                + (": " + ", ".join(m.file_name for m in applied) if applied else "")
+            )
+            return 0
+
+    return int(asyncio.run(_with_pool(settings, run)))  # type: ignore[call-overload]
+
+
+def _cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
+    from dialer.http import Problem, Role
+    from dialer.routes.people import NewUser, create_user
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
+    try:
+        new = NewUser(
+            username=args.username,
+            display_name=args.name,
+            role=Role(args.role),
+            password=password,
+            branch_code=args.branch,
+            team=args.team,
+            language=args.language,
+        )
+    except Exception as exc:
+        raise CommandError(str(exc).splitlines()[0] + ": " + str(exc).splitlines()[-1]) from exc
+
+    async def run(pool):  # type: ignore[no-untyped-def]
+        from dialer import migrations
+
+        async with pool.acquire() as connection:
+            await migrations.migrate(connection)
+        try:
+            return await create_user(pool, new)
+        except Problem as problem:
+            detail = "; ".join(f"{e['field']}: {e['message']}" for e in problem.errors)
+            raise CommandError(f"{problem.title}: {detail or problem.detail}") from None
+
+    user_id = asyncio.run(_with_pool(settings, run))
+    print(f"created user {args.username} (id {user_id}, role {args.role})")
+    return 0
+
+
+def _cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
+    from dialer import migrations
+    from dialer.seed import SeedError, seed
+
+    async def run(pool):  # type: ignore[no-untyped-def]
+        async with pool.acquire() as connection:
+            await migrations.migrate(connection)
+        try:
+            return await seed(pool, accounts=args.accounts, seed_value=args.seed)
+        except SeedError as exc:
+            raise CommandError(str(exc)) from None
+
+    counts = asyncio.run(_with_pool(settings, run))
+    print(
+        json.dumps(counts.as_dict())
+        if args.json
+        # type: ignore[attr-defined]
+        else "seeded: " + ", ".join(f"{k}={v}" for k, v in counts.as_dict().items())
+    )  # type: ignore[attr-defined]
+    return 0
+
+
+def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from dialer import migrations
+    from dialer.app import create_app
+
+    if args.host:
+        settings.host = args.host
+    if args.port:
+        settings.port = args.port
+
+    async def build() -> web.Application:
+        url = await asyncio.to_thread(
+            db.resolve_database_url, settings.database_url, settings.data_dir
+        )
+        pool = await db.create_pool(url)
+        if settings.apply_migrations and not args.no_migrate:
+            async with pool.acquire() as connection:
+                await migrations.migrate(connection)
+        app = create_app(settings, pool=pool)
+
+        async def close_pool(_app: web.Application) -> None:
+            await pool.close()
+
+        app.on_cleanup.append(close_pool)
+        return app
+
+    loop = asyncio.new_event_loop()
+    try:
+        app = loop.run_until_complete(build())
+    except BaseException:
+        loop.close()
+        raise
+    web.run_app(app, host=settings.host, port=settings.port, loop=loop, print=None)
+    return 0
+
+
+def _cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from dialer.demo import run_demo
+
+    if args.port:
+        settings.port = args.port
+    summary = asyncio.run(
+        run_demo(settings, minutes=args.minutes, accounts=args.accounts, quiet=args.json)
+    )
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, default=str))
+    return 0
+
+
+COMMANDS = {
+    "serve": _cmd_serve,
+    "migrate": _cmd_migrate,
+    "seed": _cmd_seed,
+    "demo": _cmd_demo,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        delegated = _delegate(argv)
+        if delegated is not None:
+            return delegated
+        args = _parser().parse_args(argv)
+        settings = load_settings()
+        configure_logging(settings.log_format, settings.log_level)
+        if args.command == "user":
+            return _cmd_user_add(settings, args)
+        return COMMANDS[args.command](settings, args)
+    except (SettingsError, db.DatabaseError, MigrationError, CommandError) as exc:
+        print(f"dialer: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

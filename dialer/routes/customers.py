@@ -1,0 +1,88 @@
+"""Customer accounts: search and the whole record."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from dialer import auth
+from dialer.http import Problem, Role, Routes, json_response, path_int, read_query
+from dialer.sql import load_queries
+
+routes = Routes()
+QUERIES = load_queries("dialer.routes", "customers.sql")
+
+# branch staff see their own branch's customers only
+_BRANCH_SCOPED = {Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER}
+_VIEWERS = {
+    Role.TELESALES_REP,
+    Role.TEAM_LEADER,
+    Role.CAMPAIGN_MANAGER,
+    Role.BRANCH_MANAGER,
+    Role.ACCOUNT_MANAGER,
+    Role.ADMIN,
+}
+
+
+class AccountQuery(BaseModel):
+    segment: (
+        Literal["lapsed", "empty", "prospect", "withdrawn", "orphan", "dormant", "new"] | None
+    ) = None
+    tier: Literal["silver", "gold", "diamond"] | None = None
+    branch_id: int | None = None
+    limit: int = Field(default=50, ge=1, le=500)
+    after_id: int = Field(default=0, ge=0)
+
+
+@routes.route(
+    "GET",
+    "/api/v1/accounts",
+    roles={Role.TEAM_LEADER, Role.CAMPAIGN_MANAGER, Role.BRANCH_MANAGER, Role.ADMIN},
+    summary="Search customer accounts (branch managers see their branch only).",
+    query=AccountQuery,
+)
+async def list_accounts(request: web.Request) -> web.Response:
+    from dialer.app import pool_of
+
+    query = read_query(request, AccountQuery)
+    user = auth.current_user(request)
+    branch_id = user.branch_id if user.role in _BRANCH_SCOPED else query.branch_id
+    rows = await pool_of(request).fetch(
+        QUERIES["search_accounts"],
+        query.segment,
+        query.tier,
+        branch_id,
+        query.after_id,
+        query.limit,
+    )
+    return json_response({"accounts": [dict(row) for row in rows]})
+
+
+@routes.route(
+    "GET",
+    "/api/v1/accounts/{account_id}",
+    roles=_VIEWERS,
+    summary="One customer with phones, consents and the whole contact history.",
+)
+async def get_account(request: web.Request) -> web.Response:
+    from dialer.app import pool_of
+
+    account_id = path_int(request, "account_id")
+    user = auth.current_user(request)
+    pool = pool_of(request)
+    account = await pool.fetchrow(QUERIES["account_by_id"], account_id)
+    if account is None or (user.role in _BRANCH_SCOPED and account["branch_id"] != user.branch_id):
+        raise Problem(404, "Not found", f"No account {account_id}.")
+    phones = await pool.fetch(QUERIES["account_phones"], account_id)
+    consents = await pool.fetch(QUERIES["account_consents"], account_id)
+    history = await pool.fetch(QUERIES["contact_history"], account_id)
+    return json_response(
+        {
+            "account": dict(account),
+            "phones": [dict(row) for row in phones],
+            "consents": [dict(row) for row in consents],
+            "history": [dict(row) for row in history],
+        }
+    )

@@ -1,0 +1,43 @@
+"""Liveness and readiness probes, and the OpenAPI document."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from dialer.http import PUBLIC, json_response, problem_response
+from dialer.http import Routes as _Routes
+
+routes = _Routes()
+
+
+@routes.route("GET", "/healthz", roles=PUBLIC, summary="The process is up.", api=False)
+async def healthz(request: web.Request) -> web.Response:
+    return json_response({"status": "ok"})
+
+
+@routes.route(
+    "GET", "/readyz", roles=PUBLIC, summary="The database answers; 503 when it does not.", api=False
+)
+async def readyz(request: web.Request) -> web.Response:
+    from dialer.app import POOL
+
+    pool = request.app[POOL]
+    try:
+        async with asyncio.timeout(2):
+            async with pool.acquire() as connection:
+                await connection.fetchval("SELECT 1")
+    except Exception as exc:  # any failure to answer means not ready
+        return problem_response(
+            503, "Database unavailable", f"{type(exc).__name__}: {exc}".strip(": ")
+        )
+    return json_response({"status": "ready"})
+
+
+@routes.route("GET", "/api/openapi.json", roles=PUBLIC, summary="This API's OpenAPI document.")
+async def openapi(request: web.Request) -> web.Response:
+    from dialer.app import ROUTES
+    from dialer.openapi import build_openapi
+
+    return json_response(build_openapi(request.app[ROUTES]))
