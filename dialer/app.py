@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 
 import aiohttp_jinja2
@@ -25,6 +26,7 @@ SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
 POOL: web.AppKey[asyncpg.Pool] = web.AppKey("pool")
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 ROUTES: web.AppKey[Routes] = web.AppKey("routes")
+REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id")
 
 WEB_DIR = Path(__file__).parent / "web"
 
@@ -33,14 +35,14 @@ def pool_of(request: web.Request) -> asyncpg.Pool:
     return request.app[POOL]
 
 
-def now_of(request: web.Request):  # type: ignore[no-untyped-def]
+def now_of(request: web.Request) -> datetime:
     return request.app[CLOCK]()
 
 
 @web.middleware
 async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
     request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
-    request["request_id"] = request_id
+    request[REQUEST_ID] = request_id
     structlog.contextvars.bind_contextvars(request_id=request_id)
     try:
         try:

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 import asyncpg
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -43,7 +44,7 @@ class CurrentUser:
     csrf_token: str | None  # set for cookie sessions only
 
 
-USER_KEY = "current_user"
+USER_KEY: web.RequestKey[CurrentUser] = web.RequestKey("current_user")
 
 
 def hash_password(password: str) -> str:
@@ -151,7 +152,7 @@ _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 def make_auth_middleware(
     pool_of: Callable[[web.Request], asyncpg.Pool], clock: Callable[[], datetime]
-) -> Callable[[web.Request, Handler], object]:
+) -> Middleware:
     @web.middleware
     async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         spec = spec_for(request)

@@ -12,7 +12,10 @@ import getpass
 import importlib
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import asyncpg
 
 from dialer import db
 from dialer.logs import configure_logging
@@ -99,16 +102,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _with_pool(settings: Settings, action: Callable[..., object]) -> object:
+T = TypeVar("T")
+
+
+async def _with_pool(settings: Settings, action: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:
     url = await asyncio.to_thread(db.resolve_database_url, settings.database_url, settings.data_dir)
     async with db.pool_for(url, min_size=1, max_size=4) as pool:
-        return await action(pool)  # type: ignore[misc]
+        return await action(pool)
 
 
 def _cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     from dialer import migrations
 
-    async def run(pool):  # type: ignore[no-untyped-def]
+    async def run(pool: asyncpg.Pool) -> Any:
         async with pool.acquire() as connection:
             if args.status:
                 for item in await migrations.status(connection):
@@ -124,7 +130,7 @@ def _cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
             )
             return 0
 
-    return int(asyncio.run(_with_pool(settings, run)))  # type: ignore[call-overload]
+    return int(asyncio.run(_with_pool(settings, run)))
 
 
 def _cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
@@ -145,7 +151,7 @@ def _cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
     except Exception as exc:
         raise CommandError(str(exc).splitlines()[0] + ": " + str(exc).splitlines()[-1]) from exc
 
-    async def run(pool):  # type: ignore[no-untyped-def]
+    async def run(pool: asyncpg.Pool) -> Any:
         from dialer import migrations
 
         async with pool.acquire() as connection:
@@ -165,7 +171,7 @@ def _cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
     from dialer import migrations
     from dialer.seed import SeedError, seed
 
-    async def run(pool):  # type: ignore[no-untyped-def]
+    async def run(pool: asyncpg.Pool) -> Any:
         async with pool.acquire() as connection:
             await migrations.migrate(connection)
         try:
@@ -174,12 +180,12 @@ def _cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
             raise CommandError(str(exc)) from None
 
     counts = asyncio.run(_with_pool(settings, run))
+    figures = counts.as_dict()
     print(
-        json.dumps(counts.as_dict())
+        json.dumps(figures)
         if args.json
-        # type: ignore[attr-defined]
-        else "seeded: " + ", ".join(f"{k}={v}" for k, v in counts.as_dict().items())
-    )  # type: ignore[attr-defined]
+        else "seeded: " + ", ".join(f"{k}={v}" for k, v in figures.items())
+    )
     return 0
 
 

@@ -9,7 +9,7 @@ import logging
 import re
 import sys
 from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 
@@ -51,7 +51,9 @@ def mask_phone_numbers(
     return event_dict
 
 
-def configure_logging(log_format: str = "json", level: str = "info") -> None:
+def configure_logging(
+    log_format: str = "json", level: str = "info", file: TextIO | None = None
+) -> None:
     renderer: Any
     if log_format == "console":
         renderer = structlog.dev.ConsoleRenderer(colors=False)
@@ -69,6 +71,6 @@ def configure_logging(log_format: str = "json", level: str = "info") -> None:
         wrapper_class=structlog.make_filtering_bound_logger(
             getattr(logging, level.upper(), logging.INFO)
         ),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=file or sys.stderr),
         cache_logger_on_first_use=False,
     )

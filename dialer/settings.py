@@ -121,6 +121,9 @@ def load_settings(**overrides: object) -> Settings:
         problems = []
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else "?"
-            env = _ENV_NAMES.get(field, f"DIALER_{field.upper()}")
+            if field in _ENV_NAMES.values():
+                env = field
+            else:
+                env = _ENV_NAMES.get(field, f"DIALER_{field.upper()}")
             problems.append(f"{env}: {error['msg']}")
         raise SettingsError("invalid configuration: " + "; ".join(problems)) from None

@@ -88,3 +88,22 @@ async def empty_db_url(postgres_admin_url: str) -> AsyncIterator[str]:
 async def pool(db_url: str) -> AsyncIterator[asyncpg.Pool]:
     async with db.pool_for(db_url, min_size=1, max_size=8) as created:
         yield created
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path):
+    from dialer.settings import load_settings
+
+    return load_settings(database_url=db_url, data_dir=tmp_path / "data", apply_migrations=False)
+
+
+@pytest.fixture
+async def client(settings, pool):
+    """An aiohttp test client on the real app and a real database."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from dialer.app import create_app
+
+    app = create_app(settings, pool=pool)
+    async with TestClient(TestServer(app)) as test_client:
+        yield test_client

@@ -6,7 +6,7 @@ from typing import Literal
 
 import asyncpg
 from aiohttp import web
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from dialer import auth
 from dialer.http import Problem, Role, Routes, json_response, path_int, read_body
@@ -124,7 +124,7 @@ class NewCampaign(BaseModel):
 
     @field_validator("abandon_cap")
     @classmethod
-    def _cap_not_below_target(cls, cap: float, info):  # type: ignore[no-untyped-def]
+    def _cap_not_below_target(cls, cap: float, info: ValidationInfo) -> float:
         target = info.data.get("abandon_target")
         if target is not None and cap < target:
             raise ValueError("abandon_cap must not be below abandon_target")

@@ -33,6 +33,10 @@ def page_context(request: web.Request, **extra: Any) -> dict[str, Any]:
     }
 
 
+def redirect(location: str) -> web.Response:
+    return web.Response(status=302, headers={"Location": location})
+
+
 def _safe_next(target: str | None) -> str:
     # only local paths: never an open redirect
     if target and target.startswith("/") and not target.startswith("//"):
@@ -86,7 +90,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     session, _csrf = await auth.open_session(
         pool, user_id, request.app[CLOCK](), timedelta(hours=settings.session_max_age_hours)
     )
-    response = web.HTTPFound(_safe_next(str(form.get("next", ""))))
+    response = redirect(_safe_next(str(form.get("next", ""))))
     response.set_cookie(
         auth.SESSION_COOKIE,
         session,
@@ -107,7 +111,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     token = request.cookies.get(auth.SESSION_COOKIE)
     if token:
         await auth.close_session(pool_of(request), token)
-    response = web.HTTPFound("/login")
+    response = redirect("/login")
     response.del_cookie(auth.SESSION_COOKIE, path="/")
     return response
 

