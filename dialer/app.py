@@ -17,6 +17,7 @@ from aiohttp import web
 from dialer import db, migrations
 from dialer.auth import make_auth_middleware
 from dialer.clock import Clock, system_clock
+from dialer.events import EventBus
 from dialer.http import ROUTE_SPECS, Handler, Problem, Routes, problem_response
 from dialer.settings import Settings
 
@@ -27,6 +28,7 @@ POOL: web.AppKey[asyncpg.Pool] = web.AppKey("pool")
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 ROUTES: web.AppKey[Routes] = web.AppKey("routes")
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id")
+EVENTS: web.AppKey[EventBus] = web.AppKey("events")
 
 WEB_DIR = Path(__file__).parent / "web"
 
@@ -114,6 +116,7 @@ def create_app(
     *,
     pool: asyncpg.Pool | None = None,
     clock: Clock = system_clock,
+    events: EventBus | None = None,
 ) -> web.Application:
     app = web.Application(
         middlewares=[request_context, make_auth_middleware(pool_of, clock)],
@@ -151,5 +154,17 @@ def create_app(
         yield
         await created.close()
 
+    async def event_bus(app: web.Application) -> AsyncIterator[None]:
+        if events is not None:
+            app[EVENTS] = events
+            yield
+            return
+        bus = EventBus(app[POOL])
+        await bus.start()
+        app[EVENTS] = bus
+        yield
+        await bus.close()
+
     app.cleanup_ctx.append(database)
+    app.cleanup_ctx.append(event_bus)
     return app

@@ -1,0 +1,34 @@
+import asyncio
+
+from dialer.events import EventBus, agent_channel
+
+
+async def test_events_cross_processes_through_postgres(pool):
+    engine_side = EventBus(pool)
+    console_side = EventBus(pool)
+    await engine_side.start()
+    await console_side.start()
+    try:
+        async with (
+            console_side.subscribe(agent_channel(7)) as queue,
+            console_side.subscribe(agent_channel(8)) as other,
+        ):
+            await engine_side.publish(
+                agent_channel(7), {"kind": "call_connected", "call_attempt_id": 1}
+            )
+            event = await asyncio.wait_for(queue.get(), 5)
+            assert event == {"kind": "call_connected", "call_attempt_id": 1}
+            await asyncio.sleep(0.05)
+            assert other.empty()
+    finally:
+        await engine_side.close()
+        await console_side.close()
+
+
+async def test_in_process_bus_without_a_pool():
+    bus = EventBus()
+    async with bus.subscribe("campaign:1") as queue:
+        await bus.publish("campaign:1", {"kind": "pacing", "lines": 3})
+        await bus.publish("campaign:2", {"kind": "pacing", "lines": 9})
+        assert queue.get_nowait() == {"kind": "pacing", "lines": 3}
+        assert queue.empty()
