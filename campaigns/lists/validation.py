@@ -1,0 +1,233 @@
+"""Each row of a list file is either accepted (an account to load) or rejected with a reason.
+
+`RowValidator` is the hot loop of an import: it works on the row's cells by column index,
+normalises phones through the fast path, and returns plain values ready to stage (ISO
+dates, integer cents). Nothing is dropped: a row that cannot be loaded comes back as a
+`RejectedRow` carrying its line number, raw text and a reason code.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import NamedTuple
+
+from campaigns.lists.columns import ColumnMapping, Field
+from campaigns.lists.phones import NormalisedPhone, PhoneNormaliser, split_phone_cell
+from campaigns.lists.reading import SourceRow
+from campaigns.lists.segments import Classifier, Segment, Tier, segment_from_label, tier_from_label
+from campaigns.lists.values import BadValue, parse_amount_cents, parse_date, parse_risk_tolerance
+
+
+class RejectReason(StrEnum):
+    """Why a row was not loaded; shown in the summary and the reject file."""
+
+    EMPTY_ROW = "empty_row"  # every cell blank
+    MISSING_NAME = "missing_name"
+    NO_PHONE = "no_phone"  # no phone number in any phone column
+    INVALID_PHONE = "invalid_phone"  # phone numbers given, none of them valid
+    BAD_ASSETS = "bad_assets"
+    BAD_DATE = "bad_date"
+    BAD_RISK_LEVEL = "bad_risk_level"
+    BAD_SEGMENT = "bad_segment"
+    BAD_TIER = "bad_tier"
+    DNC = "dnc"  # every valid number is on a do-not-call list (decided against the database)
+
+
+class RejectedRow(NamedTuple):
+    line_number: int
+    raw: str
+    reason: RejectReason
+    detail: str
+
+
+class AcceptedRow(NamedTuple):
+    """One customer as the file describes them, values normalised."""
+
+    line_number: int
+    raw: str
+    account_number: str | None
+    name: str
+    phones: tuple[NormalisedPhone, ...]
+    invalid_phones: tuple[str, ...]
+    branch: str | None
+    manager: str | None
+    assets_cents: int | None
+    opened_on: str | None
+    last_trade_on: str | None
+    risk_tolerance: str | None
+    region: str | None
+    city: str | None
+    address: str | None
+    segment: Segment
+    tier: Tier
+    extra_values: tuple[str | None, ...]
+
+    @property
+    def primary_phone(self) -> str:
+        return self.phones[0].e164
+
+
+class RowValidator:
+    """Validates the data rows of one file against its column mapping."""
+
+    def __init__(
+        self, mapping: ColumnMapping, normaliser: PhoneNormaliser, classifier: Classifier
+    ) -> None:
+        self.mapping = mapping
+        self.normaliser = normaliser
+        self.classifier = classifier
+        self.extra_keys: tuple[str, ...] = tuple(name for name, _ in mapping.extras)
+        self._extra_indices = tuple(index for _, index in mapping.extras)
+        single = mapping.single
+        self._account = single.get(Field.ACCOUNT_NUMBER)
+        self._name = single[Field.NAME]
+        self._phones = mapping.phones
+        self._branch = single.get(Field.BRANCH)
+        self._manager = single.get(Field.MANAGER)
+        self._assets = single.get(Field.ASSETS)
+        self._opened = single.get(Field.OPENED_ON)
+        self._last_trade = single.get(Field.LAST_TRADE_ON)
+        self._risk = single.get(Field.RISK_TOLERANCE)
+        self._region = single.get(Field.REGION)
+        self._city = single.get(Field.CITY)
+        self._address = single.get(Field.ADDRESS)
+        self._segment = single.get(Field.SEGMENT)
+        self._tier = single.get(Field.TIER)
+        self._status = single.get(Field.ACCOUNT_STATUS)
+        self._advisory = single.get(Field.ADVISORY_STATUS)
+        self._optional_indices = (
+            self._account,
+            self._manager,
+            self._branch,
+            self._region,
+            self._city,
+            self._address,
+            self._segment,
+            self._tier,
+            self._status,
+            self._advisory,
+        )
+        self._multiplier = mapping.assets_multiplier
+        self._width = len(mapping.header)
+
+    def extra(self, row: AcceptedRow) -> dict[str, str]:
+        """The row's unknown columns, kept as attributes of the account."""
+        return {
+            key: value
+            for key, value in zip(self.extra_keys, row.extra_values, strict=True)
+            if value is not None
+        }
+
+    def validate(self, source: SourceRow) -> AcceptedRow | RejectedRow:
+        line_number, raw, cells = source
+        if len(cells) < self._width:
+            cells = cells + [""] * (self._width - len(cells))
+
+        name = cells[self._name].strip()
+        if not name:
+            if not any(value.strip() for value in cells):
+                return RejectedRow(line_number, raw, RejectReason.EMPTY_ROW, "the row is blank")
+            return RejectedRow(line_number, raw, RejectReason.MISSING_NAME, "the name is empty")
+
+        normalise = self.normaliser.normalise
+        valid: list[NormalisedPhone] = []
+        invalid: list[str] = []
+        for index in self._phones:
+            text = cells[index]
+            if not text:
+                continue
+            for written in split_phone_cell(text):
+                phone = normalise(written)
+                if phone is None:
+                    invalid.append(written)
+                elif phone not in valid:
+                    valid.append(phone)
+        if not valid:
+            if invalid:
+                return RejectedRow(
+                    line_number,
+                    raw,
+                    RejectReason.INVALID_PHONE,
+                    "no valid number among: " + ", ".join(invalid),
+                )
+            return RejectedRow(line_number, raw, RejectReason.NO_PHONE, "no phone number")
+
+        assets_index = self._assets
+        assets: int | None = None
+        if assets_index is not None and (text := cells[assets_index].strip()):
+            try:
+                assets = parse_amount_cents(text, self._multiplier)
+            except BadValue as exc:
+                return RejectedRow(line_number, raw, RejectReason.BAD_ASSETS, str(exc))
+        dates: list[str | None] = []
+        for date_index in (self._opened, self._last_trade):
+            day: str | None = None
+            if date_index is not None and (text := cells[date_index].strip()):
+                try:
+                    day = parse_date(text)
+                except BadValue as exc:
+                    return RejectedRow(line_number, raw, RejectReason.BAD_DATE, str(exc))
+            dates.append(day)
+        opened_on, last_trade_on = dates
+        risk_index = self._risk
+        risk: str | None = None
+        if risk_index is not None and (text := cells[risk_index].strip()):
+            try:
+                risk = parse_risk_tolerance(text)
+            except BadValue as exc:
+                return RejectedRow(line_number, raw, RejectReason.BAD_RISK_LEVEL, str(exc))
+
+        optional = self._optional(cells)
+        account_number, manager, branch, region, city, address = optional[:6]
+        segment_text, tier_text, status, advisory = optional[6:]
+        if segment_text:
+            segment = segment_from_label(segment_text)
+            if segment is None:
+                return RejectedRow(
+                    line_number, raw, RejectReason.BAD_SEGMENT, f"unknown segment {segment_text!r}"
+                )
+        else:
+            segment = self.classifier.segment(
+                account_number=account_number,
+                assets_cents=assets,
+                opened_on=opened_on,
+                last_trade_on=last_trade_on,
+                has_manager=manager is not None,
+                account_status=status or "",
+                advisory_status=advisory or "",
+            )
+        if tier_text:
+            tier = tier_from_label(tier_text)
+            if tier is None:
+                return RejectedRow(
+                    line_number, raw, RejectReason.BAD_TIER, f"unknown tier {tier_text!r}"
+                )
+        else:
+            tier = self.classifier.tier(assets)
+
+        return AcceptedRow(
+            line_number,
+            raw,
+            account_number,
+            name,
+            tuple(valid),
+            tuple(invalid),
+            branch,
+            manager,
+            assets,
+            opened_on,
+            last_trade_on,
+            risk,
+            region,
+            city,
+            address,
+            segment,
+            tier,
+            tuple([cells[index].strip() or None for index in self._extra_indices]),
+        )
+
+    def _optional(self, cells: list[str]) -> list[str | None]:
+        return [
+            (cells[index].strip() or None) if index is not None else None
+            for index in self._optional_indices
+        ]
