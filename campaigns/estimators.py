@@ -1,0 +1,316 @@
+"""Online estimates the predictive pacer learns from the calls it makes.
+
+Three models, each a histogram of recent observations with exponential forgetting (so it
+adapts when answer rates move through the day), rebuilt into cumulative tables every few
+observations so that a pacing decision only does table look-ups:
+
+- `RingModel`: how a dial ends, by its age since dial: answered (person or machine) or not.
+- `ScreeningModel`: how an answered call is classified, by its age since the answer:
+  a person (needs a rep) or a machine. With AMD off the verdict is immediate.
+- `HandleTimeModel`: how long reps talk and wrap up; gives the probability that a busy rep
+  is free within a horizon given the time already spent ("time in state").
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import accumulate
+
+
+class DecayingHistogram:
+    """Event counts by age bin and kind, where older observations weigh less.
+
+    `half_life` is in observations: after that many newer ones an observation counts half.
+    """
+
+    __slots__ = (
+        "_width",
+        "_bins",
+        "_counts",
+        "_prefix",
+        "_gone",
+        "_weight",
+        "_growth",
+        "_dirty",
+        "_since_rebuild",
+        "_rebuild_every",
+        "observations",
+        "_weighted_sum",
+        "_total_weight",
+    )
+
+    def __init__(
+        self,
+        *,
+        kinds: int,
+        bin_width: float,
+        max_age: float,
+        half_life: float,
+        rebuild_every: int = 16,
+    ) -> None:
+        self._width = bin_width
+        self._bins = int(math.ceil(max_age / bin_width)) + 1
+        self._counts = [[0.0] * self._bins for _ in range(kinds)]
+        self._prefix = [[0.0] * (self._bins + 1) for _ in range(kinds)]
+        self._gone = [0.0] * (self._bins + 1)
+        self._weight = 1.0
+        self._growth = 2.0 ** (1.0 / half_life)
+        self._dirty = False
+        self._since_rebuild = 0
+        self._rebuild_every = rebuild_every
+        self.observations = 0
+        self._weighted_sum = 0.0
+        self._total_weight = 0.0
+
+    @property
+    def bin_width(self) -> float:
+        return self._width
+
+    def bin_of(self, age: float) -> int:
+        index = int(age / self._width) if age > 0 else 0
+        return index if index < self._bins else self._bins - 1
+
+    def add(self, kind: int, age: float, weight: float = 1.0) -> None:
+        self._counts[kind][self.bin_of(age)] += self._weight * weight
+        self._weighted_sum += self._weight * weight * age
+        self._total_weight += self._weight * weight
+        self._weight *= self._growth
+        self.observations += 1
+        self._since_rebuild += 1
+        self._dirty = True
+        if self._weight > 1e150:
+            self._rescale()
+
+    def _rescale(self) -> None:
+        factor = 1.0 / self._weight
+        for counts in self._counts:
+            for index in range(len(counts)):
+                counts[index] *= factor
+        self._weighted_sum *= factor
+        self._total_weight *= factor
+        self._weight = 1.0
+        self._dirty = True
+
+    def prefixes(self) -> list[list[float]]:
+        """prefix[kind][i]: weight of events of that kind in bins < i (normalised to 1 total)."""
+        if self._dirty and (self._since_rebuild >= self._rebuild_every or self.observations < 64):
+            total = sum(sum(counts) for counts in self._counts) or 1.0
+            self._prefix = [
+                [0.0, *accumulate(c / total for c in counts)] for counts in self._counts
+            ]
+            if len(self._prefix) == 1:
+                self._gone = self._prefix[0]
+            else:
+                self._gone = [sum(column) for column in zip(*self._prefix, strict=True)]
+            self._dirty = False
+            self._since_rebuild = 0
+        return self._prefix
+
+    def mean_age(self) -> float:
+        return self._weighted_sum / self._total_weight if self._total_weight else 0.0
+
+    def conditional_sums(
+        self, kind: int, ages: tuple[float, ...], seconds: float, scale: float = 1.0
+    ) -> tuple[float, float]:
+        """For each age, p = scale x P(event of `kind` within `seconds` | no event by age);
+        returns (sum of p, sum of p(1-p)): the mean and variance of how many happen.
+
+        The hot loop of a pacing decision, so it is written out without calls.
+        """
+        if seconds <= 0 or not ages:
+            return 0.0, 0.0
+        wanted = self.prefixes()[kind]
+        gone = self._gone
+        last = self._bins - 1
+        width = self._width
+        total = 0.0
+        variance = 0.0
+        for age in ages:
+            i = int(age / width)
+            if i > last:
+                i = last
+            j = int((age + seconds) / width) + 1
+            if j > last + 1:
+                j = last + 1
+            alive = 1.0 - gone[i]
+            if alive <= 1e-6:
+                # Older than anything seen recently: memoryless tail from the mean.
+                p = scale * (1.0 - math.exp(-seconds / max(self.mean_age(), 1.0)))
+                total += p
+                variance += p * (1.0 - p)
+                continue
+            p = scale * (wanted[j] - wanted[i]) / alive
+            if p > 1.0:
+                p = 1.0
+            total += p
+            variance += p * (1.0 - p)
+        return total, variance
+
+
+class RingModel:
+    """P(a dial still ringing at age r is answered within the next t seconds)."""
+
+    ANSWERED = 0
+    UNANSWERED = 1
+
+    def __init__(self, *, half_life: float = 600.0, max_age: float = 120.0) -> None:
+        self.histogram = DecayingHistogram(
+            kinds=2, bin_width=0.5, max_age=max_age, half_life=half_life
+        )
+
+    def observe(self, age: float, answered: bool) -> None:
+        self.histogram.add(self.ANSWERED if answered else self.UNANSWERED, age)
+
+    @property
+    def observations(self) -> int:
+        return self.histogram.observations
+
+    def answer_probability(self) -> float:
+        prefix = self.histogram.prefixes()
+        return prefix[self.ANSWERED][-1]
+
+    def answer_sums(
+        self, ages: tuple[float, ...], seconds: float, scale: float = 1.0
+    ) -> tuple[float, float]:
+        """(expected number, variance) of these ringing calls answered within `seconds`,
+        each answer counted with probability `scale`."""
+        return self.histogram.conditional_sums(self.ANSWERED, ages, seconds, scale)
+
+    def answer_within(self, age: float, seconds: float) -> float:
+        if seconds <= 0:
+            return 0.0
+        histogram = self.histogram
+        answered, unanswered = histogram.prefixes()
+        i = histogram.bin_of(age)
+        j = histogram.bin_of(age + seconds) + 1
+        alive = 1.0 - answered[i] - unanswered[i]
+        if alive <= 1e-9:
+            return 0.0
+        return max(0.0, (answered[j] - answered[i]) / alive)
+
+
+class ScreeningModel:
+    """P(an answered call awaiting its AMD verdict is declared a person within t seconds)."""
+
+    PERSON = 0
+    MACHINE = 1
+
+    def __init__(self, *, half_life: float = 300.0, max_age: float = 30.0) -> None:
+        self.histogram = DecayingHistogram(
+            kinds=2, bin_width=0.25, max_age=max_age, half_life=half_life
+        )
+
+    def observe(self, age: float, person: bool) -> None:
+        self.histogram.add(self.PERSON if person else self.MACHINE, age)
+
+    @property
+    def observations(self) -> int:
+        return self.histogram.observations
+
+    def person_probability(self) -> float:
+        """P(person | answered), with a neutral prior before any observation."""
+        if not self.histogram.observations:
+            return 0.5
+        return self.histogram.prefixes()[self.PERSON][-1]
+
+    def mean_delay(self) -> float:
+        return self.histogram.mean_age()
+
+    def person_sums(self, ages: tuple[float, ...], seconds: float) -> tuple[float, float]:
+        """(expected number, variance) of these screening calls declared persons in time."""
+        if not ages:
+            return 0.0, 0.0
+        if not self.histogram.observations:
+            return 0.5 * len(ages), 0.25 * len(ages)
+        return self.histogram.conditional_sums(self.PERSON, ages, seconds)
+
+    def person_within(self, age: float, seconds: float) -> float:
+        if not self.histogram.observations:
+            return 0.5
+        histogram = self.histogram
+        person, machine = histogram.prefixes()
+        i = histogram.bin_of(age)
+        j = histogram.bin_of(age + seconds) + 1
+        alive = 1.0 - person[i] - machine[i]
+        if alive <= 1e-9:
+            return 0.0
+        return max(0.0, (person[j] - person[i]) / alive)
+
+
+class HandleTimeModel:
+    """Talk and wrap-up durations; P(a busy rep is free within t given time in state)."""
+
+    def __init__(
+        self,
+        *,
+        half_life: float = 400.0,
+        prior_talk_seconds: float = 180.0,
+        prior_wrap_seconds: float = 15.0,
+    ) -> None:
+        self.talk = DecayingHistogram(
+            kinds=1, bin_width=2.0, max_age=3600.0, half_life=half_life, rebuild_every=24
+        )
+        self.wrap = DecayingHistogram(
+            kinds=1, bin_width=0.5, max_age=900.0, half_life=half_life, rebuild_every=24
+        )
+        self._prior_talk = prior_talk_seconds
+        self._prior_wrap = prior_wrap_seconds
+
+    def observe_talk(self, seconds: float) -> None:
+        self.talk.add(0, seconds)
+
+    def observe_wrap(self, seconds: float) -> None:
+        self.wrap.add(0, seconds)
+
+    @property
+    def observations(self) -> int:
+        return self.talk.observations
+
+    def mean_talk(self) -> float:
+        return self.talk.mean_age() if self.talk.observations else self._prior_talk
+
+    def mean_wrap(self) -> float:
+        return self.wrap.mean_age() if self.wrap.observations else self._prior_wrap
+
+    @staticmethod
+    def _finish_within(
+        histogram: DecayingHistogram, prior_mean: float, elapsed: float, seconds: float
+    ) -> float:
+        if seconds <= 0:
+            return 0.0
+        if histogram.observations < 20:
+            # Too little data: memoryless guess from the prior mean.
+            return 1.0 - math.exp(-seconds / max(prior_mean, 1e-9))
+        (cumulative,) = histogram.prefixes()
+        i = histogram.bin_of(elapsed)
+        j = histogram.bin_of(elapsed + seconds) + 1
+        alive = 1.0 - cumulative[i]
+        if alive <= 1e-6:
+            # Longer than anything seen recently: assume a memoryless tail.
+            return 1.0 - math.exp(-seconds / max(histogram.mean_age(), 1.0))
+        return max(0.0, min(1.0, (cumulative[j] - cumulative[i]) / alive))
+
+    @staticmethod
+    def _finish_sums(
+        histogram: DecayingHistogram, prior_mean: float, ages: tuple[float, ...], seconds: float
+    ) -> tuple[float, float]:
+        if seconds <= 0 or not ages:
+            return 0.0, 0.0
+        if histogram.observations < 20:
+            p = 1.0 - math.exp(-seconds / max(prior_mean, 1e-9))
+            return len(ages) * p, len(ages) * p * (1.0 - p)
+        return histogram.conditional_sums(0, ages, seconds)
+
+    def talk_sums(self, ages: tuple[float, ...], seconds: float) -> tuple[float, float]:
+        """(expected number, variance) of these talking reps finishing within `seconds`."""
+        return self._finish_sums(self.talk, self._prior_talk, ages, seconds)
+
+    def wrap_sums(self, ages: tuple[float, ...], seconds: float) -> tuple[float, float]:
+        """(expected number, variance) of these wrapping reps finishing within `seconds`."""
+        return self._finish_sums(self.wrap, self._prior_wrap, ages, seconds)
+
+    def talk_ends_within(self, elapsed: float, seconds: float) -> float:
+        return self._finish_within(self.talk, self._prior_talk, elapsed, seconds)
+
+    def wrap_ends_within(self, elapsed: float, seconds: float) -> float:
+        return self._finish_within(self.wrap, self._prior_wrap, elapsed, seconds)

@@ -1,0 +1,472 @@
+"""Pacing: how many calls a campaign should launch now.
+
+Every pacer takes a `PacingState` snapshot (built by the live engine from its rep and call
+tables, or by the simulation from its in-memory state; `now` is passed in, never read) and
+returns a `PacingDecision`. Pacers learn from what happens through the `observe_*` hooks,
+which both engines call at the same points of a call's life.
+
+Modes: preview (the rep dials), progressive (one line per ready rep), power (a fixed number
+of lines per ready rep, under the abandon governor), the VICIdial-compatible RATIO and
+ADAPT_* methods (baselines; see shared/reference/vicidial-adaptive.md), and predictive.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from collections import deque
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from campaigns.errors import CampaignError
+from campaigns.estimators import HandleTimeModel, RingModel, ScreeningModel
+from campaigns.governor import AbandonGovernor, AbandonRule
+
+DEFAULT_RULE = AbandonRule()
+
+
+class PacingMode(StrEnum):
+    PREVIEW = "preview"
+    PROGRESSIVE = "progressive"
+    POWER = "power"
+    RATIO = "RATIO"
+    ADAPT_HARD_LIMIT = "ADAPT_HARD_LIMIT"
+    ADAPT_AVERAGE = "ADAPT_AVERAGE"
+    ADAPT_TAPERED = "ADAPT_TAPERED"
+    PREDICTIVE = "predictive"
+
+
+VICIDIAL_MODES = frozenset(
+    {
+        PacingMode.RATIO,
+        PacingMode.ADAPT_HARD_LIMIT,
+        PacingMode.ADAPT_AVERAGE,
+        PacingMode.ADAPT_TAPERED,
+    }
+)
+
+
+class UnknownPacingMode(CampaignError):
+    """The pacing mode is not one this engine offers; use one of PacingMode's values."""
+
+
+@dataclass(frozen=True, slots=True)
+class PacingState:
+    """What the pacer may see at `now` (seconds on the campaign clock).
+
+    ready_reps: ready and not reserved; talking_ages / wrapping_ages: seconds each busy rep
+    has spent in its current state; ringing_ages: seconds since dial of each call not yet
+    answered; screening_ages: seconds since answer of each answered call awaiting its AMD
+    verdict; waiting_persons: persons answered and waiting for a rep.
+    """
+
+    now: float
+    logged_in_reps: int
+    ready_reps: int
+    paused_reps: int = 0
+    talking_ages: tuple[float, ...] = ()
+    wrapping_ages: tuple[float, ...] = ()
+    ringing_ages: tuple[float, ...] = ()
+    screening_ages: tuple[float, ...] = ()
+    waiting_persons: int = 0
+    launched_last_second: int = 0
+    seconds_to_shift_end: float | None = None
+
+    @property
+    def calls_in_flight(self) -> int:
+        """Calls placed that have not yet reached a rep or ended."""
+        return len(self.ringing_ages) + len(self.screening_ages) + self.waiting_persons
+
+    @property
+    def lines_in_use(self) -> int:
+        return self.calls_in_flight + len(self.talking_ages)
+
+
+@dataclass(frozen=True, slots=True)
+class PacingLimits:
+    """The provider's calls-per-second limit and the maximum lines per working rep."""
+
+    calls_per_second: int = 10
+    max_lines_per_rep: float = 4.0
+
+
+@dataclass(frozen=True, slots=True)
+class PacingDecision:
+    launch: int
+    mode: PacingMode
+    reason: str
+    threshold: float | None = None
+    risk: float | None = None
+
+
+def apply_limits(wanted: int, state: PacingState, limits: PacingLimits) -> int:
+    """Cap a wanted number of calls by the provider's CPS and the lines-per-rep maximum."""
+    working = state.logged_in_reps - state.paused_reps
+    max_lines = math.floor(limits.max_lines_per_rep * working + 1e-9)
+    room = min(max_lines - state.lines_in_use, limits.calls_per_second - state.launched_last_second)
+    return max(0, min(wanted, room))
+
+
+class Pacer:
+    """Base pacer: the observation hooks do nothing unless a mode learns from them."""
+
+    mode: PacingMode = PacingMode.PROGRESSIVE
+
+    def __init__(self, limits: PacingLimits = PacingLimits()) -> None:
+        self.limits = limits
+
+    def decide(self, state: PacingState) -> PacingDecision:
+        raise NotImplementedError
+
+    def observe_launch(self, now: float, count: int) -> None:
+        """`count` calls were placed at `now`."""
+
+    def observe_ring(self, age: float, answered: bool) -> None:
+        """A dial stopped ringing `age` seconds after it was placed."""
+
+    def observe_screening(self, age: float, person: bool) -> None:
+        """An answered call was classified `age` seconds after the answer (0 with AMD off)."""
+
+    def observe_talk(self, seconds: float) -> None:
+        """A rep finished talking."""
+
+    def observe_wrap(self, seconds: float) -> None:
+        """A rep finished wrapping up."""
+
+    def observe_person(self, now: float, abandoned: bool) -> None:
+        """A call classified as a person reached a rep, or was abandoned."""
+
+
+def progressive_launch(state: PacingState) -> int:
+    """One line per ready rep: never more persons in flight than reps to take them."""
+    return state.ready_reps - state.calls_in_flight
+
+
+class PreviewPacer(Pacer):
+    mode = PacingMode.PREVIEW
+
+    def decide(self, state: PacingState) -> PacingDecision:
+        return PacingDecision(0, self.mode, "preview: the rep places the call")
+
+
+class ProgressivePacer(Pacer):
+    mode = PacingMode.PROGRESSIVE
+
+    def decide(self, state: PacingState) -> PacingDecision:
+        launch = apply_limits(progressive_launch(state), state, self.limits)
+        return PacingDecision(launch, self.mode, "one line per ready rep")
+
+
+class _GovernedPacer(Pacer):
+    """A pacer that over-dials only while the abandon governor allows it."""
+
+    def __init__(
+        self, limits: PacingLimits = PacingLimits(), governor: AbandonGovernor | None = None
+    ) -> None:
+        super().__init__(limits)
+        self.governor = governor if governor is not None else AbandonGovernor()
+
+    def observe_person(self, now: float, abandoned: bool) -> None:
+        self.governor.record(now, abandoned=abandoned)
+
+    def _fallback(self, state: PacingState, reason: str) -> PacingDecision:
+        launch = apply_limits(progressive_launch(state), state, self.limits)
+        return PacingDecision(launch, self.mode, f"progressive fallback: {reason}")
+
+
+class PowerPacer(_GovernedPacer):
+    """A fixed number of lines per ready rep, falling back to progressive near the cap."""
+
+    mode = PacingMode.POWER
+
+    def __init__(
+        self,
+        limits: PacingLimits = PacingLimits(),
+        governor: AbandonGovernor | None = None,
+        *,
+        lines_per_rep: float = 1.3,
+        answer_probability: float = 0.3,
+    ) -> None:
+        super().__init__(limits, governor)
+        self.lines_per_rep = lines_per_rep
+        self.answer_probability = answer_probability
+        self._answers = 0
+        self._dials = 0
+
+    def observe_launch(self, now: float, count: int) -> None:
+        self._dials += count
+
+    def observe_screening(self, age: float, person: bool) -> None:
+        self._answers += person
+
+    def decide(self, state: PacingState) -> PacingDecision:
+        extra = state.calls_in_flight - state.ready_reps
+        p = self._answers / self._dials if self._dials >= 100 else self.answer_probability
+        if not self.governor.allows_overdial(state.now, max(extra, 0) + 1, p):
+            return self._fallback(state, "abandon budget too small")
+        wanted = round(self.lines_per_rep * state.ready_reps) - state.calls_in_flight
+        launch = apply_limits(wanted, state, self.limits)
+        return PacingDecision(launch, self.mode, f"{self.lines_per_rep} lines per ready rep")
+
+
+@dataclass(slots=True)
+class VicidialSettings:
+    dial_level: float = 1.0
+    max_level: float = 3.0
+    intensity: float = 0.0
+    diff_target: float = 0.0
+    dropped_percentage: float = 3.0
+    shift_end_hours: float = 8.0
+    ratio_level: float = 2.0
+
+
+@dataclass(slots=True)
+class _Samples:
+    ready: deque[float] = field(default_factory=lambda: deque(maxlen=15))
+    waiting: deque[float] = field(default_factory=lambda: deque(maxlen=15))
+    logged_in: deque[float] = field(default_factory=lambda: deque(maxlen=15))
+
+
+class VicidialPacer(Pacer):
+    """RATIO and the ADAPT_* methods, re-implemented from their public description.
+
+    Call `decide` at least once a second: it samples the campaign every second and adapts
+    the dial level every 15 seconds, as VICIdial's controller does.
+    """
+
+    def __init__(
+        self,
+        mode: PacingMode,
+        limits: PacingLimits = PacingLimits(),
+        settings: VicidialSettings | None = None,
+    ) -> None:
+        if mode not in VICIDIAL_MODES:
+            raise UnknownPacingMode(f"{mode} is not a VICIdial dial method")
+        super().__init__(limits)
+        self.mode = mode
+        self.settings = settings if settings is not None else VicidialSettings()
+        self.level = (
+            self.settings.ratio_level if mode is PacingMode.RATIO else self.settings.dial_level
+        )
+        self._samples = _Samples()
+        self._next_sample: float | None = None
+        self._next_update: float | None = None
+        self._start: float | None = None
+        self._dials_today = 0
+        self._humans_today = 0
+        self._drops_today = 0
+        self._recent_dials: deque[float] = deque()
+        self._recent_drops: deque[float] = deque()
+
+    def observe_launch(self, now: float, count: int) -> None:
+        self._dials_today += count
+        self._recent_dials.extend([now] * count)
+
+    def observe_person(self, now: float, abandoned: bool) -> None:
+        self._humans_today += 1
+        if abandoned:
+            self._drops_today += 1
+            self._recent_drops.append(now)
+
+    def _adapt(self, now: float) -> None:
+        settings = self.settings
+        samples = self._samples
+        mean_ready = sum(samples.ready) / len(samples.ready)
+        mean_waiting = sum(samples.waiting) / len(samples.waiting)
+        mean_logged_in = sum(samples.logged_in) / len(samples.logged_in)
+        diff = mean_ready - mean_waiting + settings.diff_target
+        pct = 100.0 * diff / mean_logged_in if diff and mean_logged_in else 0.0
+        k = settings.intensity / 100.0
+        pct = pct * abs(k - 1.0) if pct < 0 else pct * (k + 1.0)
+        level = min(max(round(self.level * (1.0 + pct / 100.0), 3), 1.0), settings.max_level)
+        # Brakes.
+        while self._recent_dials and self._recent_dials[0] <= now - 60.0:
+            self._recent_dials.popleft()
+        while self._recent_drops and self._recent_drops[0] <= now - 60.0:
+            self._recent_drops.popleft()
+        calls_last_minute = len(self._recent_dials)
+        if calls_last_minute > 20 and len(self._recent_drops) > 0.5 * calls_last_minute:
+            level /= 2.0
+        if (
+            self._dials_today > 50
+            and self._humans_today
+            and 100.0 * self._drops_today / self._humans_today > settings.dropped_percentage
+        ):
+            if self.mode is PacingMode.ADAPT_HARD_LIMIT:
+                level = 1.0
+            elif self.mode is PacingMode.ADAPT_AVERAGE:
+                level = self.level / 2.0
+            else:
+                assert self._start is not None
+                hours_left = max(0.0, settings.shift_end_hours - (now - self._start) / 3600.0)
+                level *= min(1.0, hours_left / 10.0)
+        self.level = max(1.0, level)
+
+    def decide(self, state: PacingState) -> PacingDecision:
+        now = state.now
+        if self._start is None:
+            self._start = now
+            self._next_sample = now
+            self._next_update = now + 15.0
+        if self.mode is not PacingMode.RATIO:
+            assert self._next_sample is not None and self._next_update is not None
+            while self._next_sample <= now:
+                self._samples.ready.append(float(state.ready_reps))
+                self._samples.waiting.append(float(state.waiting_persons))
+                self._samples.logged_in.append(float(state.logged_in_reps))
+                self._next_sample += 1.0
+            while self._next_update <= now:
+                self._adapt(now)
+                self._next_update += 15.0
+        # Agents not paused minus those whose customer hung up (wrapping up).
+        agents = state.ready_reps + len(state.talking_ages)
+        goal = round(self.level * agents)
+        in_progress = state.calls_in_flight + len(state.talking_ages)
+        launch = apply_limits(goal - in_progress, state, self.limits)
+        return PacingDecision(launch, self.mode, f"dial level {self.level:.3f}")
+
+
+def _upper_tail(at_least: float, mean: float, variance: float) -> float:
+    """P(S >= at_least) for an integer-valued S ~ Normal(mean, variance) (continuity-corrected)."""
+    if variance <= 1e-12:
+        return 1.0 if mean >= at_least - 0.5 else 0.0
+    z = (at_least - 0.5 - mean) / math.sqrt(variance)
+    return 0.5 * math.erfc(z / math.sqrt(2.0))
+
+
+class PredictivePacer(_GovernedPacer):
+    """Our predictive mode: launch each extra call only while its abandon risk is <= q*.
+
+    For a new call, the horizon tau is when it would typically need a rep (ring time to an
+    answer, plus the AMD verdict). Supply over tau: free reps now, plus each busy rep's
+    probability of being free by then given its time in state (learned talk and wrap
+    distributions). Demand over tau: each ringing or screening call's probability of being a
+    person needing a rep by then given its age, plus earlier new calls. The risk of the next
+    call is P(demand of the others >= supply), by a normal approximation. q* comes from the
+    abandon governor. Until the estimators have data, and whenever the governor refuses,
+    the pacer is progressive.
+    """
+
+    mode = PacingMode.PREDICTIVE
+
+    def __init__(
+        self,
+        limits: PacingLimits = PacingLimits(),
+        governor: AbandonGovernor | None = None,
+        *,
+        connect_threshold_seconds: float = 2.0,
+        warmup_dials: int = 150,
+        warmup_persons: int = 20,
+    ) -> None:
+        super().__init__(limits, governor)
+        self.ring = RingModel()
+        self.screening = ScreeningModel()
+        self.handle = HandleTimeModel()
+        self.connect_threshold = connect_threshold_seconds
+        self.warmup_dials = warmup_dials
+        self.warmup_persons = warmup_persons
+        self._persons = 0
+
+    # -- learning ---------------------------------------------------------------------------
+    def observe_ring(self, age: float, answered: bool) -> None:
+        self.ring.observe(age, answered)
+
+    def observe_screening(self, age: float, person: bool) -> None:
+        self.screening.observe(age, person)
+        self._persons += person
+
+    def observe_talk(self, seconds: float) -> None:
+        self.handle.observe_talk(seconds)
+
+    def observe_wrap(self, seconds: float) -> None:
+        self.handle.observe_wrap(seconds)
+
+    # -- deciding ---------------------------------------------------------------------------
+    def _horizon(self) -> tuple[float, float]:
+        """(seconds until a new call typically needs a rep, mean screening delay)."""
+        ring = self.ring
+        screening_delay = self.screening.mean_delay()
+        answered = ring.answer_probability()
+        if answered <= 0:
+            return 15.0 + screening_delay, screening_delay
+        # Median answer time among answered calls.
+        prefix = ring.histogram.prefixes()[RingModel.ANSWERED]
+        index = bisect_left(prefix, answered / 2.0)
+        return index * ring.histogram.bin_width + screening_delay, screening_delay
+
+    def risk_profile(self, state: PacingState) -> tuple[float, float, float, float, int]:
+        """(mean, variance) of others' demand minus supply over tau, the per-new-call
+        person probability within tau, the expected persons among calls in flight, and the
+        free reps."""
+        tau, screening_delay = self._horizon()
+        ring = self.ring
+        screening = self.screening
+        handle = self.handle
+        person_given_answer = screening.person_probability()
+        ring_window = max(0.0, tau - screening_delay)
+        ringing_mean, ringing_var = ring.answer_sums(
+            state.ringing_ages, ring_window, person_given_answer
+        )
+        screening_mean, screening_var = screening.person_sums(state.screening_ages, tau)
+        supply_window = tau + self.connect_threshold
+        talk_mean, talk_var = handle.talk_sums(
+            state.talking_ages, supply_window - handle.mean_wrap()
+        )
+        wrap_mean, wrap_var = handle.wrap_sums(state.wrapping_ages, supply_window)
+        expected_persons = ringing_mean + screening_mean
+        mean = expected_persons - talk_mean - wrap_mean
+        variance = ringing_var + screening_var + talk_var + wrap_var
+        new_call = ring.answer_within(0.0, ring_window) * person_given_answer
+        free = state.ready_reps - state.waiting_persons
+        return mean, variance, new_call, expected_persons, free
+
+    def decide(self, state: PacingState) -> PacingDecision:
+        progressive = progressive_launch(state)
+        if self.ring.observations < self.warmup_dials or self._persons < self.warmup_persons:
+            launch = apply_limits(progressive, state, self.limits)
+            return PacingDecision(launch, self.mode, "warming up: progressive until data")
+        cap = apply_limits(10**6, state, self.limits)
+        if cap <= 0:
+            return PacingDecision(0, self.mode, "at the line or CPS limit")
+        q = self.governor.threshold(state.now)
+        mean, variance, new_call, _, free = self.risk_profile(state)
+        launch = 0
+        risk = 0.0
+        while launch < cap:
+            risk = _upper_tail(free, mean, variance)
+            if risk > q and launch >= progressive:
+                break
+            mean += new_call
+            variance += new_call * (1.0 - new_call)
+            launch += 1
+        if launch > max(progressive, 0):
+            at_risk = state.calls_in_flight + launch - max(state.ready_reps, 0)
+            if not self.governor.allows_overdial(state.now, at_risk * new_call, risk):
+                return self._fallback(state, "projected abandon rate too close to the cap")
+        return PacingDecision(launch, self.mode, "risk threshold", threshold=q, risk=risk)
+
+
+def make_pacer(
+    mode: PacingMode | str,
+    *,
+    limits: PacingLimits = PacingLimits(),
+    rule: AbandonRule = DEFAULT_RULE,
+    connect_threshold_seconds: float = 2.0,
+    vicidial: VicidialSettings | None = None,
+) -> Pacer:
+    try:
+        mode = PacingMode(mode)
+    except ValueError as exc:
+        valid = ", ".join(m.value for m in PacingMode)
+        raise UnknownPacingMode(f"unknown pacing mode {mode!r}; use one of {valid}") from exc
+    if mode is PacingMode.PREVIEW:
+        return PreviewPacer(limits)
+    if mode is PacingMode.PROGRESSIVE:
+        return ProgressivePacer(limits)
+    if mode is PacingMode.POWER:
+        return PowerPacer(limits, AbandonGovernor(rule))
+    if mode in VICIDIAL_MODES:
+        return VicidialPacer(mode, limits, vicidial)
+    return PredictivePacer(
+        limits, AbandonGovernor(rule), connect_threshold_seconds=connect_threshold_seconds
+    )
