@@ -29,13 +29,13 @@ Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 
 
 class ConversionKind(StrEnum):
-    """What a warm lead turned into, as the back office reports it."""
+    """What a warm lead turned into, as the back office reports it (the database's
+    ``conversions.kind``; its ``net_commission`` rows are revenue, see RevenueItem)."""
 
-    ACCOUNT_REACTIVATED = "account_reactivated"
-    FUNDS_TRANSFERRED_IN = "funds_transferred_in"
+    REACTIVATED = "reactivated"
+    FUNDS_IN = "funds_in"
     ADVISORY_SIGNED = "advisory_signed"
     PRODUCT_BOUGHT = "product_bought"
-    TRADING_RESUMED = "trading_resumed"
 
 
 class RevenueKind(StrEnum):

@@ -17,15 +17,23 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from revenue.conversions import Conversion, Currency
 from revenue.errors import LedgerInconsistent, NothingToReverse
-from revenue.money import require_cents
+from revenue.money import refuse_float, require_cents
 from revenue.parties import Party
 from revenue.rules import RuleSet
 from revenue.split import Split
+
+SignedCents = Annotated[
+    Decimal,
+    BeforeValidator(refuse_float),
+    AfterValidator(lambda amount: require_cents(amount, what="a ledger amount")),
+]
+"""A credit (positive) or debit (negative) in whole cents."""
 
 Account = tuple[Party, str | None]
 """Who an entry is credited to: the party and its id (None for the firm)."""
@@ -48,7 +56,7 @@ class LedgerEntry(BaseModel):
     """The how-many-th posting of this type for the revenue item (0 first, then corrections)."""
     party: Party
     payee_id: str | None
-    amount: Decimal
+    amount: SignedCents
     currency: Currency
     booked_at: AwareDatetime
     revenue_id: str
@@ -210,7 +218,7 @@ def clawback(
             entries.append(
                 template.model_copy(
                     update={
-                        "entry_key": f"{revenue_id}/clawback/{number}/firm_retained/-",
+                        "entry_key": f"{revenue_id}/clawback/{number}/{Party.FIRM_RETAINED}/-",
                         "entry_type": EntryType.CLAWBACK,
                         "posting": number,
                         "party": Party.FIRM_RETAINED,

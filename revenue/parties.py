@@ -14,14 +14,16 @@ class Side(StrEnum):
 
 
 class Party(StrEnum):
-    """A party to a revenue split. Order matters: it breaks rounding ties (first wins)."""
+    """A party to a revenue split. Order matters: it breaks rounding ties (first wins).
+
+    The values are the ``party_kind`` of the database's ``revenue_ledger``."""
 
     REP = "rep"
     TEAM = "team"
     ACCOUNT_MANAGER = "account_manager"
-    BRANCH_POOL = "branch_pool"
+    BRANCH_POOL = "branch"
     """The branch itself, paid the account manager's share when no manager works the lead."""
-    FIRM_RETAINED = "firm_retained"
+    FIRM_RETAINED = "firm"
 
     @property
     def side(self) -> Side:

@@ -154,7 +154,8 @@ class RuleSet(BaseModel):
             raise RuleSetInvalid(
                 f"rule set {self.label} caps {not_payees}: only payees {list(PAYEES)} can be capped"
             )
-        best = self.coefficient_bands.highest_multiplier
+        # A payee without a service score is paid unadjusted (x1), so 1 bounds the best too.
+        best = max(self.coefficient_bands.highest_multiplier, Decimal(1))
         most_paid_out = sum((self.shares.percent_for(p) * best for p in PAYEES), Decimal(0))
         if most_paid_out > 100:
             raise RuleSetInvalid(

@@ -45,7 +45,7 @@ def conversion(**overrides: Any) -> Conversion:
     fields: dict[str, Any] = {
         "conversion_id": "conv-1",
         "customer_id": "cust-1",
-        "kind": ConversionKind.ACCOUNT_REACTIVATED,
+        "kind": ConversionKind.REACTIVATED,
         "occurred_at": T0,
     }
     fields.update(overrides)

@@ -128,3 +128,9 @@ def test_check_ledger_names_duplicates_and_mixed_currencies() -> None:
     dollars = entries[0].model_copy(update={"entry_key": "x", "currency": "USD"})
     with pytest.raises(LedgerInconsistent, match="mixes currencies"):
         check_ledger([*entries, dollars])
+
+
+def test_ledger_amounts_are_whole_cents() -> None:
+    entry = posted()[0]
+    with pytest.raises(ValueError, match="whole number of cents"):
+        LedgerEntry.model_validate({**entry.model_dump(), "amount": Decimal("0.005")})

@@ -53,7 +53,7 @@ def bands(draw: st.DrawFn) -> ServiceCoefficientBands:
 @st.composite
 def rule_sets(draw: st.DrawFn) -> RuleSet:
     the_bands = draw(bands())
-    best = max(the_bands.highest_multiplier, Decimal(1))
+    best = max(the_bands.highest_multiplier, Decimal(1))  # unscored payees are paid x1
     # Shares in basis points of a percent, drawn so that even the best multiplier pays out at
     # most 100 %: often close to the limit, where rounding could overshoot if it were wrong.
     budget = int((Decimal(100) / best) / BASIS_POINTS)
@@ -101,7 +101,7 @@ def conversion_of(customer_id: str) -> Conversion:
     return Conversion(
         conversion_id=f"conv-{customer_id}",
         customer_id=customer_id,
-        kind=ConversionKind.FUNDS_TRANSFERRED_IN,
+        kind=ConversionKind.FUNDS_IN,
         occurred_at=START + timedelta(days=10),
     )
 

@@ -75,6 +75,19 @@ def test_a_rule_set_may_not_pay_out_more_than_the_revenue_at_the_best_coefficien
         rule_set(shares=SplitShares(rep=Decimal("50"), account_manager=Decimal("48")))
 
 
+def test_unscored_payees_count_at_x1_even_when_every_band_pays_less() -> None:
+    stingy = ServiceCoefficientBands(
+        bands=(CoefficientBand(at_least=Decimal(0), multiplier=Decimal("0.5")),)
+    )
+    everything = SplitShares(rep=Decimal("60"), account_manager=Decimal("40"))
+    rule_set(shares=everything, coefficient_bands=stingy)
+    with pytest.raises(ValidationError, match="could pay out 100.5"):
+        rule_set(
+            shares=SplitShares(rep=Decimal("60"), account_manager=Decimal("40.5")),
+            coefficient_bands=stingy,
+        )
+
+
 def test_money_and_percentages_are_never_floats() -> None:
     with pytest.raises(ValidationError, match="not the float"):
         SplitShares(rep=5.5, account_manager=Decimal(1))  # type: ignore[arg-type]
@@ -84,7 +97,7 @@ def test_money_and_percentages_are_never_floats() -> None:
 
 def test_only_payees_can_be_capped() -> None:
     with pytest.raises(ValidationError, match="can be capped"):
-        rule_set(caps_per_conversion={"firm_retained": Decimal("10")})
+        rule_set(caps_per_conversion={"firm": Decimal("10")})
 
 
 def test_a_rule_set_must_count_some_revenue() -> None:

@@ -7,7 +7,7 @@ from revenue.attribution import attribute
 from revenue.conversions import RevenueKind
 from revenue.errors import RevenueNotCounted, RuleSetInvalid
 from revenue.parties import Party
-from revenue.rules import SplitShares
+from revenue.rules import CoefficientBand, ServiceCoefficientBands, SplitShares
 from revenue.split import Split, split_revenue
 
 from .builders import T0, attributed, conversion, lead, revenue, rule_set
@@ -79,6 +79,27 @@ def test_a_tie_for_the_last_cent_goes_to_the_rep_first() -> None:
         Decimal("0.00"),
         Decimal("0.00"),
     ]
+
+
+def test_shares_may_take_the_whole_revenue_when_no_band_pays_a_bonus() -> None:
+    flat = ServiceCoefficientBands(
+        bands=(CoefficientBand(at_least=Decimal(0), multiplier=Decimal(1)),)
+    )
+    rules = rule_set(
+        shares=SplitShares(
+            rep=Decimal("33.3333"), team=Decimal("33.3333"), account_manager=Decimal("33.3334")
+        ),
+        coefficient_bands=flat,
+    )
+    split = split_revenue(revenue("0.01"), attributed(), rules)
+    # Exact shares 0.00333333, 0.00333333, 0.00333334 and 0 for the firm: the cent goes to the
+    # largest remainder, the account manager's.
+    assert amounts(split) == {
+        Party.REP: Decimal("0.00"),
+        Party.TEAM: Decimal("0.00"),
+        Party.ACCOUNT_MANAGER: Decimal("0.01"),
+        Party.FIRM_RETAINED: Decimal("0.00"),
+    }
 
 
 def test_a_cap_limits_a_payee_per_conversion_and_the_firm_keeps_the_excess() -> None:
