@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -22,13 +23,48 @@ class LeadHandoff(BaseModel):
     lead_id: str = Field(min_length=1)
     customer_id: str = Field(min_length=1)
     handed_off_at: AwareDatetime
-    call_id: str = Field(min_length=1)
+    call_id: str | None = None
+    """The call the lead came from; None only for a lead entered without a call."""
     rep_id: str = Field(min_length=1)
     team_id: str | None = None
     """The rep's team when the lead was handed off; without one, the team's share is retained."""
     branch_id: str = Field(min_length=1)
     account_manager_id: str | None = None
     """The account manager working the lead; without one, the branch's pool is paid."""
+
+
+class HandedOff(Protocol):
+    """What attribution needs to know of a lead."""
+
+    @property
+    def lead_id(self) -> str: ...
+    @property
+    def customer_id(self) -> str: ...
+    @property
+    def handed_off_at(self) -> datetime: ...
+
+
+L = TypeVar("L", bound=HandedOff)
+
+
+def most_recent_lead(
+    customer_id: str, converted_at: datetime, leads: Iterable[L], window: timedelta
+) -> tuple[L | None, int]:
+    """The lead that earns a conversion of ``customer_id`` at ``converted_at``, and how many
+    were eligible: the customer's leads handed off within ``window`` before it (both ends
+    included); the most recently handed off wins, an exact tie goes to the greatest lead id."""
+    if window <= timedelta(0):
+        raise RuleSetInvalid(f"the attribution window must be positive, got {window}")
+    earliest = converted_at - window
+    candidates = [
+        lead
+        for lead in leads
+        if lead.customer_id == customer_id and earliest <= lead.handed_off_at <= converted_at
+    ]
+    if not candidates:
+        return None, 0
+    winner = max(candidates, key=lambda lead: (lead.handed_off_at, lead.lead_id))
+    return winner, len(candidates)
 
 
 class Attribution(BaseModel):
@@ -58,16 +94,10 @@ def attribute(
     wins; an exact tie goes to the greatest lead id, so the answer never depends on the order
     of ``leads``. With none, the conversion is unattributed rather than forced onto a lead.
     """
-    if window <= timedelta(0):
-        raise RuleSetInvalid(f"the attribution window must be positive, got {window}")
-    earliest = conversion.occurred_at - window
-    candidates = [
-        lead
-        for lead in leads
-        if lead.customer_id == conversion.customer_id
-        and earliest <= lead.handed_off_at <= conversion.occurred_at
-    ]
-    if not candidates:
+    winner, eligible = most_recent_lead(
+        conversion.customer_id, conversion.occurred_at, leads, window
+    )
+    if winner is None:
         return Attribution(
             conversion=conversion,
             lead=None,
@@ -77,14 +107,13 @@ def attribute(
                 f"days before {conversion.occurred_at.isoformat()}"
             ),
         )
-    winner = max(candidates, key=lambda lead: (lead.handed_off_at, lead.lead_id))
     return Attribution(
         conversion=conversion,
         lead=winner,
         window=window,
         reason=(
             f"lead {winner.lead_id} handed off {winner.handed_off_at.isoformat()} is the most "
-            f"recent of {len(candidates)} within {window.days} days"
+            f"recent of {eligible} within {window.days} days"
         ),
     )
 

@@ -63,7 +63,7 @@ class LedgerEntry(BaseModel):
     customer_id: str
     conversion_id: str
     lead_id: str
-    call_id: str
+    call_id: str | None
     rule_firm_id: str
     rule_version: int
     rep_id: str

@@ -81,7 +81,7 @@ class StatementLine(BaseModel):
     customer_id: str
     conversion_id: str
     lead_id: str
-    call_id: str
+    call_id: str | None
     rule_firm_id: str
     rule_version: int
     service_multiplier: Decimal
@@ -244,7 +244,7 @@ def statements_csv(statements: Iterable[Statement]) -> str:
                     line.payee_id or "",
                     line.conversion_id,
                     line.lead_id,
-                    line.call_id,
+                    line.call_id or "",
                     line.revenue_id,
                     line.customer_id,
                     f"{line.rule_firm_id} v{line.rule_version}",
