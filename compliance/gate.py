@@ -37,6 +37,7 @@ from compliance.calendars import cn_day_off_name, uk_bank_holiday, us_legal_holi
 from compliance.errors import ComplianceError
 from compliance.models import (
     Attempt,
+    ConsentPurpose,
     Decision,
     DialFacts,
     DialMode,
@@ -272,7 +273,7 @@ class _Evaluation:
 
     def _marketing_consent(self, at: datetime, after: datetime | None = None) -> bool:
         return any(
-            c.purpose is Purpose.MARKETING
+            c.purpose is ConsentPurpose.MARKETING
             and c.valid_at(at)
             and (after is None or c.granted_at > after)
             for c in self.facts.account.consents
@@ -281,9 +282,13 @@ class _Evaluation:
     def _firm_dnc(self, rule_set: RuleSet, at: datetime) -> list[Finding]:
         for rule_id in rule_set.firm_dnc_rule_ids:
             self.check(rule_id)
-        if not (self.marketing or self.policy.firm_dnc_blocks_service_calls):
-            return []
-        entries = [e for e in self.facts.dnc if e.list is DncList.FIRM and e.effective_at(at)]
+        entries = [
+            e
+            for e in self.facts.dnc
+            if e.list is DncList.FIRM
+            and e.effective_at(at)
+            and (self.marketing or e.scope == "all" or self.policy.firm_dnc_blocks_service_calls)
+        ]
         if not entries:
             return []
         since = min((e.added_at for e in entries if e.added_at), default=None)
@@ -366,7 +371,9 @@ class _Evaluation:
         revoked = [
             c.revoked_at
             for c in self.facts.account.consents
-            if c.purpose is Purpose.MARKETING and c.revoked_at is not None and c.revoked_at <= at
+            if c.purpose is ConsentPurpose.MARKETING
+            and c.revoked_at is not None
+            and c.revoked_at <= at
         ]
         detail = (
             f"marketing consent was withdrawn at {format_instant(max(revoked))}"
@@ -518,7 +525,8 @@ class _Evaluation:
             )
             if wireless and self.request.dial_mode is not DialMode.PREVIEW:
                 consented = any(
-                    c.valid_at(self.now) and (c.purpose is Purpose.MARKETING or not self.marketing)
+                    c.valid_at(self.now)
+                    and (c.purpose is ConsentPurpose.MARKETING or not self.marketing)
                     for c in self.facts.account.consents
                 )
                 if not consented:
@@ -530,6 +538,7 @@ class _Evaluation:
                             verdict=Verdict.REQUIRE,
                             explanation=f"this is {kind} number without prior express{written} "
                             "consent, so it may only be dialled manually (preview mode)",
+                            required_mode=DialMode.PREVIEW,
                         )
                     )
         return found
@@ -660,11 +669,8 @@ def decide(
             **common,  # type: ignore[arg-type]
         )
     if requirements:
-        required_mode = (
-            DialMode.PREVIEW
-            if any(f.rule_id.endswith("-C1") and f.rule_id.startswith("US") for f in requirements)
-            else None
-        )
+        modes = [f.required_mode for f in requirements if f.required_mode is not None]
+        required_mode = modes[0] if modes else None
         return Decision(
             verdict=Verdict.REQUIRE,
             required_mode=required_mode,

@@ -43,6 +43,19 @@ class LineType(StrEnum):
     LANDLINE = "landline"
     UNKNOWN = "unknown"
 
+    @classmethod
+    def _missing_(cls, value: object) -> LineType | None:
+        # The names phonenumbers and carriers use (account_phones.line_type).
+        return {"mobile": cls.WIRELESS, "fixed_line": cls.LANDLINE, "voip": cls.UNKNOWN}.get(
+            str(value).lower()
+        )
+
+
+class ConsentPurpose(StrEnum):
+    MARKETING = "marketing"
+    SERVICE = "service"
+    AUTOMATED_DIALING = "automated_dialing"
+
 
 class DncList(StrEnum):
     FIRM = "firm"
@@ -72,10 +85,10 @@ class _Frozen(BaseModel):
 
 
 class Consent(_Frozen):
-    purpose: Purpose
+    purpose: ConsentPurpose
     granted_at: AwareDatetime
     revoked_at: AwareDatetime | None = None
-    record_id: str | None = None
+    record_id: str | int | None = None
 
     def valid_at(self, at: datetime) -> bool:
         return self.granted_at <= at and (self.revoked_at is None or self.revoked_at > at)
@@ -88,29 +101,35 @@ class Attempt(_Frozen):
     subject: str | None = None
     abandoned: bool = False
     number: str | None = None
-    campaign_id: str | None = None
+    campaign_id: str | int | None = None
 
 
 class DncEntry(_Frozen):
-    """A match of the number on a do-not-call list; `added_at` None means "since ever"."""
+    """A match of the number on a do-not-call list; `added_at` None means "since ever".
+
+    `scope` "all" (firm list) also stops service calls; `expires_at` ends the entry.
+    """
 
     list: DncList
     added_at: AwareDatetime | None = None
+    expires_at: AwareDatetime | None = None
+    scope: str = Field(default="marketing", pattern="^(all|marketing)$")
     snapshot_date: date | None = None
-    source_version: str | None = None
+    source_version: str | int | None = None
 
     def effective_at(self, at: datetime) -> bool:
-        return self.added_at is None or self.added_at <= at
+        started = self.added_at is None or self.added_at <= at
+        return started and (self.expires_at is None or at < self.expires_at)
 
 
 class Account(_Frozen):
-    account_id: str | None = None
+    account_id: str | int | None = None
     region: str | None = None
     address_time_zone: str | None = None
     line_type: LineType = LineType.UNKNOWN
     risk_level: str | None = Field(default=None, pattern=r"^C[1-5]$")
     risk_assessed_at: AwareDatetime | None = None
-    risk_assessment_id: str | None = None
+    risk_assessment_id: str | int | None = None
     existing_customer_since: AwareDatetime | None = None
     last_transaction_at: AwareDatetime | None = None
     last_inquiry_at: AwareDatetime | None = None
@@ -143,7 +162,7 @@ class DialRequest(_Frozen):
     product_risk: str | None = Field(default=None, pattern=r"^R[1-5]$")
     product_class: str | None = None
     required_registration: str | None = None
-    campaign_id: str | None = None
+    campaign_id: str | int | None = None
 
 
 class DialFacts(_Frozen):
@@ -168,6 +187,7 @@ class Finding(_Frozen):
     verdict: Verdict
     explanation: str
     until: AwareDatetime | None = None
+    required_mode: DialMode | None = None
 
 
 class Decision(_Frozen):

@@ -327,3 +327,30 @@ def test_naive_now_is_refused() -> None:
 
     with pytest.raises(ComplianceError, match="aware"):
         decide(request(), facts(), datetime(2026, 6, 2, 14))
+
+
+def test_firm_entry_with_scope_all_stops_service_calls_too() -> None:
+    everything = [{"list": "firm", "added_at": "2026-01-01T00:00:00Z", "scope": "all"}]
+    assert gate(NOON_ISH, {"purpose": "service"}, dnc=everything).verdict is Verdict.BLOCK
+    marketing_only = [{"list": "firm", "added_at": "2026-01-01T00:00:00Z"}]
+    assert gate(NOON_ISH, {"purpose": "service"}, dnc=marketing_only).verdict is Verdict.ALLOW
+
+
+def test_an_expired_dnc_entry_no_longer_blocks() -> None:
+    expired = [{"list": "firm", "added_at": "2020-01-01T00:00:00Z", "expires_at": NOON_ISH}]
+    assert gate(NOON_ISH, dnc=expired).verdict is Verdict.ALLOW
+    assert gate("2026-06-02T13:59:59Z", dnc=expired).verdict is Verdict.BLOCK
+
+
+def test_carrier_line_type_names_are_understood() -> None:
+    assert gate(NOON_ISH, account={"line_type": "mobile"}).rules == ("US-C1",)
+    assert gate(NOON_ISH, account={"line_type": "fixed_line"}).verdict is Verdict.ALLOW
+
+
+def test_automated_dialing_consent_covers_service_calls_not_marketing() -> None:
+    autodial = {
+        "line_type": "wireless",
+        "consents": [{"purpose": "automated_dialing", "granted_at": "2025-01-01T00:00:00Z"}],
+    }
+    assert gate(NOON_ISH, {"purpose": "service"}, account=autodial).verdict is Verdict.ALLOW
+    assert gate(NOON_ISH, account=autodial).verdict is Verdict.REQUIRE
