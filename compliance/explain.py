@@ -21,7 +21,8 @@ and each output line is the decision::
      "rules": ["US-H1"], "reason": "..."}
 
 Absent fields mean "no such fact"; `purpose` and `dial_mode` default to the strictest
-(marketing, predictive). Without `--json` each decision is printed as readable lines.
+(marketing, predictive). Without `--json` each decision is printed as readable lines
+(`--zh` adds a Chinese summary line).
 `--rule-book FILE` / `--policy FILE` load a candidate configuration (JSON of
 `compliance.rules.RuleBook` / `FirmPolicy`; `--print-rule-book` prints the shipped one) so a
 compliance officer can test a rule change on the cases before it goes live.
@@ -45,6 +46,7 @@ from pydantic import ValidationError
 from compliance.errors import ComplianceError, InvalidCase
 from compliance.gate import decide
 from compliance.models import Decision, DialFacts, DialRequest
+from compliance.reasons_zh import reason_zh
 from compliance.rules import DEFAULT_POLICY, DEFAULT_RULE_BOOK, FirmPolicy, RuleBook
 
 _REQUEST_FIELDS = (
@@ -106,13 +108,14 @@ def decision_record(case_id: str, decision: Decision) -> dict[str, Any]:
     }
 
 
-def readable(record: dict[str, Any], rule_set_version: str) -> str:
+def readable(record: dict[str, Any], decision: Decision, chinese: bool = False) -> str:
     until = f" until {record['until']}" if record["until"] else ""
     rules = ", ".join(record["rules"])
-    return (
-        f"{record['id']}: {record['decision']}{until} [{rules}] (rules {rule_set_version})\n"
-        f"    {record['reason']}"
+    text = (
+        f"{record['id']}: {record['decision']}{until} [{rules}] "
+        f"(rules {decision.rule_set_version})\n    {record['reason']}"
     )
+    return text + (f"\n    {reason_zh(decision)}" if chinese else "")
 
 
 def explain_lines(
@@ -143,6 +146,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--cases", type=Path, help="JSON Lines file, one case per line")
     parser.add_argument("--json", action="store_true", help="print JSON lines")
+    parser.add_argument("--zh", action="store_true", help="add a Chinese summary (readable output)")
     parser.add_argument("--rule-book", type=Path, help="candidate rule book (JSON)")
     parser.add_argument("--policy", type=Path, help="candidate firm policy (JSON)")
     parser.add_argument(
@@ -191,7 +195,7 @@ def main(argv: list[str], stdout: TextIO | None = None, stderr: TextIO | None = 
         elif args.json:
             out.write(json.dumps(result[0], ensure_ascii=False) + "\n")
         else:
-            out.write(readable(result[0], result[1].rule_set_version) + "\n")
+            out.write(readable(result[0], result[1], chinese=args.zh) + "\n")
     return status
 
 

@@ -144,3 +144,16 @@ def test_a_candidate_rule_book_changes_the_decision(tmp_path: Path) -> None:
     record = json.loads(output)
     assert record["rules"] == ["US-H1"]
     assert record["until"] == "2026-03-08T13:00:00Z"
+
+
+def test_chinese_summary_line_on_request(tmp_path: Path) -> None:
+    status, out, _ = run(tmp_path, [json.dumps(CASES[0]), json.dumps(CASES[1])], "--zh")
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[2] == (
+        "    暂缓拨打：不在美国联邦允许的呼叫时段（客户各可能时区当地 08:00–21:00）；"
+        "不在州法允许的呼叫时段或当天为州法定假日。最早可拨打时间：2026-03-08 21:00（北京时间）。"
+    )
+    assert (
+        lines[5] == "    有条件拨打：无线号码未获事先明确同意，只能人工预览拨打。请改用预览模式。"
+    )
