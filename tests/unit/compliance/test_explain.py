@@ -157,3 +157,25 @@ def test_chinese_summary_line_on_request(tmp_path: Path) -> None:
     assert (
         lines[5] == "    有条件拨打：无线号码未获事先明确同意，只能人工预览拨打。请改用预览模式。"
     )
+
+
+def test_the_shipped_sample_cases_are_decided_as_documented() -> None:
+    sample = Path(__file__).resolve().parents[3] / "compliance" / "sample_cases.jsonl"
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["--cases", str(sample), "--json"], stdout=out, stderr=err) == 0, err.getvalue()
+    decided = {
+        r["id"]: (r["decision"], r["until"], r["rules"][0])
+        for r in map(json.loads, out.getvalue().splitlines())
+    }
+    assert decided == {
+        "us-fl-before-eight": ("DELAY", "2026-03-08T13:00:00Z", "US-H1"),
+        "us-wireless-no-consent": ("REQUIRE", None, "US-C1"),
+        "us-florida-third-call": ("DELAY", "2026-03-10T15:00:00Z", "US-F1"),
+        "us-national-dnc-recent-customer": ("ALLOW", None, "US-H1"),
+        "us-stale-snapshot": ("BLOCK", None, "US-D2"),
+        "uk-abandoned-yesterday": ("DELAY", "2026-03-12T11:00:00Z", "UK-A3"),
+        "cn-make-up-saturday": ("ALLOW", None, "CN-H1"),
+        "cn-spring-festival": ("DELAY", "2026-02-24T01:00:00Z", "CN-H1"),
+        "cn-consent-withdrawn": ("BLOCK", None, "CN-C1"),
+        "cn-c1-offered-r2": ("BLOCK", None, "CN-S1"),
+    }
