@@ -91,3 +91,41 @@ SELECT at, kind, actor_user_id, detail
 FROM lead_events
 WHERE lead_id = $1
 ORDER BY at;
+
+-- Conversion import ---------------------------------------------------------------
+
+-- name: lock_conversion_imports
+-- One import at a time, so two runs of the same file cannot both think a row is new.
+SELECT pg_advisory_xact_lock(hashtext('dialer.conversions.import'));
+
+-- name: accounts_by_number
+SELECT account_id, account_number
+FROM accounts
+WHERE account_number = ANY($1::text[]);
+
+-- name: conversions_by_ref
+SELECT external_ref, account_id, kind, occurred_on, amount_cents, period
+FROM conversions
+WHERE external_ref = ANY($1::text[]);
+
+-- name: leads_of_accounts
+SELECT lead_id, account_id, handed_off_at
+FROM leads
+WHERE account_id = ANY($1::bigint[]);
+
+-- name: attributed_conversions_of_accounts
+-- Earlier conversions that earned a lead: commission reported later counts toward them.
+SELECT account_id, occurred_on, lead_id, external_ref
+FROM conversions
+WHERE account_id = ANY($1::bigint[])
+  AND kind <> 'net_commission'
+  AND lead_id IS NOT NULL;
+
+-- name: insert_conversions
+INSERT INTO conversions (external_ref, account_id, kind, occurred_on, amount_cents, period,
+                         lead_id, received_at)
+SELECT ref, account_id, kind, occurred_on, amount_cents, period, lead_id, $8
+FROM unnest($1::text[], $2::bigint[], $3::text[], $4::date[], $5::bigint[], $6::text[],
+            $7::bigint[]) AS row (ref, account_id, kind, occurred_on, amount_cents, period, lead_id)
+ON CONFLICT (external_ref) DO NOTHING
+RETURNING external_ref;
