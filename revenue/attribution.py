@@ -28,7 +28,8 @@ class LeadHandoff(BaseModel):
     rep_id: str = Field(min_length=1)
     team_id: str | None = None
     """The rep's team when the lead was handed off; without one, the team's share is retained."""
-    branch_id: str = Field(min_length=1)
+    branch_id: str | None = None
+    """The branch the lead was handed to; None while it sits in the centre's pool."""
     account_manager_id: str | None = None
     """The account manager working the lead; without one, the branch's pool is paid."""
 

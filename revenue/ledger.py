@@ -68,10 +68,12 @@ class LedgerEntry(BaseModel):
     rule_version: int
     rep_id: str
     team_id: str | None
-    branch_id: str
+    branch_id: str | None
     account_manager_id: str | None
     service_multiplier: Decimal = Decimal(1)
     reason: str = ""
+    period: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    """The accounting month (YYYY-MM) if the firm books by period; else the booking date's."""
 
     @property
     def account(self) -> Account:

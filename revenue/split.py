@@ -187,5 +187,11 @@ def _payee_of(payee: Party, lead: LeadHandoff) -> tuple[Party, str | None, str]:
             return Party.TEAM, None, "rep had no team: the team's share is retained by the firm"
         return Party.TEAM, lead.team_id, ""
     if lead.account_manager_id is None:
+        if lead.branch_id is None:
+            return (
+                Party.BRANCH_POOL,
+                None,
+                "lead in the centre's pool: the branch share is retained",
+            )
         return Party.BRANCH_POOL, lead.branch_id, "no account manager: paid to the branch pool"
     return Party.ACCOUNT_MANAGER, lead.account_manager_id, ""

@@ -1,7 +1,7 @@
 """Monthly statements per rep, team, account manager, branch and the firm, from the ledger.
 
 A statement lists every ledger entry credited to its holder that was booked in the month
-(in the firm's time zone), so a correction or clawback shows in the month it was made, and
+(in the firm's time zone; or whose accounting period is the month, when entries carry one), so a correction or clawback shows in the month it was made, and
 each line names the conversion, lead, call and rule version behind it.
 
 Which entries are on which statement:
@@ -164,9 +164,14 @@ _KIND_OF_PARTY = {
 }
 
 
+def month_of(entry: LedgerEntry, tz: tzinfo) -> Month:
+    """The entry's accounting month: its period if it has one, else its booking date's in ``tz``."""
+    return Month.parse(entry.period) if entry.period else Month.of(entry.booked_at, tz)
+
+
 def booked_in(ledger: Iterable[LedgerEntry], month: Month, tz: tzinfo) -> list[LedgerEntry]:
-    """The entries booked in ``month`` in time zone ``tz``."""
-    return [entry for entry in ledger if Month.of(entry.booked_at, tz) == month]
+    """The entries of ``month`` (by period, else booked in it in time zone ``tz``)."""
+    return [entry for entry in ledger if month_of(entry, tz) == month]
 
 
 def monthly_statements(

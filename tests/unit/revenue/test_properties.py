@@ -92,7 +92,7 @@ def leads(draw: st.DrawFn, customer_id: str) -> LeadHandoff:
         call_id=f"call-{customer_id}",
         rep_id=draw(st.sampled_from(["rep-1", "rep-2", "rep-3"])),
         team_id=draw(st.sampled_from(["team-1", "team-2", None])),
-        branch_id=draw(st.sampled_from(["branch-1", "branch-2"])),
+        branch_id=draw(st.sampled_from(["branch-1", "branch-2", None])),
         account_manager_id=draw(st.sampled_from(["am-1", "am-2", "am-3", None])),
     )
 

@@ -133,6 +133,14 @@ def test_a_lead_without_an_account_manager_pays_the_branch_pool() -> None:
     assert (pool.payee_id, pool.amount) == ("branch-1", Decimal("100.00"))
 
 
+def test_a_lead_in_the_centres_pool_leaves_the_branch_share_with_the_firm() -> None:
+    pooled = lead(account_manager_id=None, branch_id=None)
+    split = split_revenue(revenue("1000.00"), attributed(the_lead=pooled), rule_set())
+    assert split.line(Party.BRANCH_POOL).payee_id is None
+    assert split.line(Party.BRANCH_POOL).amount == Decimal("0.00")
+    assert split.line(Party.FIRM_RETAINED).amount == Decimal("940.00")
+
+
 def test_unattributed_conversions_are_not_shared() -> None:
     unattributed = attribute(conversion(), [])
     with pytest.raises(RevenueNotCounted, match="unattributed"):

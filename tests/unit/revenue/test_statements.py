@@ -97,6 +97,20 @@ def test_months_follow_the_firms_time_zone() -> None:
     ).total == Decimal("84.00")
 
 
+def test_an_accounting_period_overrides_the_booking_date() -> None:
+    entries = post_split(
+        split_revenue(revenue("100.00"), attributed(), rule_set()),
+        datetime(2026, 3, 31, 12, 0, tzinfo=UTC),
+    )
+    for_april = [entry.model_copy(update={"period": "2026-04"}) for entry in entries]
+    assert (
+        monthly_statements(for_april, Month(2026, 3), UTC).get(StatementKind.FIRM, None).lines == ()
+    )
+    april = monthly_statements(for_april, Month(2026, 4), UTC)
+    assert april.get(StatementKind.REP, "rep-1").total == Decimal("5.00")
+    assert reconcile(for_april, april, UTC).ok
+
+
 def test_csv_has_a_traceable_row_per_line_and_a_total_per_statement() -> None:
     march = monthly_statements(ledger(), Month(2026, 3), UTC)
     rows = list(csv.DictReader(io.StringIO(statements_csv(march.of_kind(StatementKind.REP)))))
