@@ -1,0 +1,1 @@
+"""Telephony: the provider interface, the Twilio adapter, webhooks and a carrier simulator."""

@@ -1,0 +1,222 @@
+"""The telephony provider interface: what the dialer needs from any carrier.
+
+The engine talks to this interface only. Twilio is one implementation
+(`twilio_adapter.py`); Telnyx Call Control, Vonage, Plivo or Asterisk ARI reduce to
+the same operations (place, bridge, play-and-hang-up, hang up), the same normalised
+per-call event stream, a per-provider webhook check and a pair of limits the pacer reads.
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dialer.telephony.decisions import AnswerDecision
+
+
+class TelephonyError(Exception):
+    """A telephony operation failed; the message names the call and what to do."""
+
+
+class CallPlacementUnknown(TelephonyError):
+    """The provider did not confirm whether the call was placed (timeout or 5xx) and no
+    matching call was found when we looked; do not redial this number until the
+    attempt's first callback or a later reconcile settles it."""
+
+
+class CallRefused(TelephonyError):
+    """The provider refused to place the call; `outcome` says whether the number must be
+    retired (invalid, not permitted, blocked) or the attempt can be retried later."""
+
+    def __init__(self, message: str, outcome: PlacementFailure, provider_code: int | None) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+        self.provider_code = provider_code
+
+
+class ProviderUnavailable(TelephonyError):
+    """The provider kept answering 429/5xx or timing out; pause dialing and retry later."""
+
+
+class CallNotLive(TelephonyError):
+    """The call is no longer in a state that can be redirected (already ended)."""
+
+
+class PlacementFailure(enum.StrEnum):
+    """Why a call could not be placed; the first three retire the number."""
+
+    INVALID_NUMBER = "invalid_number"
+    GEO_PERMISSION = "geo_permission"
+    BLOCKED = "blocked"
+    CALLER_ID_INVALID = "caller_id_invalid"
+    RATE_LIMITED = "rate_limited"
+    PROVIDER_ERROR = "provider_error"
+
+    @property
+    def retires_number(self) -> bool:
+        return self in (
+            PlacementFailure.INVALID_NUMBER,
+            PlacementFailure.GEO_PERMISSION,
+            PlacementFailure.BLOCKED,
+        )
+
+
+class CallEventKind(enum.StrEnum):
+    """The normalised per-call events, in the order a call normally lives them."""
+
+    INITIATED = "initiated"
+    RINGING = "ringing"
+    ANSWERED = "answered"
+    AMD_VERDICT = "amd_verdict"
+    COMPLETED = "completed"
+
+
+class AmdVerdict(enum.StrEnum):
+    HUMAN = "human"
+    MACHINE = "machine"
+    FAX = "fax"
+    UNKNOWN = "unknown"
+
+
+class EndReason(enum.StrEnum):
+    """How a call ended. COMPLETED means it was answered and then hung up."""
+
+    COMPLETED = "completed"
+    BUSY = "busy"
+    NO_ANSWER = "no_answer"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+@dataclass(frozen=True, slots=True)
+class CallEvent:
+    """One normalised event about one call.
+
+    `dedupe_keys` are every key under which a provider may deliver the same event twice
+    (Twilio: the idempotency token header, and call id + sequence number); the ledger
+    applies an event at most once per key. `sequence` orders events of one call when the
+    provider numbers them (arrival order is not guaranteed).
+    """
+
+    provider: str
+    call_id: str
+    kind: CallEventKind
+    occurred_at: datetime
+    dedupe_keys: tuple[str, ...]
+    sequence: int | None = None
+    attempt_ref: str | None = None
+    amd_verdict: AmdVerdict | None = None
+    end_reason: EndReason | None = None
+    sip_code: int | None = None
+    duration_seconds: int | None = None
+    raw: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderLimits:
+    """What the pacer must respect: the provider queues (not refuses) excess calls."""
+
+    calls_per_second: float
+    max_concurrent_calls: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CallRequest:
+    """Everything needed to place one attempt.
+
+    `attempt_ref` is our own id for the attempt; it travels in every webhook URL so a
+    callback can be tied to the attempt even when the create response was lost.
+    `idempotency_key` is what the provider is asked to deduplicate on where it can.
+    """
+
+    attempt_ref: str
+    to_number: str
+    caller_id: str
+    ring_timeout_seconds: int = 25
+    idempotency_key: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.ring_timeout_seconds < 15:
+            raise ValueError(
+                f"ring timeout {self.ring_timeout_seconds}s is too short: use at least 15 s "
+                "or answering machines and slow pick-ups are counted as no-answer"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedCall:
+    attempt_ref: str
+    call_id: str
+    status: str
+    queue_seconds: float
+    reconciled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedWebhook:
+    """A webhook whose signature checked out, with its parameters."""
+
+    params: Mapping[str, str]
+    idempotency_token: str | None
+
+
+class TelephonyProvider(abc.ABC):
+    """One carrier. Implementations own their HTTP clients and must be closed."""
+
+    name: str
+
+    @property
+    @abc.abstractmethod
+    def limits(self) -> ProviderLimits: ...
+
+    @abc.abstractmethod
+    async def place_call(self, request: CallRequest) -> PlacedCall:
+        """Place one call, never twice: on an unconfirmed outcome, reconcile or raise
+        CallPlacementUnknown. Raises CallRefused when the provider refuses the number."""
+
+    @abc.abstractmethod
+    async def bridge_to_room(self, call_id: str, room: str) -> None:
+        """Move a live call into a rep's conference room."""
+
+    @abc.abstractmethod
+    async def play_message_and_hang_up(self, call_id: str, message: str) -> None:
+        """Say/play a message on a live call, then hang up (abandon message, voicemail)."""
+
+    @abc.abstractmethod
+    async def hang_up(self, call_id: str) -> None:
+        """End a call whatever its state (ringing calls are canceled)."""
+
+    @abc.abstractmethod
+    def verify_webhook(
+        self,
+        url: str,
+        params: Mapping[str, str] | object,
+        headers: Mapping[str, str],
+    ) -> bool:
+        """True if the webhook really comes from this provider for this exact URL and
+        parameters."""
+
+    @abc.abstractmethod
+    def parse_event(
+        self,
+        kind_hint: str,
+        params: Mapping[str, str],
+        headers: Mapping[str, str],
+        *,
+        attempt_ref: str | None,
+        received_at: datetime,
+    ) -> CallEvent | None:
+        """Turn a verified webhook into a normalised event (None: nothing to record).
+        `kind_hint` is the webhook it came to: "status" or "amd"."""
+
+    @abc.abstractmethod
+    def render_answer(self, decision: AnswerDecision) -> tuple[str, str]:
+        """The answer-webhook reply (content type, body) carrying out `decision`."""
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
