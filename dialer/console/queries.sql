@@ -1,0 +1,281 @@
+-- Named queries of the rep console (loaded by dialer.sql.load_queries).
+
+-- name: open_session_for_update
+SELECT agent_session_id, user_id, campaign_id, state, pause_code, state_since, started_at,
+       current_call_attempt_id
+FROM agent_sessions WHERE user_id = $1 AND ended_at IS NULL
+FOR UPDATE;
+
+-- name: open_session
+SELECT s.agent_session_id, s.user_id, s.campaign_id, s.state, s.pause_code, s.state_since,
+       s.started_at, s.current_call_attempt_id, c.name AS campaign_name,
+       c.pacing_mode, c.wrap_up_max_seconds
+FROM agent_sessions s LEFT JOIN campaigns c USING (campaign_id)
+WHERE s.user_id = $1 AND s.ended_at IS NULL;
+
+-- name: insert_session
+INSERT INTO agent_sessions (user_id, campaign_id, state, pause_code, state_since, started_at)
+VALUES ($1, $2, $3, $4, $5, $5)
+RETURNING agent_session_id;
+
+-- name: update_session_state
+UPDATE agent_sessions
+SET state = $2::text, pause_code = $3, state_since = $4::timestamptz,
+    current_call_attempt_id = $5,
+    ended_at = CASE WHEN $2::text = 'logged_out' THEN $4::timestamptz END
+WHERE agent_session_id = $1;
+
+-- name: insert_state_change
+INSERT INTO agent_state_changes (agent_session_id, at, from_state, to_state, pause_code,
+                                 call_attempt_id)
+VALUES ($1, $2, $3, $4, $5, $6);
+
+-- name: campaign_for_login
+SELECT campaign_id, name, status, pacing_mode, wrap_up_max_seconds
+FROM campaigns WHERE campaign_id = $1;
+
+-- name: campaigns_open_to_reps
+SELECT campaign_id, name, purpose, status, pacing_mode, jurisdiction
+FROM campaigns WHERE status IN ('draft', 'running', 'paused')
+ORDER BY status = 'running' DESC, campaign_id;
+
+-- name: call_for_rep
+SELECT c.call_attempt_id, c.campaign_id, c.account_id, c.e164, c.status, c.agent_user_id,
+       c.created_at, c.bridged_at
+FROM call_attempts c WHERE c.call_attempt_id = $1;
+
+-- name: pop_account
+SELECT a.account_id, a.account_number, a.name, a.segment::text AS segment, a.tier::text AS tier,
+       a.branch_id, b.name AS branch_name, m.display_name AS account_manager_name,
+       a.assets_cents, a.risk_tolerance, a.risk_assessed_on, a.region, a.city,
+       a.address_time_zone, a.last_trade_on, a.extra
+FROM accounts a
+LEFT JOIN branches b USING (branch_id)
+LEFT JOIN users m ON m.user_id = a.account_manager_id
+WHERE a.account_id = $1;
+
+-- name: pop_campaign
+SELECT c.campaign_id, c.name, c.purpose, c.jurisdiction, c.subject, c.script,
+       c.wrap_up_max_seconds, c.pacing_mode,
+       p.product_id, p.code AS product_code, p.name AS product_name,
+       p.risk_level AS product_risk, p.kind AS product_kind,
+       p.required_registration, p.disclosure
+FROM campaigns c LEFT JOIN products p USING (product_id)
+WHERE c.campaign_id = $1;
+
+-- name: rep_profile
+SELECT user_id, display_name, qualification_number, registrations, language, audio_leg
+FROM users WHERE user_id = $1;
+
+-- name: campaign_codes
+SELECT code, label_en, label_zh, hotkey, human_answered, contact, warm_lead, do_not_call,
+       callback, final
+FROM disposition_codes WHERE campaign_id = $1
+ORDER BY hotkey NULLS LAST, code;
+
+-- name: code_of_campaign
+SELECT code, label_en, label_zh, hotkey, human_answered, contact, warm_lead, do_not_call,
+       callback, final
+FROM disposition_codes WHERE campaign_id = $1 AND code = $2;
+
+-- name: ensure_disconnected_code
+INSERT INTO disposition_codes (campaign_id, code, label_en, label_zh, human_answered)
+VALUES ($1, 'DISCONNECTED', 'Rep disconnected', '坐席断线', true)
+ON CONFLICT (campaign_id, code) DO NOTHING;
+
+-- name: disposition_by_key
+SELECT disposition_id, call_attempt_id, campaign_id, account_id, code, agent_user_id, note,
+       idempotency_key, recorded_at
+FROM dispositions WHERE idempotency_key = $1;
+
+-- name: disposition_by_call
+SELECT disposition_id, call_attempt_id, campaign_id, account_id, code, agent_user_id, note,
+       idempotency_key, recorded_at
+FROM dispositions WHERE call_attempt_id = $1;
+
+-- name: insert_disposition
+-- ON CONFLICT without a target covers both the idempotency key and one-per-call index
+INSERT INTO dispositions (call_attempt_id, campaign_id, account_id, code, agent_user_id, note,
+                          idempotency_key, recorded_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT DO NOTHING
+RETURNING disposition_id, call_attempt_id, campaign_id, account_id, code, agent_user_id, note,
+          idempotency_key, recorded_at;
+
+-- name: insert_callback
+INSERT INTO callbacks (campaign_id, account_id, owner_user_id, due_at, disposition_id, note,
+                       created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+RETURNING callback_id, due_at;
+
+-- name: callback_of_disposition
+SELECT callback_id, due_at FROM callbacks WHERE disposition_id = $1;
+
+-- name: lead_of_disposition
+SELECT lead_id FROM leads WHERE disposition_id = $1
+UNION ALL
+SELECT lead_id FROM lead_events
+WHERE kind = 'warm_disposition_added' AND (detail ->> 'disposition_id')::bigint = $1
+LIMIT 1;
+
+-- name: insert_firm_dnc
+INSERT INTO dnc_entries (e164, source, scope, channel, added_at, account_id, note)
+VALUES ($1, 'firm', 'all', 'phone', $2, $3, $4)
+ON CONFLICT (e164, source) DO NOTHING
+RETURNING dnc_entry_id;
+
+-- name: audit
+INSERT INTO audit_log (at, actor_user_id, kind, subject_type, subject_id, detail)
+VALUES ($1, $2, $3, $4, $5, $6::jsonb);
+
+-- name: gate_account
+SELECT a.account_id, a.region, a.address_time_zone, a.risk_tolerance, a.risk_assessed_on,
+       a.professional_investor, a.existing_customer_since, a.last_transaction_on
+FROM accounts a WHERE a.account_id = $1;
+
+-- name: gate_consents
+SELECT purpose, granted_at, revoked_at, consent_id
+FROM consents WHERE account_id = $1 AND purpose IN ('marketing', 'service', 'automated_dialing');
+
+-- name: gate_attempts
+SELECT c.created_at, c.abandoned, c.e164, c.campaign_id, k.subject
+FROM call_attempts c JOIN campaigns k USING (campaign_id)
+WHERE c.account_id = $1 AND c.status <> 'blocked'
+ORDER BY c.created_at DESC
+LIMIT 500;
+
+-- name: gate_dnc
+SELECT source, scope, added_at, expires_at FROM dnc_entries WHERE e164 = $1;
+
+-- name: gate_phone_line_type
+SELECT line_type FROM account_phones WHERE account_id = $1 AND e164 = $2;
+
+-- name: contact_history
+-- every earlier attempt with its disposition, note and callback, across campaigns
+SELECT c.call_attempt_id, c.campaign_id, k.name AS campaign_name, c.created_at, c.status,
+       c.answered_by, c.abandoned, c.talk_seconds, u.display_name AS agent,
+       d.code AS disposition, coalesce(dc.label_en, d.code) AS disposition_label_en,
+       coalesce(dc.label_zh, d.code) AS disposition_label_zh, d.note,
+       cb.due_at AS callback_due_at, cb.status AS callback_status
+FROM call_attempts c
+JOIN campaigns k USING (campaign_id)
+LEFT JOIN users u ON u.user_id = c.agent_user_id
+LEFT JOIN dispositions d ON d.call_attempt_id = c.call_attempt_id
+LEFT JOIN disposition_codes dc ON dc.campaign_id = d.campaign_id AND dc.code = d.code
+LEFT JOIN callbacks cb ON cb.disposition_id = d.disposition_id
+WHERE c.account_id = $1
+ORDER BY c.created_at DESC, c.call_attempt_id DESC
+LIMIT 200;
+
+-- name: callbacks_of_account
+SELECT cb.callback_id, cb.campaign_id, k.name AS campaign_name, cb.due_at, cb.status, cb.note
+FROM callbacks cb JOIN campaigns k USING (campaign_id)
+WHERE cb.account_id = $1
+ORDER BY cb.due_at DESC
+LIMIT 50;
+
+-- name: sessions_to_wrap_up_or_pause
+-- ready or working a call, no console open, and the last one closed before the cutoff
+SELECT s.user_id, s.agent_session_id, s.campaign_id, s.state, s.current_call_attempt_id
+FROM agent_sessions s
+WHERE s.ended_at IS NULL
+  AND s.state IN ('ready', 'reserved', 'on_call', 'wrap_up')
+  AND NOT EXISTS (SELECT 1 FROM console_connections o
+                  WHERE o.user_id = s.user_id AND o.closed_at IS NULL)
+  AND (SELECT max(o.closed_at) FROM console_connections o WHERE o.user_id = s.user_id) <= $1;
+
+-- name: wrap_ups_over_time
+-- wrap-up past the campaign's maximum with the outcome recorded: back to ready
+SELECT s.user_id
+FROM agent_sessions s
+JOIN campaigns c USING (campaign_id)
+WHERE s.ended_at IS NULL AND s.state = 'wrap_up'
+  AND s.state_since + make_interval(secs => c.wrap_up_max_seconds) <= $1
+  AND (s.current_call_attempt_id IS NULL OR EXISTS (
+        SELECT 1 FROM dispositions d WHERE d.call_attempt_id = s.current_call_attempt_id));
+
+-- name: open_connection
+INSERT INTO console_connections (user_id, opened_at) VALUES ($1, $2)
+RETURNING console_connection_id;
+
+-- name: close_connection
+UPDATE console_connections SET closed_at = greatest($2, opened_at)
+WHERE console_connection_id = $1 AND closed_at IS NULL;
+
+-- name: day_calls
+SELECT count(*) AS calls,
+       count(*) FILTER (WHERE c.bridged_at IS NOT NULL) AS talked,
+       coalesce(sum(CASE
+           WHEN c.talk_seconds IS NOT NULL THEN c.talk_seconds
+           WHEN c.bridged_at IS NOT NULL THEN
+               greatest(0, extract(epoch FROM least(coalesce(c.ended_at, $4), $4) - c.bridged_at))
+           ELSE 0 END), 0)::bigint AS talk_seconds
+FROM call_attempts c
+WHERE c.agent_user_id = $1
+  AND coalesce(c.bridged_at, c.answered_at, c.created_at) >= $2
+  AND coalesce(c.bridged_at, c.answered_at, c.created_at) < $3;
+
+-- name: day_dispositions
+SELECT count(*) FILTER (WHERE dc.contact) AS contacts,
+       count(*) FILTER (WHERE dc.warm_lead) AS warm_leads,
+       count(*) AS dispositions
+FROM dispositions d
+JOIN disposition_codes dc ON dc.campaign_id = d.campaign_id AND dc.code = d.code
+WHERE d.agent_user_id = $1 AND d.recorded_at >= $2 AND d.recorded_at < $3;
+
+-- name: day_callbacks_due
+SELECT count(*) FROM callbacks
+WHERE owner_user_id = $1 AND status = 'scheduled' AND due_at < $2;
+
+-- name: day_logged_in_seconds
+SELECT coalesce(sum(greatest(0, extract(epoch FROM
+           least(coalesce(ended_at, $4), $3, $4) - greatest(started_at, $2)))), 0)::bigint
+FROM agent_sessions
+WHERE user_id = $1 AND started_at < $3 AND coalesce(ended_at, $4) > $2;
+
+-- name: next_preview_account
+-- the campaign's next account not yet decided on, finished, on the firm's DNC or in a call
+SELECT a.account_id
+FROM accounts a
+JOIN campaigns k ON k.campaign_id = $1
+WHERE (CASE WHEN cardinality(k.list_ids) > 0
+            THEN EXISTS (SELECT 1 FROM list_memberships m
+                         WHERE m.account_id = a.account_id AND m.list_id = ANY (k.list_ids))
+            ELSE a.segment = ANY (k.target_segments) END)
+  AND NOT EXISTS (SELECT 1 FROM preview_decisions p
+                  WHERE p.campaign_id = $1 AND p.account_id = a.account_id)
+  AND NOT EXISTS (SELECT 1 FROM dispositions d
+                  JOIN disposition_codes dc ON dc.campaign_id = d.campaign_id AND dc.code = d.code
+                  WHERE d.campaign_id = $1 AND d.account_id = a.account_id AND dc.final)
+  AND EXISTS (SELECT 1 FROM account_phones ph
+              WHERE ph.account_id = a.account_id AND ph.is_valid AND ph.retired_at IS NULL
+                AND NOT EXISTS (SELECT 1 FROM dnc_entries e
+                                WHERE e.e164 = ph.e164 AND e.source = 'firm'))
+  AND NOT EXISTS (SELECT 1 FROM call_attempts c
+                  WHERE c.account_id = a.account_id
+                    AND c.status IN ('created', 'queued', 'initiated', 'ringing', 'in_progress'))
+ORDER BY a.account_id
+LIMIT 1;
+
+-- name: preview_phone
+SELECT ph.e164 FROM account_phones ph
+WHERE ph.account_id = $1 AND ph.is_valid AND ph.retired_at IS NULL
+  AND NOT EXISTS (SELECT 1 FROM dnc_entries e WHERE e.e164 = ph.e164 AND e.source = 'firm')
+ORDER BY ph.priority, ph.phone_id
+LIMIT 1;
+
+-- name: insert_preview_decision
+INSERT INTO preview_decisions (campaign_id, account_id, user_id, action, decided_at)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT DO NOTHING
+RETURNING preview_decision_id;
+
+-- name: pending_preview_dial
+SELECT preview_decision_id FROM preview_decisions
+WHERE campaign_id = $1 AND account_id = $2 AND action = 'dial' AND dialed_call_attempt_id IS NULL;
+
+-- name: open_console_count
+SELECT count(*) FROM console_connections WHERE user_id = $1 AND closed_at IS NULL;
+
+-- name: open_session_state
+SELECT state FROM agent_sessions WHERE user_id = $1 AND ended_at IS NULL;
