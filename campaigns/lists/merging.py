@@ -64,10 +64,11 @@ class MergeOutcome:
     tally: Tally
 
 
-def merge_key(row: AcceptedRow) -> tuple[str, str]:
+def merge_key(row: AcceptedRow) -> str:
+    """Rows with the same key are one customer: the account number, else the primary phone."""
     if row.account_number is not None:
-        return ("account", row.account_number)
-    return ("phone", row.primary_phone)
+        return "account:" + row.account_number
+    return "phone:" + row.primary_phone
 
 
 def _fold(survivor: AcceptedRow, other: AcceptedRow) -> AcceptedRow:
@@ -95,7 +96,7 @@ def merge_rows(
 ) -> MergeOutcome:
     """Apply the DNC scrub (when given) and the merge rules to validated rows."""
     tally = Tally()
-    survivors: dict[tuple[str, str], AcceptedRow] = {}
+    survivors: dict[str, AcceptedRow] = {}
     merged_lines: dict[int, int] = {}
     rejected: list[RejectedRow] = []
     for outcome in outcomes:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from campaigns.lists.columns import ColumnMapping
+from campaigns.lists.merging import merge_key
 from campaigns.lists.phones import PhoneNormaliser
 from campaigns.lists.reading import SourceRow, split_record
 from campaigns.lists.segments import Classifier, SegmentRules
@@ -27,6 +28,7 @@ STAGING_COLUMNS: Final = (
     "raw",
     "reason",
     "detail",
+    "merge_key",
     "account_number",
     "name",
     "phones",
@@ -117,6 +119,7 @@ def staging_row(outcome: AcceptedRow | RejectedRow) -> tuple[object, ...]:
         outcome.raw,
         None,
         None,
+        merge_key(outcome),
         outcome.account_number,
         outcome.name,
         pg_array([phone.e164 for phone in phones]),
@@ -135,7 +138,7 @@ def staging_row(outcome: AcceptedRow | RejectedRow) -> tuple[object, ...]:
         outcome.address,
         outcome.segment.value,
         outcome.tier.value,
-        pg_array(outcome.extra_values) if outcome.extra_values else None,
+        pg_array(outcome.extra_values),
     )
 
 
