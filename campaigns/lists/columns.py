@@ -204,7 +204,7 @@ def parse_mapping(spec: str) -> dict[str, Field]:
     if not spec:
         return {}
     pairs: dict[str, str]
-    if spec.startswith("{"):
+    if spec.startswith(("{", "[")):
         try:
             loaded = json.loads(spec)
         except json.JSONDecodeError as exc:

@@ -60,7 +60,10 @@ def parse_amount_cents(text: str, multiplier: Decimal = Decimal(1)) -> int | Non
     amount *= multiplier * (unit or 1)
     if amount < 0:
         raise BadValue(f"amount {text!r} is negative")
-    cents = int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    try:
+        cents = int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    except InvalidOperation:
+        raise BadValue(f"amount {text!r} is too large") from None
     if cents > _MAX_CENTS:
         raise BadValue(f"amount {text!r} is too large")
     return cents

@@ -23,7 +23,11 @@ def mobile(rng: random.Random) -> str:
 def landline(rng: random.Random) -> str:
     area = rng.choice(AREA_CODES)
     length = 8 if len(area) == 3 else rng.choice((7, 8))
-    return area + str(rng.randrange(2, 10)) + "".join(str(rng.randrange(10)) for _ in range(length - 1))
+    return (
+        area
+        + str(rng.randrange(2, 10))
+        + "".join(str(rng.randrange(10)) for _ in range(length - 1))
+    )
 
 
 def written(rng: random.Random, number: str) -> str:
@@ -37,7 +41,9 @@ def written(rng: random.Random, number: str) -> str:
     if style == 2:
         return f"{national[:3]}-{national[3:7]}-{national[7:]}"
     if style == 3:
-        return ("+86 " + national.removeprefix("0")) if national.startswith("0") else "+86" + national
+        return (
+            ("+86 " + national.removeprefix("0")) if national.startswith("0") else "+86" + national
+        )
     if style == 4:
         return "0086" + national.removeprefix("0")
     if style == 5:
