@@ -129,3 +129,87 @@ FROM unnest($1::text[], $2::bigint[], $3::text[], $4::date[], $5::bigint[], $6::
             $7::bigint[]) AS row (ref, account_id, kind, occurred_on, amount_cents, period, lead_id)
 ON CONFLICT (external_ref) DO NOTHING
 RETURNING external_ref;
+
+-- Revenue rules and ledger ---------------------------------------------------------
+
+-- name: insert_rule_set
+INSERT INTO revenue_rule_sets (version, effective_from, rules)
+VALUES ($1, $2, $3)
+ON CONFLICT (version) DO NOTHING
+RETURNING rule_set_id;
+
+-- name: rule_set_by_version
+SELECT rule_set_id, rules FROM revenue_rule_sets WHERE version = $1;
+
+-- name: rule_sets
+SELECT rule_set_id, version, rules
+FROM revenue_rule_sets
+ORDER BY effective_from, rule_set_id;
+
+-- name: lock_revenue_posting
+SELECT pg_advisory_xact_lock(hashtext('dialer.revenue.post'));
+
+-- name: unposted_revenue
+-- Attributed net commission not yet on the ledger, with the lead's people and the
+-- conversion it counts toward (the lead's latest other conversion on or before it).
+SELECT c.conversion_id, c.account_id, c.amount_cents, c.occurred_on, c.period, c.lead_id,
+       l.handed_off_at, l.call_attempt_id, l.rep_user_id, rep.team_id, l.branch_id,
+       l.assigned_to, earning.conversion_id AS earning_id, earning.kind AS earning_kind,
+       earning.occurred_on AS earning_on
+FROM conversions c
+JOIN leads l ON l.lead_id = c.lead_id
+JOIN users rep ON rep.user_id = l.rep_user_id
+LEFT JOIN LATERAL (
+    SELECT e.conversion_id, e.kind, e.occurred_on
+    FROM conversions e
+    WHERE e.lead_id = c.lead_id
+      AND e.kind <> 'net_commission'
+      AND e.occurred_on <= c.occurred_on
+    ORDER BY e.occurred_on DESC, e.conversion_id DESC
+    LIMIT 1
+) earning ON true
+WHERE c.kind = 'net_commission'
+  AND NOT EXISTS (SELECT 1 FROM revenue_ledger g WHERE g.conversion_id = c.conversion_id)
+ORDER BY c.occurred_on, c.conversion_id;
+
+-- name: paid_by_lead
+SELECT lead_id, party_kind, sum(amount_cents)::bigint AS cents
+FROM revenue_ledger
+WHERE lead_id = ANY($1::bigint[])
+  AND party_kind <> 'firm'
+GROUP BY lead_id, party_kind;
+
+-- name: insert_ledger_entries
+INSERT INTO revenue_ledger (conversion_id, lead_id, call_attempt_id, rule_set_id, party_kind,
+                            party_id, amount_cents, period, reason, posted_at)
+SELECT conversion_id, lead_id, call_attempt_id, rule_set_id, party_kind, party_id,
+       amount_cents, period, reason, $10
+FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[],
+            $7::bigint[], $8::text[], $9::text[])
+     AS entry (conversion_id, lead_id, call_attempt_id, rule_set_id, party_kind, party_id,
+               amount_cents, period, reason);
+
+-- name: ledger_entries
+-- The ledger (of one period, or all with NULL) with what statements need to trace a line.
+SELECT g.entry_id, g.conversion_id, g.lead_id, g.call_attempt_id, g.party_kind, g.party_id,
+       g.amount_cents, g.period, g.reason, g.posted_at, g.reverses_entry_id,
+       s.rules ->> 'firm_id' AS rule_firm_id, (s.rules ->> 'version')::int AS rule_version,
+       s.rules ->> 'currency' AS currency,
+       c.account_id, l.rep_user_id, rep.team_id, l.branch_id, l.assigned_to
+FROM revenue_ledger g
+JOIN conversions c ON c.conversion_id = g.conversion_id
+LEFT JOIN revenue_rule_sets s ON s.rule_set_id = g.rule_set_id
+LEFT JOIN leads l ON l.lead_id = g.lead_id
+LEFT JOIN users rep ON rep.user_id = l.rep_user_id
+WHERE $1::text IS NULL OR g.period = $1
+ORDER BY g.entry_id;
+
+-- name: ledger_periods
+SELECT DISTINCT period FROM revenue_ledger ORDER BY period;
+
+-- name: ledger_totals_by_party
+SELECT party_kind, sum(amount_cents)::bigint AS cents, count(*) AS entries
+FROM revenue_ledger
+WHERE period = $1
+GROUP BY party_kind
+ORDER BY party_kind;

@@ -1,0 +1,258 @@
+"""The revenue ledger in PostgreSQL: rule versions, posting splits, reading entries back.
+
+The money rules themselves are pure (``revenue``); this module only moves data between
+them and the database. Posting takes every attributed ``net_commission`` conversion that is
+not yet on the ledger, splits it under the rule version in force on the day of the
+conversion it counts toward, and appends the parts (``revenue_ledger`` refuses updates and
+deletes). Running it again posts nothing twice: a conversion on the ledger is skipped.
+
+In the database a ledger row's ``conversion_id`` is the revenue row (the commission), and
+caps per conversion count everything the same lead has earned.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import structlog
+
+from dialer.leads.errors import LeadError
+from dialer.sql import load_queries
+from revenue.attribution import Attribution, LeadHandoff
+from revenue.conversions import Conversion, ConversionKind, RevenueItem, RevenueKind
+from revenue.errors import NoRuleInForce, RevenueNotCounted
+from revenue.ledger import EntryType, LedgerEntry, post_split
+from revenue.money import from_cents, to_cents
+from revenue.parties import PAYEES, Party, Side
+from revenue.rules import RuleBook, RuleSet
+from revenue.split import split_revenue
+
+log = structlog.get_logger(__name__)
+QUERIES = load_queries("dialer.leads")
+
+
+class RulesMissing(LeadError):
+    """No revenue rules are stored: add the firm's rule set before posting revenue."""
+
+
+def version_label(rule_set: RuleSet) -> str:
+    return f"{rule_set.firm_id}/v{rule_set.version}"
+
+
+async def store_rule_set(pool: asyncpg.Pool, rule_set: RuleSet) -> int:
+    """Store a rule version (once: a stored version never changes) and return its id."""
+    label = version_label(rule_set)
+    rules = json.loads(rule_set.model_dump_json())
+    async with pool.acquire() as connection, connection.transaction():
+        rule_set_id = await connection.fetchval(
+            QUERIES["insert_rule_set"], label, rule_set.effective_from.date(), rules
+        )
+        if rule_set_id is not None:
+            return int(rule_set_id)
+        stored = await connection.fetchrow(QUERIES["rule_set_by_version"], label)
+    if RuleSet.model_validate(stored["rules"]) != rule_set:
+        raise LeadError(
+            f"rule version {label} is already stored with other rules: versions never change, "
+            "add the new rules as the next version"
+        )
+    return int(stored["rule_set_id"])
+
+
+async def load_rule_book(
+    executor: asyncpg.Pool | asyncpg.Connection,
+) -> tuple[RuleBook, dict[int, int]]:
+    """All stored versions as a rule book, and each version number's database id."""
+    rows = await executor.fetch(QUERIES["rule_sets"])
+    if not rows:
+        raise RulesMissing("no revenue rule set is stored: store the firm's rules first")
+    versions = [RuleSet.model_validate(row["rules"]) for row in rows]
+    ids = {
+        rule_set.version: row["rule_set_id"] for rule_set, row in zip(versions, rows, strict=True)
+    }
+    book = RuleBook(firm_id=versions[0].firm_id, versions=tuple(versions))
+    return book, ids
+
+
+@dataclass
+class PostingReport:
+    """What one posting run put on the ledger."""
+
+    conversions_posted: int = 0
+    entries: int = 0
+    cents_by_party: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    cents_by_branch: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    not_posted: list[tuple[int, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "conversions_posted": self.conversions_posted,
+            "entries": self.entries,
+            "by_party": {party: str(from_cents(c)) for party, c in self.cents_by_party.items()},
+            "by_branch": {
+                str(branch): str(from_cents(c)) for branch, c in self.cents_by_branch.items()
+            },
+            "not_posted": [{"conversion_id": c, "reason": r} for c, r in self.not_posted],
+        }
+
+
+def _start_of(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, tz)
+
+
+async def post_revenue(pool: asyncpg.Pool, *, now: datetime, time_zone: ZoneInfo) -> PostingReport:
+    """Split and post every attributed commission not yet on the ledger, in one transaction."""
+    report = PostingReport()
+    async with pool.acquire() as connection, connection.transaction():
+        await connection.execute(QUERIES["lock_revenue_posting"])
+        book, rule_ids = await load_rule_book(connection)
+        candidates = await connection.fetch(QUERIES["unposted_revenue"])
+        paid: dict[int, dict[Party, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+        for row in await connection.fetch(
+            QUERIES["paid_by_lead"], sorted({c["lead_id"] for c in candidates})
+        ):
+            role = Party(row["party_kind"])
+            role = Party.ACCOUNT_MANAGER if role is Party.BRANCH_POOL else role
+            paid[row["lead_id"]][role] += from_cents(row["cents"])
+        columns: list[list[Any]] = [[] for _ in range(9)]
+        for row in candidates:
+            entries = _split(row, book, rule_ids, paid[row["lead_id"]], now, time_zone, report)
+            for entry in entries:
+                values = (
+                    row["conversion_id"],
+                    row["lead_id"],
+                    row["call_attempt_id"],
+                    rule_ids[entry.rule_version],
+                    entry.party.value,
+                    int(entry.payee_id) if entry.payee_id is not None else None,
+                    to_cents(entry.amount),
+                    row["period"] or row["occurred_on"].strftime("%Y-%m"),
+                    "split",
+                )
+                for column, value in zip(columns, values, strict=True):
+                    column.append(value)
+                report.cents_by_party[entry.party.value] += to_cents(entry.amount)
+                if entry.party.side is Side.BRANCH and row["branch_id"] is not None:
+                    report.cents_by_branch[row["branch_id"]] += to_cents(entry.amount)
+            report.entries += len(entries)
+        if columns[0]:
+            await connection.execute(QUERIES["insert_ledger_entries"], *columns, now)
+    log.info(
+        "revenue_posted",
+        conversions=report.conversions_posted,
+        entries=report.entries,
+        not_posted=len(report.not_posted),
+    )
+    return report
+
+
+def _split(
+    row: asyncpg.Record,
+    book: RuleBook,
+    rule_ids: dict[int, int],
+    paid: dict[Party, Decimal],
+    now: datetime,
+    tz: ZoneInfo,
+    report: PostingReport,
+) -> tuple[LedgerEntry, ...]:
+    conversion_id = row["conversion_id"]
+    if row["earning_id"] is None:
+        report.not_posted.append(
+            (conversion_id, "its lead has no earlier conversion to count toward")
+        )
+        return ()
+    customer = str(row["account_id"])
+    conversion = Conversion(
+        conversion_id=str(row["earning_id"]),
+        customer_id=customer,
+        kind=ConversionKind(row["earning_kind"]),
+        occurred_at=_start_of(row["earning_on"], tz),
+    )
+    lead = LeadHandoff(
+        lead_id=str(row["lead_id"]),
+        customer_id=customer,
+        handed_off_at=row["handed_off_at"],
+        call_id=None if row["call_attempt_id"] is None else str(row["call_attempt_id"]),
+        rep_id=str(row["rep_user_id"]),
+        team_id=None if row["team_id"] is None else str(row["team_id"]),
+        branch_id=None if row["branch_id"] is None else str(row["branch_id"]),
+        account_manager_id=None if row["assigned_to"] is None else str(row["assigned_to"]),
+    )
+    try:
+        rule_set = book.in_force_at(conversion.occurred_at)
+        # The database keeps amounts in the firm's currency, the one its rules are in.
+        item = RevenueItem(
+            revenue_id=str(conversion_id),
+            customer_id=customer,
+            kind=RevenueKind.NET_COMMISSION,
+            amount=from_cents(row["amount_cents"]),
+            currency=rule_set.currency,
+            earned_at=_start_of(row["occurred_on"], tz),
+        )
+        attribution = Attribution(
+            conversion=conversion,
+            lead=lead,
+            window=rule_set.attribution_window,
+            reason="attributed when the conversion was imported",
+        )
+        split = split_revenue(item, attribution, rule_set, paid_so_far=dict(paid))
+    except (NoRuleInForce, RevenueNotCounted) as reason:
+        report.not_posted.append((conversion_id, str(reason)))
+        return ()
+    entries = post_split(split, now)
+    for entry in entries:
+        if entry.party in PAYEES or entry.party is Party.BRANCH_POOL:
+            role = Party.ACCOUNT_MANAGER if entry.party is Party.BRANCH_POOL else entry.party
+            paid[role] += entry.amount
+    report.conversions_posted += 1
+    return entries
+
+
+def entry_from_row(row: asyncpg.Record) -> LedgerEntry:
+    """A stored ledger row as the pure model statements and reconciliation work on.
+
+    Raises LeadError for a row whose party kind the statements do not know (e.g. ``centre``),
+    so reconciliation names it instead of silently leaving it out.
+    """
+    try:
+        party = Party(row["party_kind"])
+    except ValueError:
+        raise LeadError(
+            f"ledger entry {row['entry_id']} is for party kind {row['party_kind']!r}, which no "
+            "statement covers"
+        ) from None
+    if row["reverses_entry_id"] is not None:
+        entry_type = EntryType.REVERSAL
+    elif row["reason"].startswith("clawback"):
+        entry_type = EntryType.CLAWBACK
+    else:
+        entry_type = EntryType.SPLIT
+    return LedgerEntry(
+        entry_key=str(row["entry_id"]),
+        entry_type=entry_type,
+        posting=0,
+        party=party,
+        payee_id=None if row["party_id"] is None else str(row["party_id"]),
+        amount=from_cents(row["amount_cents"]),
+        currency=row["currency"] or "CNY",
+        booked_at=row["posted_at"],
+        revenue_id=str(row["conversion_id"]),
+        customer_id=str(row["account_id"]),
+        conversion_id=str(row["conversion_id"]),
+        lead_id="" if row["lead_id"] is None else str(row["lead_id"]),
+        call_id=None if row["call_attempt_id"] is None else str(row["call_attempt_id"]),
+        rule_firm_id=row["rule_firm_id"] or "",
+        rule_version=row["rule_version"] or 0,
+        rep_id="" if row["rep_user_id"] is None else str(row["rep_user_id"]),
+        team_id=None if row["team_id"] is None else str(row["team_id"]),
+        branch_id=None if row["branch_id"] is None else str(row["branch_id"]),
+        account_manager_id=None if row["assigned_to"] is None else str(row["assigned_to"]),
+        reason=row["reason"],
+        period=row["period"],
+    )
