@@ -13,6 +13,7 @@ Three rules shape this module:
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -83,15 +84,19 @@ def amd_verdict(answered_by: str) -> AmdVerdict:
     return AmdVerdict.UNKNOWN
 
 
-class LocalApiHttpClient(AsyncTwilioHttpClient):
-    """Sends the twilio library's requests to another base URL (the carrier simulator).
+class TwilioHttpClient(AsyncTwilioHttpClient):
+    """twilio-python's aiohttp client with two changes.
 
-    Rewriting at the HTTP layer is immune to TWILIO_REGION / TWILIO_EDGE, which
-    otherwise rewrite the host name of a plain base-URL override."""
+    - Basic auth goes in the Authorization header (aiohttp 3.14 deprecates BasicAuth,
+      which the stock client still builds).
+    - With `api_base_url`, requests to *.twilio.com go there instead (the carrier
+      simulator). Rewriting at the HTTP layer is immune to TWILIO_REGION / TWILIO_EDGE,
+      which otherwise rewrite the host name of a plain base-URL override.
+    """
 
-    def __init__(self, api_base_url: str) -> None:
+    def __init__(self, api_base_url: str | None = None) -> None:
         super().__init__()
-        self._target = api_base_url.rstrip("/")
+        self._target = api_base_url.rstrip("/") if api_base_url else None
 
     async def request(
         self,
@@ -104,11 +109,16 @@ class LocalApiHttpClient(AsyncTwilioHttpClient):
         timeout: float | None = None,
         allow_redirects: bool = False,
     ) -> Response:
-        parts = url.split("/", 3)  # scheme, '', host(.region...), path
-        if len(parts) == 4 and parts[2].endswith("twilio.com"):
-            url = f"{self._target}/{parts[3]}"
+        if self._target is not None:
+            parts = url.split("/", 3)  # scheme, '', host(.edge.region).twilio.com, path
+            if len(parts) == 4 and parts[2].endswith("twilio.com"):
+                url = f"{self._target}/{parts[3]}"
+        headers = dict(headers or {})
+        if auth is not None:
+            credentials = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+            headers["Authorization"] = f"Basic {credentials}"
         return await super().request(
-            method, url, params, data, headers, auth, timeout, allow_redirects
+            method, url, params, data, headers, None, timeout, allow_redirects
         )
 
 
@@ -150,11 +160,7 @@ class TwilioProvider(TelephonyProvider):
         self._config = config
         self._clock = clock or SystemClock()
         self._wall_clock = wall_clock
-        self._http = (
-            LocalApiHttpClient(config.api_base_url)
-            if config.api_base_url
-            else AsyncTwilioHttpClient()
-        )
+        self._http = TwilioHttpClient(config.api_base_url)
         self._client = Client(config.account_sid, config.auth_token, http_client=self._http)
         self._calls = self._client.api.v2010.accounts(config.account_sid).calls
         self._validator = RequestValidator(config.auth_token)
