@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from compliance.calendars import cn_day_off_name, uk_bank_holiday, us_legal_holiday
@@ -607,40 +608,39 @@ def decide(
     )
     evaluation.build_constraints()
     version = "+".join([rule_sets[j].version for j in sorted(rule_sets)] + [policy.version])
-    common = {
-        "rule_set_version": version,
-        "jurisdictions": tuple(sorted(where.jurisdictions)),
-        "time_zones": where.time_zones,
-        "decided_at": now,
-    }
+    make = partial(
+        Decision,
+        rule_set_version=version,
+        jurisdictions=tuple(sorted(where.jurisdictions)),
+        time_zones=where.time_zones,
+        decided_at=now,
+    )
 
     blocked = evaluation.blocks(now)
     requirements = evaluation.requirements()
     if blocked:
-        return Decision(
+        return make(
             verdict=Verdict.BLOCK,
             rules=_unique(f.rule_id for f in blocked),
             reason="Not called: " + _sentence(f.explanation for f in blocked) + ".",
             findings=tuple(blocked + requirements),
-            **common,  # type: ignore[arg-type]
         )
 
     horizon = now + timedelta(days=policy.horizon_days)
     opening = earliest_common_open(evaluation.constraints, now, horizon)
     if opening.at is None:
         rules = _unique(c.rule_id for c in opening.moved_by)
-        return Decision(
+        return make(
             verdict=Verdict.BLOCK,
             rules=rules,
             reason=f"Not called: no instant in the next {policy.horizon_days} days satisfies "
             "all of: " + _sentence(c.describe() for c in opening.moved_by) + ".",
             findings=tuple(requirements),
-            **common,  # type: ignore[arg-type]
         )
     if opening.at > now:
         later = evaluation.blocks(opening.at)
         if later:
-            return Decision(
+            return make(
                 verdict=Verdict.BLOCK,
                 rules=_unique(f.rule_id for f in later),
                 reason="Not called: calling would next be allowed at "
@@ -648,7 +648,6 @@ def decide(
                 + _sentence(f.explanation for f in later)
                 + ".",
                 findings=tuple(later + requirements),
-                **common,  # type: ignore[arg-type]
             )
         delays = [
             Finding(
@@ -660,32 +659,29 @@ def decide(
             for c in opening.moved_by
         ]
         reason = _delay_explanation([c for c in opening.moved_by if not c.is_open(now)], now)
-        return Decision(
+        return make(
             verdict=Verdict.DELAY,
             until=opening.at,
             rules=_unique(c.rule_id for c in opening.moved_by),
             reason=f"Not now: {reason}. Earliest allowed: {format_instant(opening.at, where.time_zones)}.",
             findings=tuple(delays + requirements),
-            **common,  # type: ignore[arg-type]
         )
     if requirements:
         modes = [f.required_mode for f in requirements if f.required_mode is not None]
         required_mode = modes[0] if modes else None
-        return Decision(
+        return make(
             verdict=Verdict.REQUIRE,
             required_mode=required_mode,
             rules=_unique(f.rule_id for f in requirements),
             reason="Allowed only this way: " + _sentence(f.explanation for f in requirements) + ".",
             findings=tuple(requirements),
-            **common,  # type: ignore[arg-type]
         )
     windows = [c for c in evaluation.constraints if isinstance(c, CallingWindow)]
     local = ", ".join(f"{now.astimezone(ZoneInfo(z)):%a %H:%M} in {z}" for z in where.time_zones)
-    return Decision(
+    return make(
         verdict=Verdict.ALLOW,
         rules=tuple(evaluation.checked),
         reason=f"Allowed: it is {local}, inside every calling window"
         + (f" ({len(windows)} checked)" if windows else "")
         + ", and no rule forbids the call.",
-        **common,  # type: ignore[arg-type]
     )
