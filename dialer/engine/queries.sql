@@ -1,0 +1,89 @@
+-- name: load_campaign_numbers
+-- Put every callable phone of the campaign's target accounts in its queue (once).
+-- $1 campaign, $2 now, $3 tiers highest first
+INSERT INTO campaign_numbers (campaign_id, phone_id, account_id, e164, list_id, priority,
+                              fairness_rank, next_attempt_at)
+SELECT c.campaign_id, p.phone_id, a.account_id, p.e164, m.list_id,
+       coalesce(cardinality($3::text[]) + 1 - array_position($3::text[], a.tier::text), 0),
+       row_number() OVER (PARTITION BY m.list_id ORDER BY a.account_id, p.priority)::int,
+       $2
+FROM campaigns c
+JOIN accounts a ON cardinality(c.target_segments) = 0 OR a.segment = ANY (c.target_segments)
+JOIN account_phones p ON p.account_id = a.account_id AND p.is_valid AND p.retired_at IS NULL
+LEFT JOIN LATERAL (
+    SELECT min(lm.list_id) AS list_id FROM list_memberships lm
+    WHERE lm.account_id = a.account_id AND lm.list_id = ANY (c.list_ids)
+) m ON true
+WHERE c.campaign_id = $1
+  AND (cardinality(c.list_ids) = 0 OR m.list_id IS NOT NULL)
+ON CONFLICT (campaign_id, phone_id) DO NOTHING;
+
+-- name: release_expired_leases
+-- A lease that ran out was never dialed (dialing needs a call_attempt): safe to release.
+UPDATE campaign_numbers
+SET state = 'pending', leased_by = NULL, lease_expires_at = NULL
+WHERE state = 'leased' AND lease_expires_at < $1
+RETURNING campaign_id, phone_id;
+
+-- name: claim_numbers
+-- $1 campaign, $2 now, $3 how many, $4 engine id, $5 lease seconds
+WITH next AS (
+    SELECT campaign_id, phone_id
+    FROM campaign_numbers
+    WHERE campaign_id = $1 AND state = 'pending' AND next_attempt_at <= $2
+    ORDER BY (callback_due_at IS NOT NULL AND callback_due_at <= $2) DESC,
+             priority DESC, fairness_rank, last_attempt_at NULLS FIRST
+    LIMIT $3
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE campaign_numbers n
+SET state = 'leased', leased_by = $4, lease_expires_at = $2 + make_interval(secs => $5)
+FROM next
+WHERE n.campaign_id = next.campaign_id AND n.phone_id = next.phone_id
+RETURNING n.campaign_id, n.phone_id, n.account_id, n.e164, n.attempts, n.last_attempt_at,
+          n.callback_owner, n.preview_only;
+
+-- name: start_attempt
+-- The number's call attempt is written before the provider is asked to dial, so a crash
+-- between the two leaves a record to reconcile rather than a number to dial again.
+WITH attempt AS (
+    INSERT INTO call_attempts (campaign_id, account_id, phone_id, e164, idempotency_key,
+                               status, created_at, engine_id, compliance_decision_id)
+    SELECT campaign_id, account_id, phone_id, e164, $3, 'created', $4, $5, $6
+    FROM campaign_numbers
+    WHERE campaign_id = $1 AND phone_id = $2 AND state = 'leased' AND leased_by = $5
+    RETURNING call_attempt_id, campaign_id, phone_id
+)
+UPDATE campaign_numbers n
+SET state = 'dialing', call_attempt_id = attempt.call_attempt_id, leased_by = NULL,
+    lease_expires_at = NULL, attempts = n.attempts + 1, last_attempt_at = $4
+FROM attempt
+WHERE n.campaign_id = attempt.campaign_id AND n.phone_id = attempt.phone_id
+RETURNING attempt.call_attempt_id;
+
+-- name: defer_number
+-- The gate said DELAY (or a live call holds the number elsewhere): back to the queue.
+UPDATE campaign_numbers
+SET state = 'pending', leased_by = NULL, lease_expires_at = NULL, next_attempt_at = $3,
+    reason = $4
+WHERE campaign_id = $1 AND phone_id = $2 AND state = 'leased';
+
+-- name: close_number
+-- BLOCK, retire, or done: the number leaves the queue with its reason.
+UPDATE campaign_numbers
+SET state = $3, leased_by = NULL, lease_expires_at = NULL, reason = $4
+WHERE campaign_id = $1 AND phone_id = $2 AND state IN ('leased', 'dialing', 'pending');
+
+-- name: settle_attempt
+-- The attempt ended: schedule the next try, or close the number. $3 state, $4 next_attempt_at
+UPDATE campaign_numbers
+SET state = $3, next_attempt_at = coalesce($4, next_attempt_at), last_outcome = $5,
+    reason = $6, call_attempt_id = CASE WHEN $3 = 'dialing' THEN call_attempt_id END,
+    callback_due_at = NULL
+WHERE call_attempt_id = $1 AND state = 'dialing' AND campaign_id = $2
+RETURNING phone_id, account_id, attempts;
+
+-- name: insert_audit
+INSERT INTO audit_log (at, actor_user_id, kind, subject_type, subject_id, detail)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING audit_id;
