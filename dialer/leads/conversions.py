@@ -258,7 +258,62 @@ async def import_conversions(
     if attribution_days < 0 or revenue_days < 0:
         raise ImportRefused("attribution and revenue windows are days and cannot be negative")
     rows, rejected, total = parse_rows(text)
-    report = ImportReport(file_name=file_name, rows_total=total, rejected=rejected)
+    return await import_rows(
+        pool,
+        rows,
+        rejected,
+        total,
+        now=now,
+        time_zone=time_zone,
+        file_name=file_name,
+        attribution_days=attribution_days,
+        revenue_days=revenue_days,
+    )
+
+
+def parse_records(records: Sequence[dict[str, Any]]) -> tuple[list[ConversionRow], list[Rejection]]:
+    """Rows given as JSON objects (the API), checked exactly like the file's rows."""
+    rows: list[ConversionRow] = []
+    rejected: list[Rejection] = []
+    first_of_ref: dict[str, int] = {}
+    for number, record in enumerate(records, start=1):
+        raw = json.dumps(record, ensure_ascii=False, default=str)
+        fractional = sorted(str(k) for k, v in record.items() if isinstance(v, float))
+        if fractional:
+            reason = f'{", ".join(fractional)}: send amounts as strings such as "12.34", not JSON numbers with a fraction'
+            rejected.append(Rejection(number, raw, reason))
+            continue
+        fields = {str(k).lower(): "" if v is None else str(v).strip() for k, v in record.items()}
+        parsed = parse_row(number, raw, fields)
+        if isinstance(parsed, ConversionRow):
+            earlier = first_of_ref.setdefault(parsed.external_ref, number)
+            if earlier != number:
+                parsed = Rejection(
+                    number,
+                    raw,
+                    f"external_ref {parsed.external_ref} already appears in row {earlier}",
+                )
+        if isinstance(parsed, ConversionRow):
+            rows.append(parsed)
+        else:
+            rejected.append(parsed)
+    return rows, rejected
+
+
+async def import_rows(
+    pool: asyncpg.Pool,
+    rows: list[ConversionRow],
+    rejected: list[Rejection],
+    total: int,
+    *,
+    now: datetime,
+    time_zone: ZoneInfo,
+    file_name: str,
+    attribution_days: int = 90,
+    revenue_days: int = 365,
+) -> ImportReport:
+    """Write already parsed rows (see ``import_conversions``)."""
+    report = ImportReport(file_name=file_name, rows_total=total, rejected=list(rejected))
     async with pool.acquire() as connection, connection.transaction():
         await connection.execute(QUERIES["lock_conversion_imports"])
         numbers = sorted({row.account_number for row in rows})

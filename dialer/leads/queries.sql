@@ -213,3 +213,49 @@ FROM revenue_ledger
 WHERE period = $1
 GROUP BY party_kind
 ORDER BY party_kind;
+
+-- Branch inbox ---------------------------------------------------------------------
+-- Scope parameters: $2 branch (NULL = every branch, for the centre), $3 assignee (NULL = anyone).
+
+-- name: scoped_leads
+SELECT l.lead_id, l.account_id, a.name AS customer_name, l.campaign_id, l.product_id,
+       p.name AS product_name, l.rep_user_id, l.branch_id, l.assigned_to,
+       m.display_name AS assigned_name, l.state, l.interest, l.preferred_contact_at, l.notes,
+       l.handed_off_at, l.accepted_at, l.first_contact_at, l.closed_at, l.sla_due_at
+FROM leads l
+JOIN accounts a ON a.account_id = l.account_id
+LEFT JOIN products p ON p.product_id = l.product_id
+LEFT JOIN users m ON m.user_id = l.assigned_to
+WHERE ($1::text IS NULL OR l.state = $1)
+  AND ($2::bigint IS NULL OR l.branch_id = $2)
+  AND ($3::bigint IS NULL OR l.assigned_to = $3)
+ORDER BY l.handed_off_at DESC, l.lead_id DESC
+LIMIT $4;
+
+-- name: scoped_lead
+SELECT l.lead_id, l.account_id, a.name AS customer_name, l.campaign_id, l.product_id,
+       p.name AS product_name, l.rep_user_id, l.call_attempt_id, l.branch_id, l.assigned_to,
+       m.display_name AS assigned_name, l.state, l.interest, l.preferred_contact_at, l.notes,
+       l.handed_off_at, l.accepted_at, l.first_contact_at, l.closed_at, l.sla_due_at
+FROM leads l
+JOIN accounts a ON a.account_id = l.account_id
+LEFT JOIN products p ON p.product_id = l.product_id
+LEFT JOIN users m ON m.user_id = l.assigned_to
+WHERE l.lead_id = $1
+  AND ($2::bigint IS NULL OR l.branch_id = $2)
+  AND ($3::bigint IS NULL OR l.assigned_to = $3);
+
+-- name: scoped_lead_state_for_update
+SELECT state FROM leads
+WHERE lead_id = $1
+  AND ($2::bigint IS NULL OR branch_id = $2)
+  AND ($3::bigint IS NULL OR assigned_to = $3)
+FOR UPDATE;
+
+-- name: move_lead
+UPDATE leads
+SET state = $2,
+    accepted_at = CASE WHEN $2 = 'accepted' THEN coalesce(accepted_at, $3) ELSE accepted_at END,
+    first_contact_at = CASE WHEN $4 THEN coalesce(first_contact_at, $3) ELSE first_contact_at END,
+    closed_at = CASE WHEN $2 IN ('won', 'lost') THEN $3 ELSE closed_at END
+WHERE lead_id = $1;

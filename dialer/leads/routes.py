@@ -1,0 +1,221 @@
+"""The leads API: the branch inbox's operations and the authenticated conversions import.
+
+Who sees what: a branch manager the leads of their branch, an account manager the leads
+given to them, the centre (admin, campaign manager) every lead. Anything outside that is
+answered 404, exactly as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from dialer import auth
+from dialer.http import Problem, Role, Routes, json_response, path_int, read_body, read_query
+from dialer.leads.conversions import import_rows, parse_records
+from dialer.leads.errors import AssignmentRefused, LeadNotFound
+from dialer.leads.handoff import assign_lead
+from dialer.leads.inbox import Scope, get_lead, list_leads, take_step
+from dialer.leads.lifecycle import Action, TransitionRefused
+
+routes = Routes()
+
+_SEES_LEADS = {Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.CAMPAIGN_MANAGER, Role.ADMIN}
+
+LeadState = Literal["new", "accepted", "contacted", "won", "lost", "expired", "returned"]
+
+
+class LeadQuery(BaseModel):
+    state: LeadState | None = None
+    limit: int = Field(default=200, ge=1, le=1000)
+
+
+class Assignment(BaseModel):
+    account_manager_id: int
+
+
+class ContactAttempt(BaseModel):
+    reached: bool
+    note: str = Field(default="", max_length=2000)
+
+
+class Outcome(BaseModel):
+    outcome: Literal["won", "lost"]
+    note: str = Field(default="", max_length=2000)
+
+
+class ConversionBatch(BaseModel):
+    rows: list[dict[str, str | int | float | None]] = Field(max_length=100_000)
+    source: str = Field(default="api", max_length=200)
+    time_zone: str = "Asia/Shanghai"
+    attribution_days: int = Field(default=90, ge=0, le=3660)
+    revenue_days: int = Field(default=365, ge=0, le=36600)
+
+
+def scope_of(user: auth.CurrentUser) -> Scope:
+    if user.role is Role.BRANCH_MANAGER and user.branch_id is not None:
+        return Scope.branch(user.branch_id)
+    if user.role is Role.ACCOUNT_MANAGER and user.branch_id is not None:
+        return Scope.own(user.branch_id, user.user_id)
+    if user.role in (Role.ADMIN, Role.CAMPAIGN_MANAGER):
+        return Scope.everything()
+    raise Problem(403, "Forbidden", "Your role sees no leads.")
+
+
+def _not_found(lead_id: int) -> Problem:
+    return Problem(404, "Not found", f"No lead {lead_id} among the leads you can see.")
+
+
+@routes.route(
+    "GET",
+    "/api/v1/leads",
+    roles=_SEES_LEADS,
+    summary="Leads you can see (your branch's, or your own as account manager), by state.",
+    query=LeadQuery,
+)
+async def leads_index(request: web.Request) -> web.Response:
+    from dialer.app import pool_of
+
+    query = read_query(request, LeadQuery)
+    scope = scope_of(auth.current_user(request))
+    leads = await list_leads(pool_of(request), scope, state=query.state, limit=query.limit)
+    return json_response({"leads": leads})
+
+
+@routes.route(
+    "GET",
+    "/api/v1/leads/{lead_id}",
+    roles=_SEES_LEADS,
+    summary="One lead with its timeline.",
+)
+async def lead_detail(request: web.Request) -> web.Response:
+    from dialer.app import pool_of
+
+    lead_id = path_int(request, "lead_id")
+    try:
+        lead = await get_lead(pool_of(request), lead_id, scope_of(auth.current_user(request)))
+    except LeadNotFound as exc:
+        raise _not_found(lead_id) from exc
+    return json_response({"lead": lead})
+
+
+@routes.route(
+    "POST",
+    "/api/v1/leads/{lead_id}/assign",
+    roles={Role.BRANCH_MANAGER},
+    summary="Assign or reassign one of your branch's open leads to an account manager.",
+    body=Assignment,
+)
+async def lead_assign(request: web.Request) -> web.Response:
+    from dialer.app import now_of, pool_of
+
+    lead_id = path_int(request, "lead_id")
+    body = await read_body(request, Assignment)
+    user = auth.current_user(request)
+    if user.branch_id is None:
+        raise _not_found(lead_id)
+    try:
+        await assign_lead(
+            pool_of(request),
+            lead_id,
+            body.account_manager_id,
+            branch_id=user.branch_id,
+            actor_user_id=user.user_id,
+            now=now_of(request),
+        )
+    except LeadNotFound as exc:
+        raise _not_found(lead_id) from exc
+    except AssignmentRefused as exc:
+        raise Problem(409, "Cannot assign", str(exc)) from exc
+    return json_response({"lead_id": lead_id, "assigned_to": body.account_manager_id})
+
+
+async def _step(request: web.Request, action: Action, note: str = "") -> web.Response:
+    from dialer.app import now_of, pool_of
+
+    lead_id = path_int(request, "lead_id")
+    user = auth.current_user(request)
+    try:
+        state = await take_step(
+            pool_of(request),
+            lead_id,
+            action,
+            scope=scope_of(user),
+            actor_user_id=user.user_id,
+            now=now_of(request),
+            note=note,
+        )
+    except LeadNotFound as exc:
+        raise _not_found(lead_id) from exc
+    except TransitionRefused as exc:
+        raise Problem(409, "Not now", str(exc)) from exc
+    return json_response({"lead_id": lead_id, "state": state})
+
+
+@routes.route(
+    "POST",
+    "/api/v1/leads/{lead_id}/accept",
+    roles={Role.ACCOUNT_MANAGER},
+    summary="Accept a lead given to you.",
+)
+async def lead_accept(request: web.Request) -> web.Response:
+    return await _step(request, Action.ACCEPT)
+
+
+@routes.route(
+    "POST",
+    "/api/v1/leads/{lead_id}/contacts",
+    roles={Role.ACCOUNT_MANAGER},
+    summary="Log a contact attempt on your lead (reached or not).",
+    body=ContactAttempt,
+)
+async def lead_contact(request: web.Request) -> web.Response:
+    body = await read_body(request, ContactAttempt)
+    action = Action.CONTACT_REACHED if body.reached else Action.CONTACT_MISSED
+    return await _step(request, action, body.note)
+
+
+@routes.route(
+    "POST",
+    "/api/v1/leads/{lead_id}/outcome",
+    roles={Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER},
+    summary="Close a lead as won or lost.",
+    body=Outcome,
+)
+async def lead_outcome(request: web.Request) -> web.Response:
+    body = await read_body(request, Outcome)
+    return await _step(request, Action(body.outcome), body.note)
+
+
+@routes.route(
+    "POST",
+    "/api/v1/conversions",
+    roles={Role.ADMIN, Role.CAMPAIGN_MANAGER},
+    summary="Import conversions from the back office: every row accepted or rejected, "
+    "atomic and idempotent by external_ref.",
+    body=ConversionBatch,
+)
+async def conversions_import(request: web.Request) -> web.Response:
+    from dialer.app import now_of, pool_of
+
+    body = await read_body(request, ConversionBatch)
+    try:
+        time_zone = ZoneInfo(body.time_zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise Problem(422, "Invalid request", f"unknown time zone {body.time_zone!r}") from exc
+    rows, rejected = parse_records(body.rows)
+    report = await import_rows(
+        pool_of(request),
+        rows,
+        rejected,
+        len(body.rows),
+        now=now_of(request),
+        time_zone=time_zone,
+        file_name=body.source,
+        attribution_days=body.attribution_days,
+        revenue_days=body.revenue_days,
+    )
+    return json_response(report.to_dict(), status=201 if report.new else 200)
