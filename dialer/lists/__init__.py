@@ -1,0 +1,1 @@
+"""List loading at the edge: the importer that streams list files into PostgreSQL."""

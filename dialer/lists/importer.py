@@ -1,0 +1,421 @@
+"""Importing a list file into PostgreSQL: stream, COPY into staging, merge with set-based SQL.
+
+The file is read record by record in this process; batches of records are validated (in
+worker processes for large files, see `campaigns.lists.staging`) and streamed straight into
+COPY. Everything after that is SQL over the staging table (queries.sql): DNC scrub, merge
+within the file, upsert by account number with the change recorded, phones, list
+membership and rejects. The whole import is one transaction: it lands entirely or not at all.
+A file whose content was already imported is refused unless forced.
+
+`main(argv)` is the `dialer lists import` command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import concurrent.futures
+import datetime
+import json
+import multiprocessing
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import asyncpg
+import structlog
+
+from campaigns.lists.columns import Field, parse_mapping, recognise
+from campaigns.lists.errors import ListLoadError, UnreadableFile
+from campaigns.lists.merging import Tally
+from campaigns.lists.reading import ListFile, inspect, read_rows, read_text_records, sha256_of
+from campaigns.lists.rejects import write_rejects
+from campaigns.lists.segments import SegmentRules
+from campaigns.lists.staging import (
+    STAGING_COLUMNS,
+    Stager,
+    StagingContext,
+    stage_in_worker,
+    start_worker,
+)
+from dialer.sql import load_queries
+
+log = structlog.get_logger(__name__)
+QUERIES = load_queries("dialer.lists")
+
+BATCH_ROWS = 5_000
+# files above this size are validated in worker processes; below it, in this process
+PARALLEL_FROM_BYTES = 8 * 1024 * 1024
+
+Record = tuple[int, str, list[str] | None]
+
+
+class ListImportError(Exception):
+    """The list could not be imported; nothing was changed."""
+
+
+class AlreadyImported(ListImportError):
+    """This file's content was imported before; pass --force to import it again."""
+
+
+@dataclass
+class ImportOptions:
+    list_name: str
+    region: str = "CN"
+    encoding: str | None = None
+    mapping: dict[str, Field] = field(default_factory=dict)
+    sheet: str | None = None
+    force: bool = False
+    rules: SegmentRules = field(default_factory=SegmentRules)
+    workers: int | None = None  # None: decide from the file size
+    as_of: datetime.date | None = None  # the load day for segment rules; None: today
+
+
+@dataclass
+class ImportSummary:
+    list_id: int
+    import_id: int | None
+    tally: Tally
+    seconds: float
+    skipped: bool = False  # the same content was imported before and nothing was done
+    previous_import_id: int | None = None
+    steps: dict[str, float] = field(default_factory=dict)  # seconds per step, for tuning
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "list_id": self.list_id,
+            "import_id": self.import_id,
+            **self.tally.as_dict(),
+            "seconds": round(self.seconds, 3),
+            "skipped": self.skipped,
+        }
+
+
+def _records(source: ListFile, sheet: str | None) -> Iterator[Record]:
+    if source.kind == "csv":
+        assert source.encoding is not None
+        for line_number, raw in read_text_records(source.path, source.encoding):
+            yield line_number, raw, None
+    else:
+        for row in read_rows(source, sheet=sheet):
+            yield row.line_number, row.raw, row.cells
+
+
+def _batches(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
+    batch: list[Record] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+async def _staged_chunks(
+    batches: Iterator[list[Record]],
+    context: StagingContext,
+    workers: int,
+    progress: Callable[[int], None] | None,
+) -> AsyncIterator[bytes]:
+    """CSV bytes for COPY, batch by batch, in file order; at most a few batches in flight."""
+    done = 0
+    if workers <= 1:
+        stager = Stager(context)
+        for batch in batches:
+            yield stager.stage(batch).encode("utf-8")
+            done += len(batch)
+            if progress:
+                progress(done)
+        return
+    loop = asyncio.get_running_loop()
+    with concurrent.futures.ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=start_worker,
+        initargs=(context,),
+    ) as pool:
+        in_flight: collections.deque[tuple[int, asyncio.Future[bytes]]] = collections.deque()
+        try:
+            for batch in batches:
+                in_flight.append((len(batch), loop.run_in_executor(pool, stage_in_worker, batch)))
+                if len(in_flight) > workers * 2:
+                    count, future = in_flight.popleft()
+                    yield await future
+                    done += count
+                    if progress:
+                        progress(done)
+            while in_flight:
+                count, future = in_flight.popleft()
+                yield await future
+                done += count
+                if progress:
+                    progress(done)
+        finally:
+            for _, future in in_flight:
+                future.cancel()
+
+
+async def import_file(
+    connection: asyncpg.Connection,
+    path: Path,
+    options: ImportOptions,
+    *,
+    now: datetime.datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Import one list file in one transaction; see the module docstring."""
+    started = time.perf_counter()
+    now = now or datetime.datetime.now(datetime.UTC)
+    as_of = options.as_of or now.date()
+    source = inspect(path, encoding=options.encoding)
+    content_hash = sha256_of(path)
+
+    records = _records(source, options.sheet)
+    try:
+        header = next(records)
+    except StopIteration:
+        raise UnreadableFile(f"{path.name} has no rows: export the list again") from None
+    header_cells = header[2] if header[2] is not None else _split_header(source, header[1])
+    mapping = recognise(header_cells, options.mapping)
+    context = StagingContext(
+        mapping=mapping,
+        region=options.region,
+        as_of=as_of,
+        rules=options.rules,
+        delimiter=source.delimiter,
+    )
+    workers = options.workers
+    if workers is None:
+        workers = 2 if path.stat().st_size >= PARALLEL_FROM_BYTES else 1
+
+    previous = await connection.fetchrow(QUERIES["find_import_by_hash"], content_hash)
+    if previous is not None and not options.force:
+        log.info(
+            "list_import_skipped",
+            file=path.name,
+            previous_import=previous["import_id"],
+            list_id=previous["list_id"],
+        )
+        return ImportSummary(
+            list_id=previous["list_id"],
+            import_id=None,
+            tally=Tally(),
+            seconds=time.perf_counter() - started,
+            skipped=True,
+            previous_import_id=previous["import_id"],
+        )
+
+    steps: dict[str, float] = {}
+    mark = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal mark
+        current = time.perf_counter()
+        steps[name] = round(current - mark, 3)
+        mark = current
+
+    await _widen_temp_buffers(connection)
+    async with connection.transaction():
+        await connection.execute("SET LOCAL work_mem = '256MB'")
+        await connection.execute("SET LOCAL synchronous_commit = off")
+        list_id = await connection.fetchval(
+            QUERIES["ensure_list"], options.list_name, options.region
+        )
+        import_id = await connection.fetchval(
+            QUERIES["start_import"],
+            list_id,
+            path.name,
+            content_hash,
+            options.force,
+            json.dumps(
+                {
+                    "region": options.region,
+                    "encoding": source.encoding,
+                    "sheet": options.sheet,
+                    "mapping": mapping.describe(),
+                },
+                ensure_ascii=False,
+            ),
+            now,
+        )
+        await connection.execute(QUERIES["create_staging"])
+        await connection.copy_to_table(
+            "list_staging",
+            source=_staged_chunks(_batches(records, BATCH_ROWS), context, workers, progress),
+            columns=list(STAGING_COLUMNS),
+            format="csv",
+        )
+        step("stream_and_copy")
+        await connection.execute(QUERIES["collect_dnc_hits"], now)
+        if await connection.fetchval(QUERIES["count_dnc_hits"]):
+            await connection.execute(QUERIES["reject_dnc_rows"])
+        step("dnc_scrub")
+        await connection.execute(QUERIES["find_duplicate_keys"])
+        step("find_duplicate_keys")
+        await connection.execute(QUERIES["build_groups"], list(validator_extra_keys(context)))
+        step("build_groups")
+        await connection.execute(QUERIES["build_incoming_accounts"])
+        step("build_incoming_accounts")
+        await connection.execute(QUERIES["update_existing_accounts"], import_id, now)
+        step("update_existing_accounts")
+        await connection.execute(QUERIES["insert_new_accounts"], now)
+        step("insert_new_accounts")
+        await connection.execute(QUERIES["build_incoming_phones"])
+        step("build_incoming_phones")
+        await connection.execute(QUERIES["insert_phones_of_new_accounts"], now)
+        await connection.execute(QUERIES["upsert_phones_of_existing_accounts"], now)
+        step("insert_phones")
+        await connection.execute(QUERIES["insert_memberships"], list_id, import_id, now)
+        await connection.execute(
+            QUERIES["upsert_memberships_of_existing_accounts"], list_id, import_id, now
+        )
+        step("insert_memberships")
+        await connection.execute(QUERIES["insert_rejects"], import_id)
+        outcome = await connection.fetchrow(QUERIES["count_outcomes"])
+        reasons = outcome["reject_reasons"]
+        if isinstance(reasons, str):
+            reasons = json.loads(reasons)
+        tally = Tally(
+            rows=outcome["rows"],
+            accepted=outcome["customers"],
+            merged=outcome["accepted_rows"] - outcome["customers"],
+            rejected=outcome["rows"] - outcome["accepted_rows"],
+            reject_reasons=collections.Counter(reasons),
+        )
+        if not tally.reconciles:
+            raise ListImportError(f"import totals do not reconcile: {tally.as_dict()}")
+        await connection.execute(
+            QUERIES["finish_import"],
+            import_id,
+            tally.rows,
+            tally.accepted,
+            tally.merged,
+            tally.rejected,
+            now,
+        )
+        step("finish")
+    seconds = time.perf_counter() - started
+    log.info(
+        "list_imported",
+        list_id=list_id,
+        import_id=import_id,
+        seconds=round(seconds, 2),
+        **tally.as_dict(),
+    )
+    return ImportSummary(list_id, import_id, tally, seconds, steps=steps)
+
+
+def validator_extra_keys(context: StagingContext) -> tuple[str, ...]:
+    return tuple(name for name, _ in context.mapping.extras)
+
+
+def _split_header(source: ListFile, raw: str) -> list[str]:
+    from campaigns.lists.reading import split_record
+
+    assert source.delimiter is not None
+    return split_record(raw, source.delimiter)
+
+
+async def _widen_temp_buffers(connection: asyncpg.Connection) -> None:
+    """Give the staging tables room in memory; only possible before a session's first temp
+    table, so a connection that already had one keeps its setting."""
+    try:
+        await connection.execute("SET temp_buffers = '256MB'")
+    except asyncpg.PostgresError:
+        pass
+
+
+async def write_reject_file(connection: asyncpg.Connection, import_id: int, out: TextIO) -> int:
+    """The rejected rows of an import as a spreadsheet-safe CSV; returns how many."""
+    rows = await connection.fetch(QUERIES["import_rejects"], import_id)
+    return write_rejects(
+        ((row["line_number"], row["reason"], row["detail"], row["raw"]) for row in rows), out
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dialer lists import", description="Load a customer list (CSV, TSV or XLSX)."
+    )
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--name", required=True, help="the list's name (created if new)")
+    parser.add_argument("--region", default="CN", help="default region for phone numbers")
+    parser.add_argument("--encoding", help="text encoding (detected when absent), e.g. gb18030")
+    parser.add_argument(
+        "--mapping", default="", help="header=field pairs or JSON, e.g. '备用号码=phone'"
+    )
+    parser.add_argument("--sheet", help="workbook sheet (the first one when absent)")
+    parser.add_argument("--force", action="store_true", help="import again a file already loaded")
+    parser.add_argument("--rejects", type=Path, help="write the rejected rows to this CSV")
+    parser.add_argument("--json", action="store_true", help="print one JSON summary object")
+    parser.add_argument("--workers", type=int, help="validation processes (default: by size)")
+    return parser
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from dialer import db
+    from dialer.logs import configure_logging
+    from dialer.settings import load_settings
+
+    settings = load_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    url = db.resolve_database_url(settings.database_url, settings.data_dir)
+    options = ImportOptions(
+        list_name=args.name,
+        region=args.region,
+        encoding=args.encoding,
+        mapping=parse_mapping(args.mapping),
+        sheet=args.sheet,
+        force=args.force,
+        workers=args.workers,
+    )
+    show_progress = sys.stderr.isatty()
+
+    def progress(rows: int) -> None:
+        if show_progress:
+            sys.stderr.write(f"\r{args.file.name}: {rows:,} rows read")
+            sys.stderr.flush()
+
+    async with db.pool_for(url, min_size=1, max_size=1) as pool, pool.acquire() as connection:
+        summary = await import_file(connection, args.file, options, progress=progress)
+        if show_progress:
+            sys.stderr.write("\n")
+        if args.rejects and summary.import_id is not None:
+            with args.rejects.open("w", encoding="utf-8", newline="") as out:
+                await write_reject_file(connection, summary.import_id, out)
+    if args.json:
+        print(json.dumps(summary.as_json(), ensure_ascii=False))
+    elif summary.skipped:
+        print(
+            f"{args.file.name} was already imported (import {summary.previous_import_id}); "
+            "nothing changed. Pass --force to import it again."
+        )
+    else:
+        tally = summary.tally
+        print(
+            f"list {summary.list_id}: {tally.rows:,} rows = {tally.accepted:,} accepted "
+            f"+ {tally.merged:,} merged + {tally.rejected:,} rejected "
+            f"in {summary.seconds:.1f} s"
+        )
+        for reason, count in sorted(tally.reject_reasons.items()):
+            print(f"  rejected {reason}: {count:,}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`dialer lists import FILE --name NAME [...]`; exit 0 on success, 2 on a refused file."""
+    args = build_parser().parse_args(argv)
+    try:
+        return asyncio.run(_run(args))
+    except (ListLoadError, ListImportError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
