@@ -8,6 +8,7 @@ call_attempts with the dedupe keys in the database.
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Protocol
 
 from dialer.telephony.callstate import CallState, Transition, apply_event
@@ -21,12 +22,19 @@ class CallLedger(Protocol):
 
     async def get(self, call_id: str) -> CallState | None: ...
 
+    async def record_answer(
+        self, call_id: str, attempt_ref: str | None, room: str | None, at: datetime
+    ) -> None:
+        """The answer webhook's decision: bridged to `room`, or abandoned (None)."""
+        ...
+
 
 class MemoryCallLedger:
     def __init__(self) -> None:
         self._states: dict[str, CallState] = {}
         self._attempts: dict[str, str] = {}
         self._lock = asyncio.Lock()
+        self.answers: dict[str, tuple[str | None, datetime]] = {}
 
     async def apply(self, event: CallEvent) -> Transition:
         async with self._lock:
@@ -39,6 +47,13 @@ class MemoryCallLedger:
 
     async def get(self, call_id: str) -> CallState | None:
         return self._states.get(call_id)
+
+    async def record_answer(
+        self, call_id: str, attempt_ref: str | None, room: str | None, at: datetime
+    ) -> None:
+        self.answers.setdefault(call_id, (room, at))
+        if attempt_ref is not None:
+            self._attempts.setdefault(call_id, attempt_ref)
 
     def attempt_of(self, call_id: str) -> str | None:
         return self._attempts.get(call_id)

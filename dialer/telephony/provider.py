@@ -114,6 +114,7 @@ class CallEvent:
     end_reason: EndReason | None = None
     sip_code: int | None = None
     duration_seconds: int | None = None
+    received_at: datetime | None = field(default=None, compare=False)
     raw: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 

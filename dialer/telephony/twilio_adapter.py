@@ -376,6 +376,7 @@ class TwilioProvider(TelephonyProvider):
                 dedupe_keys=tuple(keys),
                 attempt_ref=attempt_ref,
                 amd_verdict=amd_verdict(answered_by),
+                received_at=received_at,
                 raw=dict(params),
             )
         status = params.get("CallStatus", "")
@@ -395,6 +396,7 @@ class TwilioProvider(TelephonyProvider):
                 end_reason=_END_REASON[status],
                 sip_code=_int_or_none(params.get("SipResponseCode")),
                 duration_seconds=_int_or_none(params.get("CallDuration")),
+                received_at=received_at,
                 raw=dict(params),
             )
         kind = _STATUS_EVENT.get(status)
@@ -409,6 +411,7 @@ class TwilioProvider(TelephonyProvider):
             dedupe_keys=tuple(keys),
             sequence=sequence,
             attempt_ref=attempt_ref,
+            received_at=received_at,
             raw=dict(params),
         )
 

@@ -16,7 +16,13 @@ import structlog
 from aiohttp import web
 
 from dialer.telephony.callstate import Verdict
-from dialer.telephony.decisions import AnsweredCall, CallDecisions, HangUpMachine, MachineAction
+from dialer.telephony.decisions import (
+    AnsweredCall,
+    BridgeToRoom,
+    CallDecisions,
+    HangUpMachine,
+    MachineAction,
+)
 from dialer.telephony.ledger import CallLedger
 from dialer.telephony.provider import (
     AmdVerdict,
@@ -92,6 +98,8 @@ class TelephonyWebhooks:
         if not call.call_id:
             raise web.HTTPBadRequest(text="CallSid missing\n")
         decision = await self._decisions.on_answer(call)
+        room = decision.room if isinstance(decision, BridgeToRoom) else None
+        await self._ledger.record_answer(call.call_id, call.attempt_ref, room, self._wall_clock())
         content_type, body = self._provider.render_answer(decision)
         log.info("call_answer_decided", call=call.call_id, decision=type(decision).__name__)
         return web.Response(text=body, content_type=content_type)
@@ -107,7 +115,11 @@ class TelephonyWebhooks:
         )
         if event is None:
             return web.Response(status=204)
-        transition = await self._ledger.apply(event)
+        try:
+            transition = await self._ledger.apply(event)
+        except TelephonyError as exc:
+            log.warning("callback_not_applied", call=event.call_id, error=str(exc))
+            return web.Response(status=204)
         log.info(
             "call_event_applied",
             call=event.call_id,
@@ -129,7 +141,11 @@ class TelephonyWebhooks:
         )
         if event is None:
             return web.Response(status=204)
-        transition = await self._ledger.apply(event)
+        try:
+            transition = await self._ledger.apply(event)
+        except TelephonyError as exc:
+            log.warning("callback_not_applied", call=event.call_id, error=str(exc))
+            return web.Response(status=204)
         log.info(
             "call_amd_verdict",
             call=event.call_id,
