@@ -21,6 +21,8 @@ Modules
   zone and region field; the union of all is where the callee may be (strictest wins).
 - `campaign_checks`: `check_campaign_start(setup, now)`: caller ID, ring time, abandon
   message, DNC snapshot freshness.
+- `records`: `dial_request(campaign, product, e164)` and `dial_facts(account, phone, ...)`
+  build the gate's inputs from database rows (the columns of migration 0001).
 - `audit`: `audit_entry(decision, request, facts)`: the `audit_log` row for a decision.
 - `explain`: `main(argv)` for `dialer compliance explain --cases FILE.jsonl [--json]`.
 - `reasons_zh`: a Chinese summary of a decision.

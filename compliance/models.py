@@ -32,6 +32,12 @@ class DialMode(StrEnum):
     POWER = "power"
     PREDICTIVE = "predictive"
 
+    @classmethod
+    def _missing_(cls, value: object) -> DialMode | None:
+        # campaigns.pacing_mode also names predictive variants (RATIO, ADAPT_*).
+        text = str(value).lower()
+        return cls.PREDICTIVE if text == "ratio" or text.startswith("adapt_") else None
+
     @property
     def reserves_rep(self) -> bool:
         """True when a rep is already on the line before the callee can answer."""
