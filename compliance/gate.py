@@ -225,32 +225,46 @@ class _Evaluation:
             )
 
     def _add_firm_caps(self) -> None:
-        per_day = self.policy.max_attempts_per_number_per_day
-        if per_day:
-            to_number = [a.at for a in self.attempts if a.number in (None, self.e164)]
+        """FIRM-F1 per number per local day, FIRM-F2 per person per rolling 24 h,
+        FIRM-F3 per number per rolling 24 h, FIRM-F4 per person per local day."""
+        to_number = [a.at for a in self.attempts if a.number in (None, self.e164)]
+        to_person = [a.at for a in self.attempts]
+        policy = self.policy
+        daily = (
+            ("FIRM-F1", policy.max_attempts_per_number_per_day, to_number, "number"),
+            ("FIRM-F4", policy.max_attempts_per_person_per_day, to_person, "person"),
+        )
+        for rule_id, cap, counted, per in daily:
+            if not cap:
+                continue
             for zone in self.where.time_zones:
                 self.constraints.append(
                     DailyCap(
-                        rule_id="FIRM-F1",
+                        rule_id=rule_id,
                         zone=ZoneInfo(zone),
-                        attempts=to_number,
-                        max_attempts=per_day,
-                        description=f"FIRM-F1: at most {per_day} attempts per number per local day",
+                        attempts=counted,
+                        max_attempts=cap,
+                        description=f"{rule_id}: at most {cap} attempts per {per} per local day",
                     )
                 )
-            self.check("FIRM-F1")
-        per_person = self.policy.max_attempts_per_person_per_24h
-        if per_person:
+            self.check(rule_id)
+        rolling = (
+            ("FIRM-F2", policy.max_attempts_per_person_per_24h, to_person, "person"),
+            ("FIRM-F3", policy.max_attempts_per_number_per_24h, to_number, "number"),
+        )
+        for rule_id, cap, counted, per in rolling:
+            if not cap:
+                continue
             self.constraints.append(
                 RollingCap(
-                    rule_id="FIRM-F2",
-                    attempts=[a.at for a in self.attempts],
-                    max_attempts=per_person,
+                    rule_id=rule_id,
+                    attempts=counted,
+                    max_attempts=cap,
                     period=timedelta(hours=24),
-                    description=f"FIRM-F2: at most {per_person} attempts per person per 24 h",
+                    description=f"{rule_id}: at most {cap} attempts per {per} per 24 h",
                 )
             )
-            self.check("FIRM-F2")
+            self.check(rule_id)
 
     # -- blocks (they only ever start applying as time passes, never stop) -----------------
 

@@ -147,6 +147,8 @@ class FirmPolicy(_Frozen):
     hours: dict[Jurisdiction, WeeklyHours] = Field(default_factory=dict)
     max_attempts_per_number_per_day: int | None = Field(default=None, ge=1)
     max_attempts_per_person_per_24h: int | None = Field(default=None, ge=1)
+    max_attempts_per_number_per_24h: int | None = Field(default=None, ge=1)
+    max_attempts_per_person_per_day: int | None = Field(default=None, ge=1)
     abandon_lock_hours: int | None = Field(default=None, ge=1)
     suitability_everywhere: bool = True
     exempt_professional_investors: bool = False

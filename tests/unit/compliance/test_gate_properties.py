@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, assume, given, settings
@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from compliance.calendars import cn_working_day, uk_bank_holiday, us_legal_holiday
 from compliance.gate import decide
 from compliance.models import Decision, DialFacts, DialRequest, Jurisdiction, Verdict
+from compliance.rules import FirmPolicy
 from compliance.timezones import parse_number, parse_region
 
 NUMBERS = [
@@ -44,8 +45,22 @@ instants = st.datetimes(
 ).map(lambda d: d.replace(microsecond=0))
 
 
+class Case(NamedTuple):
+    request: DialRequest
+    facts: DialFacts
+    now: datetime
+    policy: FirmPolicy
+
+
+def run(case: Case, at: datetime | None = None, **changes: Any) -> Decision:
+    """The gate's decision for `case`, at `at` (default: the case's now)."""
+    return decide(
+        case.request, case.facts, case.now if at is None else at, policy=case.policy, **changes
+    )
+
+
 @st.composite
-def cases(draw: st.DrawFn) -> tuple[DialRequest, DialFacts, datetime]:
+def cases(draw: st.DrawFn) -> Case:
     now = draw(instants)
     before = st.integers(min_value=0, max_value=4 * 24 * 3600).map(
         lambda s: (now - timedelta(seconds=s)).isoformat()
@@ -108,7 +123,12 @@ def cases(draw: st.DrawFn) -> tuple[DialRequest, DialFacts, datetime]:
     facts = DialFacts.model_validate(
         {"account": account, "attempts": attempts, "dnc": dnc, "dnc_snapshots": snapshots}
     )
-    return request, facts, now
+    policy = FirmPolicy(
+        max_attempts_per_number_per_day=draw(st.none() | st.integers(1, 3)),
+        max_attempts_per_person_per_24h=draw(st.none() | st.integers(1, 4)),
+        abandon_lock_hours=draw(st.none() | st.integers(1, 48)),
+    )
+    return Case(request, facts, now, policy)
 
 
 def _inside(local: datetime, start: time, end: time) -> bool:
@@ -140,15 +160,15 @@ def _outside_a_window(decision: Decision, facts: DialFacts, at: datetime) -> lis
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_an_allowed_call_is_inside_every_applicable_window(
-    case: tuple[DialRequest, DialFacts, datetime],
+    case: Case,
 ) -> None:
-    request, facts, now = case
-    decision = decide(request, facts, now)
+    request, facts, now, _ = case
+    decision = run(case)
     if decision.verdict is Verdict.DELAY:
         # The instant a delay ends is an allowed one: check it too.
         assert decision.until is not None
         now = decision.until
-        decision = decide(request, facts, now)
+        decision = run(case, now)
     assume(decision.verdict in (Verdict.ALLOW, Verdict.REQUIRE))
     assert _outside_a_window(decision, facts, now) == []
     parsed = parse_number(request.number)
@@ -174,22 +194,20 @@ def test_an_allowed_call_is_inside_every_applicable_window(
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases(), st.floats(min_value=0, max_value=1))
-def test_a_delay_ends_at_the_first_allowed_instant(
-    case: tuple[DialRequest, DialFacts, datetime], fraction: float
-) -> None:
-    request, facts, now = case
-    decision = decide(request, facts, now)
+def test_a_delay_ends_at_the_first_allowed_instant(case: Case, fraction: float) -> None:
+    now = case.now
+    decision = run(case)
     assume(decision.verdict is Verdict.DELAY)
     assert decision.until is not None and decision.until > now
-    at_until = decide(request, facts, decision.until)
+    at_until = run(case, decision.until)
     assert at_until.verdict in (Verdict.ALLOW, Verdict.REQUIRE), at_until.reason
-    just_before = decide(request, facts, decision.until - timedelta(seconds=1))
+    just_before = run(case, decision.until - timedelta(seconds=1))
     assert just_before.verdict is Verdict.DELAY
     assert just_before.until == decision.until
     span = int((decision.until - now).total_seconds())
     earlier = now + timedelta(seconds=int(span * fraction) if span > 1 else 0)
     if earlier < decision.until:
-        sampled = decide(request, facts, earlier)
+        sampled = run(case, earlier)
         assert sampled.verdict is Verdict.DELAY
         assert sampled.until == decision.until
 
@@ -197,11 +215,10 @@ def test_a_delay_ends_at_the_first_allowed_instant(
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases(), st.sampled_from(list(Jurisdiction)))
 def test_adding_a_jurisdiction_only_makes_the_decision_stricter(
-    case: tuple[DialRequest, DialFacts, datetime], extra: Jurisdiction
+    case: Case, extra: Jurisdiction
 ) -> None:
-    request, facts, now = case
-    fewer = decide(request, facts, now)
-    more = decide(request, facts, now, extra_jurisdictions=frozenset({extra}))
+    fewer = run(case)
+    more = run(case, extra_jurisdictions=frozenset({extra}))
     assert more.verdict.severity >= fewer.verdict.severity, (fewer.reason, more.reason)
     if fewer.verdict is Verdict.DELAY and more.verdict is Verdict.DELAY:
         assert more.until is not None and fewer.until is not None
@@ -217,8 +234,8 @@ def test_the_property_generator_reaches_every_verdict() -> None:
 
     @settings(max_examples=200, deadline=None, database=None)
     @given(cases())
-    def collect(case: tuple[DialRequest, DialFacts, datetime]) -> None:
-        seen.add(decide(*case).verdict)
+    def collect(case: Case) -> None:
+        seen.add(run(case).verdict)
 
     collect()
     assert seen == set(Verdict)

@@ -354,3 +354,22 @@ def test_automated_dialing_consent_covers_service_calls_not_marketing() -> None:
     }
     assert gate(NOON_ISH, {"purpose": "service"}, account=autodial).verdict is Verdict.ALLOW
     assert gate(NOON_ISH, account=autodial).verdict is Verdict.REQUIRE
+
+
+def test_firm_cap_per_number_per_24h_ignores_calls_to_the_persons_other_numbers() -> None:
+    policy = FirmPolicy(max_attempts_per_number_per_24h=1)
+    other = facts(attempts=[{"at": "2026-06-02T13:00:00Z", "number": "+12125550199"}])
+    same = facts(attempts=[{"at": "2026-06-02T13:00:00Z", "number": "+12125550123"}])
+    dial = request(number="+12125550123")
+    assert decide(dial, other, at(NOON_ISH), policy=policy).verdict is Verdict.ALLOW
+    decision = decide(dial, same, at(NOON_ISH), policy=policy)
+    assert decision.rules == ("FIRM-F3",)
+    assert decision.until == at("2026-06-03T13:00:00Z")
+
+
+def test_firm_cap_per_person_per_day_counts_every_number() -> None:
+    policy = FirmPolicy(max_attempts_per_person_per_day=1)
+    other = facts(attempts=[{"at": "2026-06-02T13:00:00Z", "number": "+12125550199"}])
+    decision = decide(request(number="+12125550123"), other, at(NOON_ISH), policy=policy)
+    assert decision.rules == ("FIRM-F4", "US-H1")
+    assert decision.until == at("2026-06-03T12:00:00Z")

@@ -3,7 +3,17 @@ from compliance.rules import DEFAULT_RULE_BOOK
 
 
 def test_every_shipped_gate_rule_has_a_chinese_summary() -> None:
-    ids: set[str] = {"G-1", "FIRM-H1", "FIRM-F1", "FIRM-F2", "FIRM-A3", "FIRM-S1", "FIRM-A1"}
+    ids: set[str] = {
+        "G-1",
+        "FIRM-H1",
+        "FIRM-F1",
+        "FIRM-F2",
+        "FIRM-F3",
+        "FIRM-F4",
+        "FIRM-A3",
+        "FIRM-S1",
+        "FIRM-A1",
+    }
     for rule_set in DEFAULT_RULE_BOOK.rule_sets:
         ids.add(rule_set.hours.rule_id)
         ids.update(rule_set.firm_dnc_rule_ids)
