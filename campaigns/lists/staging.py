@@ -114,6 +114,8 @@ def staging_row(outcome: AcceptedRow | RejectedRow) -> tuple[object, ...]:
             *([None] * (len(STAGING_COLUMNS) - 4)),
         )
     phones = outcome.phones
+    # E.164 numbers and type names never need quoting in an array literal; regions (maybe
+    # empty) and time-zone names (several are joined by a space) are quoted
     return (
         outcome.line_number,
         outcome.raw,
@@ -122,10 +124,10 @@ def staging_row(outcome: AcceptedRow | RejectedRow) -> tuple[object, ...]:
         merge_key(outcome),
         outcome.account_number,
         outcome.name,
-        pg_array([phone.e164 for phone in phones]),
-        pg_array([phone.line_type for phone in phones]),
-        pg_array([phone.region_code for phone in phones]),
-        pg_array([" ".join(phone.time_zones) for phone in phones]),
+        "{" + ",".join([phone.e164 for phone in phones]) + "}",
+        "{" + ",".join([phone.line_type for phone in phones]) + "}",
+        '{"' + '","'.join([phone.region_code for phone in phones]) + '"}',
+        '{"' + '","'.join([" ".join(phone.time_zones) for phone in phones]) + '"}',
         pg_array(outcome.invalid_phones) if outcome.invalid_phones else None,
         outcome.branch,
         outcome.manager,

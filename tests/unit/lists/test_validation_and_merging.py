@@ -162,7 +162,7 @@ def test_staging_rows_follow_the_layout() -> None:
     assert [len(line) for line in staged] == [len(STAGING_COLUMNS)] * 2
     accepted = dict(zip(STAGING_COLUMNS, staged[0], strict=True))
     assert accepted["merge_key"] == "account:31000000001"
-    assert accepted["phones"] == '{"+8613812345678"}'
+    assert accepted["phones"] == "{+8613812345678}"
     assert accepted["extra_values"] == '{"say \\"hi\\""}'
     rejected = dict(zip(STAGING_COLUMNS, staged[1], strict=True))
     assert rejected["reason"] == "empty_row"
