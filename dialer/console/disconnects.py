@@ -119,9 +119,11 @@ async def run_sweeps(
     pool: asyncpg.Pool,
     clock: Callable[[], datetime],
     grace: timedelta = DISCONNECT_GRACE,
-    interval: float = SWEEP_INTERVAL_SECONDS,
+    interval: float | None = None,
 ) -> None:
-    """Forever: sweep lost consoles and finished wrap-ups every `interval` seconds."""
+    """Forever: sweep lost consoles and finished wrap-ups every `interval` seconds
+    (default SWEEP_INTERVAL_SECONDS)."""
+    interval = SWEEP_INTERVAL_SECONDS if interval is None else interval
     while True:
         try:
             now = clock()

@@ -19,7 +19,6 @@ Recording while on the call ends the talk: the rep moves to wrap-up.
 from __future__ import annotations
 
 import importlib
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -249,13 +248,11 @@ async def record_disposition(
                 "dnc_added",
                 "account",
                 call["account_id"],
-                json.dumps(
-                    {
-                        "source": "firm",
-                        "call_attempt_id": entry.call_attempt_id,
-                        "number": mask_number(call["e164"]),
-                    }
-                ),
+                {
+                    "source": "firm",
+                    "call_attempt_id": entry.call_attempt_id,
+                    "number": mask_number(call["e164"]),
+                },
             )
         if code["warm_lead"]:
             lead_id = await _hand_off(connection, call, user_id, disposition_id, entry, now)

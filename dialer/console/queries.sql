@@ -126,11 +126,11 @@ RETURNING dnc_entry_id;
 
 -- name: audit
 INSERT INTO audit_log (at, actor_user_id, kind, subject_type, subject_id, detail)
-VALUES ($1, $2, $3, $4, $5, $6::jsonb);
+VALUES ($1, $2, $3, $4, $5, $6);
 
 -- name: gate_account
 SELECT a.account_id, a.region, a.address_time_zone, a.risk_tolerance, a.risk_assessed_on,
-       a.professional_investor, a.existing_customer_since, a.last_transaction_on
+       a.professional_investor, a.existing_customer_since, a.last_transaction_on, a.extra
 FROM accounts a WHERE a.account_id = $1;
 
 -- name: gate_consents
@@ -138,17 +138,22 @@ SELECT purpose, granted_at, revoked_at, consent_id
 FROM consents WHERE account_id = $1 AND purpose IN ('marketing', 'service', 'automated_dialing');
 
 -- name: gate_attempts
-SELECT c.created_at, c.abandoned, c.e164, c.campaign_id, k.subject
+SELECT c.created_at, c.abandoned, c.e164, c.campaign_id, c.status, k.subject
 FROM call_attempts c JOIN campaigns k USING (campaign_id)
-WHERE c.account_id = $1 AND c.status <> 'blocked'
+WHERE c.account_id = $1
 ORDER BY c.created_at DESC
 LIMIT 500;
 
 -- name: gate_dnc
-SELECT source, scope, added_at, expires_at FROM dnc_entries WHERE e164 = $1;
+SELECT dnc_entry_id, source, scope, added_at, expires_at, snapshot_id
+FROM dnc_entries WHERE e164 = $1;
 
--- name: gate_phone_line_type
-SELECT line_type FROM account_phones WHERE account_id = $1 AND e164 = $2;
+-- name: gate_dnc_snapshots
+SELECT DISTINCT ON (source) snapshot_id, source, snapshot_date
+FROM dnc_snapshots ORDER BY source, snapshot_date DESC;
+
+-- name: gate_phone
+SELECT e164, line_type FROM account_phones WHERE account_id = $1 AND e164 = $2;
 
 -- name: contact_history
 -- every earlier attempt with its disposition, note and callback, across campaigns

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dialer.app import EVENTS
 from dialer.http import Role
 from tests.helpers import headers_for
-from tests.integration.console.world import build_world, connect_call, end_call
+from tests.integration.console.world import build_world, connect_call, end_call, second_campaign
 
 
 async def _state(client, headers) -> dict:
@@ -74,7 +74,10 @@ async def test_a_connected_call_is_worked_start_to_finish_through_the_api(
     await console_client.post("/api/v1/console/state", json={"state": "ready"}, headers=h)
     account = world.accounts[0]
     # an earlier call from another campaign is part of the customer's history
-    earlier = await connect_call(pool, None, world, account, clock.advance(1))
+    other_campaign = await second_campaign(pool, world)
+    earlier = await connect_call(
+        pool, None, world, account, clock.advance(1), campaign_id=other_campaign
+    )
     await end_call(pool, earlier, clock.advance(30))
     response = await console_client.post(
         "/api/v1/console/dispositions",
@@ -109,6 +112,7 @@ async def test_a_connected_call_is_worked_start_to_finish_through_the_api(
     assert "****" in customer["phone"]
     earlier_row = next(h for h in pop["history"] if h["call_attempt_id"] == earlier)
     assert earlier_row["disposition"] == "NOT_INTERESTED" and earlier_row["note"] == "只想了解费率"
+    assert earlier_row["campaign_name"] == "Dormant wake-up"
     disclosures = {d["kind"]: d["text"] for d in pop["script"]["disclosures"]}
     assert disclosures["rep_name"] == "李娜"
     assert disclosures["qualification_number"] == "S1234567890"
@@ -265,7 +269,9 @@ async def test_do_not_call_blocks_the_number_at_once(console_client, pool, clock
         at=clock.now,
     )
     assert after.verdict.value == "BLOCK" and "do-not-call" in after.reason
-    assert await pool.fetchval("SELECT count(*) FROM audit_log WHERE kind = 'dnc_added'") == 1
+    audit = await pool.fetchval("SELECT detail FROM audit_log WHERE kind = 'dnc_added'")
+    assert audit["source"] == "firm" and audit["call_attempt_id"] == call
+    assert world.phones[account] not in str(audit)  # the number is masked
 
 
 async def test_a_disposition_for_another_reps_call_is_refused(console_client, pool, clock):

@@ -155,3 +155,34 @@ async def _wait_closed(pool) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the server did not record the closed console")
+
+
+async def test_the_background_sweeper_pauses_a_lost_rep_in_a_running_service(
+    settings, pool, clock, monkeypatch
+):
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from dialer.app import create_app
+    from dialer.console import disconnects
+
+    monkeypatch.setattr(disconnects, "SWEEP_INTERVAL_SECONDS", 0.05)
+    app = create_app(settings, pool=pool, clock=clock)
+    app.cleanup_ctx.append(disconnects.console_background)
+    world = await build_world(pool)
+    h = world.rep_headers
+    async with TestClient(TestServer(app)) as client:
+        await client.post(
+            "/api/v1/console/session", json={"campaign_id": world.campaign_id}, headers=h
+        )
+        await client.post("/api/v1/console/state", json={"state": "ready"}, headers=h)
+        async with client.ws_connect("/console/ws", headers=h) as ws:
+            await _next(ws, "hello")
+            await connect_call(pool, None, world, world.accounts[0], clock.advance(1))
+        await _wait_closed(pool)
+        clock.advance(disconnects.DISCONNECT_GRACE.total_seconds())
+        for _ in range(100):
+            if await pool.fetchval("SELECT state FROM agent_sessions") == "paused":
+                break
+            await asyncio.sleep(0.05)
+        assert await pool.fetchval("SELECT pause_code FROM agent_sessions") == "disconnected"
+        assert await pool.fetchval("SELECT code FROM dispositions") == "DISCONNECTED"

@@ -141,15 +141,17 @@ async def connect_call(
     now: datetime,
     *,
     rep_id: int | None = None,
+    campaign_id: int | None = None,
 ) -> int:
     """Bridge a call from `account_id` to the rep, as the engine will."""
     rep = rep_id or world.rep_id
+    campaign = campaign_id or world.campaign_id
     call_id: int = await pool.fetchval(
         "INSERT INTO call_attempts (campaign_id, account_id, e164, idempotency_key, status,"
         " created_at, answered_at, bridged_at, answered_by, agent_user_id)"
         " VALUES ($1, $2, $3, $4, 'in_progress', $5, $5, $5, 'human', $6)"
         " RETURNING call_attempt_id",
-        world.campaign_id,
+        campaign,
         account_id,
         world.phones[account_id],
         f"test-{account_id}-{now.timestamp()}",
@@ -166,10 +168,27 @@ async def connect_call(
                 "kind": "call_connected",
                 "call_attempt_id": call_id,
                 "account_id": account_id,
-                "campaign_id": world.campaign_id,
+                "campaign_id": campaign,
             },
         )
     return call_id
+
+
+async def second_campaign(pool: asyncpg.Pool, world: World, name: str = "Dormant wake-up") -> int:
+    """Another campaign with the same codes, for history across campaigns."""
+    campaign_id: int = await pool.fetchval(
+        "INSERT INTO campaigns (name, purpose, jurisdiction, status) VALUES ($1, 'service',"
+        " 'CN', 'running') RETURNING campaign_id",
+        name,
+    )
+    await pool.execute(
+        "INSERT INTO disposition_codes SELECT $1, code, label_en, label_zh, hotkey,"
+        " human_answered, contact, warm_lead, do_not_call, callback, final"
+        " FROM disposition_codes WHERE campaign_id = $2",
+        campaign_id,
+        world.campaign_id,
+    )
+    return campaign_id
 
 
 async def end_call(pool: asyncpg.Pool, call_id: int, now: datetime) -> None:
