@@ -373,3 +373,45 @@ def test_firm_cap_per_person_per_day_counts_every_number() -> None:
     decision = decide(request(number="+12125550123"), other, at(NOON_ISH), policy=policy)
     assert decision.rules == ("FIRM-F4", "US-H1")
     assert decision.until == at("2026-06-03T12:00:00Z")
+
+
+def test_firm_hours_only_narrow_the_legal_window() -> None:
+    from datetime import time
+
+    from compliance.rules import WeeklyHours
+
+    weekdays = WeeklyHours(days=(*(WeeklyHours.every_day(time(10), time(18)).days[:5]), None, None))
+    policy = FirmPolicy(hours={Jurisdiction.US: weekdays})
+    saturday = at("2026-06-06T15:00:00Z")  # Sat 11:00 EDT
+    decision = decide(request(number="+12125550123"), facts(), saturday, policy=policy)
+    assert decision.verdict is Verdict.DELAY
+    assert decision.rules == ("FIRM-H1",)
+    assert decision.until == at("2026-06-08T14:00:00Z")  # Mon 10:00 EDT
+    assert "Mon–Fri 10:00–18:00, Sat–Sun no calls" in decision.reason
+
+
+def test_mississippi_and_beijing_windows_meet_only_once_daylight_saving_ends() -> None:
+    # Mississippi: 08:00–20:00 Central, not Sundays; Beijing: 09:00–21:00 on working days.
+    # Under CDT (UTC-5) they never overlap; under CST (UTC-6) 19:00–20:00 Central is
+    # 09:00–10:00 Beijing the next day. Sun 1 Nov is excluded by Mississippi.
+    decision = gate(
+        NOON_ISH,
+        {"number": "+16015550123", "purpose": "service"},
+        account={"address_time_zone": "Asia/Shanghai"},
+    )
+    assert decision.verdict is Verdict.DELAY
+    assert decision.until == at("2026-11-03T01:00:00Z")
+    assert set(decision.rules) == {"US-H1", "US-H2", "CN-H1"}
+
+
+def test_a_policy_that_never_opens_blocks_with_an_explanation() -> None:
+    from compliance.rules import WeeklyHours
+
+    closed = FirmPolicy(
+        hours={Jurisdiction.US: WeeklyHours(days=(None, None, None, None, None, None, None))},
+        horizon_days=30,
+    )
+    decision = decide(request(number="+12125550123"), facts(), at(NOON_ISH), policy=closed)
+    assert decision.verdict is Verdict.BLOCK
+    assert decision.rules == ("FIRM-H1",)
+    assert "no instant in the next 30 days" in decision.reason
