@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeAlias
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import structlog
@@ -27,6 +28,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from dialer.leads.assignment import AssignmentPolicy, Candidate, choose_account_manager
 from dialer.leads.errors import AccountNotFound, AssignmentRefused, LeadNotFound
+from dialer.leads.sla import DEFAULT_SLA, SlaPolicy, first_contact_due
 from dialer.sql import load_queries
 
 log = structlog.get_logger(__name__)
@@ -74,11 +76,16 @@ class Handoff(BaseModel):
     assigned_to: int | None
 
 
-async def hand_off(executor: Executor, warm: WarmLead, now: datetime) -> Handoff:
-    """Create or extend the lead for ``warm`` and route it (see the module docstring)."""
+async def hand_off(
+    executor: Executor, warm: WarmLead, now: datetime, sla: SlaPolicy = DEFAULT_SLA
+) -> Handoff:
+    """Create or extend the lead for ``warm`` and route it (see the module docstring).
+
+    A new lead at a branch is due for first contact per ``sla`` in the branch's time zone.
+    """
     if isinstance(executor, asyncpg.Pool):
         async with executor.acquire() as connection:
-            return await hand_off(connection, warm, now)
+            return await hand_off(connection, warm, now, sla)
     connection = executor
     async with connection.transaction():
         account = await connection.fetchrow(QUERIES["account_for_handoff"], warm.account_id)
@@ -86,7 +93,7 @@ async def hand_off(executor: Executor, warm: WarmLead, now: datetime) -> Handoff
             raise AccountNotFound(f"account {warm.account_id} does not exist")
         handoff = await _add_to_open_lead(connection, warm, now)
         if handoff is None:
-            handoff = await _new_lead(connection, warm, account, now)
+            handoff = await _new_lead(connection, warm, account, now, sla)
     log.info(
         "lead_handed_off",
         lead_id=handoff.lead_id,
@@ -132,9 +139,17 @@ async def _add_to_open_lead(
 
 
 async def _new_lead(
-    connection: asyncpg.Connection, warm: WarmLead, account: asyncpg.Record, now: datetime
+    connection: asyncpg.Connection,
+    warm: WarmLead,
+    account: asyncpg.Record,
+    now: datetime,
+    sla: SlaPolicy,
 ) -> Handoff:
     branch_id, assigned_to, route = await _route(connection, account)
+    due_at = None
+    if branch_id is not None:
+        time_zone = await connection.fetchval(QUERIES["branch_time_zone"], branch_id)
+        due_at = first_contact_due(now, ZoneInfo(time_zone), sla)
     lead_id = await connection.fetchval(
         QUERIES["insert_lead"],
         warm.account_id,
@@ -149,6 +164,7 @@ async def _new_lead(
         warm.preferred_contact_at,
         warm.notes,
         now,
+        due_at,
     )
     if lead_id is None:
         # Another handoff opened the lead between our look and our insert; the constraint

@@ -58,11 +58,14 @@ ORDER BY u.user_id;
 -- when another handoff won the race, nothing is inserted and the caller adds to that lead.
 INSERT INTO leads (account_id, campaign_id, product_id, rep_user_id, call_attempt_id,
                    disposition_id, branch_id, assigned_to, interest, preferred_contact_at,
-                   notes, handed_off_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                   notes, handed_off_at, sla_due_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 ON CONFLICT (account_id, interest_key) WHERE state IN ('new', 'accepted', 'contacted')
 DO NOTHING
 RETURNING lead_id;
+
+-- name: branch_time_zone
+SELECT time_zone FROM branches WHERE branch_id = $1;
 
 -- name: record_event
 INSERT INTO lead_events (lead_id, at, kind, actor_user_id, detail)
@@ -259,3 +262,37 @@ SET state = $2,
     first_contact_at = CASE WHEN $4 THEN coalesce(first_contact_at, $3) ELSE first_contact_at END,
     closed_at = CASE WHEN $2 IN ('won', 'lost') THEN $3 ELSE closed_at END
 WHERE lead_id = $1;
+
+-- Follow-up SLA -----------------------------------------------------------------------
+
+-- name: sla_candidates
+SELECT lead_id
+FROM leads
+WHERE state IN ('new', 'accepted')
+  AND first_contact_at IS NULL
+  AND sla_due_at IS NOT NULL
+  AND sla_due_at <= $1
+ORDER BY sla_due_at, lead_id;
+
+-- name: lock_lead_skip_locked
+-- Another process working on this lead right now holds the lock: leave it to them.
+SELECT lead_id FROM leads WHERE lead_id = $1 FOR UPDATE SKIP LOCKED;
+
+-- name: sla_lead
+-- Read after taking the lock, so that steps a process recorded before releasing it are seen.
+SELECT l.lead_id, l.state, l.branch_id, l.assigned_to, l.sla_due_at, l.first_contact_at,
+       b.time_zone,
+       coalesce((SELECT array_agg(u.user_id ORDER BY u.user_id)
+                 FROM users u
+                 WHERE u.branch_id = l.branch_id AND u.role = 'branch_manager' AND u.active),
+                '{}') AS branch_managers,
+       coalesce((SELECT array_agg(DISTINCT e.kind)
+                 FROM lead_events e
+                 WHERE e.lead_id = l.lead_id AND e.kind LIKE 'sla\_%'),
+                '{}') AS done
+FROM leads l
+JOIN branches b ON b.branch_id = l.branch_id
+WHERE l.lead_id = $1;
+
+-- name: return_lead_to_centre
+UPDATE leads SET state = 'returned', assigned_to = NULL, closed_at = $2 WHERE lead_id = $1;
