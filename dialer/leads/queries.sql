@@ -224,11 +224,13 @@ ORDER BY party_kind;
 SELECT l.lead_id, l.account_id, a.name AS customer_name, l.campaign_id, l.product_id,
        p.name AS product_name, l.rep_user_id, l.branch_id, l.assigned_to,
        m.display_name AS assigned_name, l.state, l.interest, l.preferred_contact_at, l.notes,
-       l.handed_off_at, l.accepted_at, l.first_contact_at, l.closed_at, l.sla_due_at
+       l.handed_off_at, l.accepted_at, l.first_contact_at, l.closed_at, l.sla_due_at,
+       coalesce(br.time_zone, 'Asia/Shanghai') AS time_zone
 FROM leads l
 JOIN accounts a ON a.account_id = l.account_id
 LEFT JOIN products p ON p.product_id = l.product_id
 LEFT JOIN users m ON m.user_id = l.assigned_to
+LEFT JOIN branches br ON br.branch_id = l.branch_id
 WHERE ($1::text IS NULL OR l.state = $1)
   AND ($2::bigint IS NULL OR l.branch_id = $2)
   AND ($3::bigint IS NULL OR l.assigned_to = $3)
@@ -296,3 +298,19 @@ WHERE l.lead_id = $1;
 
 -- name: return_lead_to_centre
 UPDATE leads SET state = 'returned', assigned_to = NULL, closed_at = $2 WHERE lead_id = $1;
+
+-- name: scoped_state_counts
+SELECT state, count(*) AS leads
+FROM leads
+WHERE ($1::bigint IS NULL OR branch_id = $1)
+  AND ($2::bigint IS NULL OR assigned_to = $2)
+GROUP BY state;
+
+-- name: branch_account_managers
+SELECT u.user_id, u.display_name,
+       count(l.lead_id) FILTER (WHERE l.state IN ('new', 'accepted', 'contacted')) AS open_leads
+FROM users u
+LEFT JOIN leads l ON l.assigned_to = u.user_id
+WHERE u.branch_id = $1 AND u.role = 'account_manager' AND u.active
+GROUP BY u.user_id, u.display_name
+ORDER BY u.display_name, u.user_id;
