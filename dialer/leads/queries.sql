@@ -314,3 +314,44 @@ LEFT JOIN leads l ON l.assigned_to = u.user_id
 WHERE u.branch_id = $1 AND u.role = 'account_manager' AND u.active
 GROUP BY u.user_id, u.display_name
 ORDER BY u.display_name, u.user_id;
+
+-- Demo: simulated branches ------------------------------------------------------------
+
+-- name: demo_open_leads
+SELECT l.lead_id, l.state, l.branch_id, l.assigned_to
+FROM leads l
+WHERE l.state IN ('new', 'accepted', 'contacted') AND l.branch_id IS NOT NULL
+ORDER BY l.lead_id;
+
+-- name: demo_won_without_conversion
+SELECT l.lead_id, a.account_number
+FROM leads l
+JOIN accounts a ON a.account_id = l.account_id
+WHERE l.state = 'won'
+  AND a.account_number IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM conversions c WHERE c.external_ref = 'demo-won-' || l.lead_id)
+ORDER BY l.lead_id;
+
+-- name: demo_figures
+SELECT (SELECT count(*) FROM leads) AS leads_handed_off,
+       (SELECT count(*) FROM leads WHERE state = 'won') AS leads_won,
+       (SELECT coalesce(sum(amount_cents), 0) FROM revenue_ledger)::bigint AS revenue_cents,
+       (SELECT coalesce(sum(amount_cents), 0) FROM revenue_ledger
+         WHERE party_kind IN ('rep', 'team', 'centre'))::bigint AS centre_cents,
+       (SELECT coalesce(sum(amount_cents), 0) FROM revenue_ledger
+         WHERE party_kind = 'firm')::bigint AS firm_cents;
+
+-- name: demo_revenue_by_branch
+SELECT b.code, coalesce(sum(g.amount_cents), 0)::bigint AS cents
+FROM revenue_ledger g
+JOIN leads l ON l.lead_id = g.lead_id
+JOIN branches b ON b.branch_id = l.branch_id
+WHERE g.party_kind IN ('account_manager', 'branch')
+GROUP BY b.code
+ORDER BY b.code;
+
+-- name: branch_manager_of
+SELECT user_id FROM users
+WHERE branch_id = $1 AND role = 'branch_manager' AND active
+ORDER BY user_id
+LIMIT 1;
