@@ -1,0 +1,276 @@
+"""The compliance gate's edge: load the facts for a batch of numbers, decide, audit.
+
+The engine calls, before every dial::
+
+    outcomes = await check_numbers(connection, campaign_id, claimed, now, dial_mode="predictive")
+
+and acts on each `outcome.decision.verdict` (ALLOW / DELAY until / BLOCK / REQUIRE, see
+`compliance.gate`), citing `outcome.audit_id` on the call attempt it writes.
+
+The decision itself is the pure `compliance.gate.decide`; this module only gathers what it
+reads. It is set-based: one query per kind of fact (campaign and product, callees, consents,
+prior attempts across every campaign, do-not-call entries, the latest snapshot of each list,
+the rep's registrations) for the whole batch, and one INSERT … SELECT FROM unnest(...) that
+appends every decision to the audit log. A batch of 500 numbers costs the same eight round
+trips as a batch of one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+import structlog
+
+from compliance.audit import audit_entry
+from compliance.campaign_checks import CampaignSetup, check_campaign_start
+from compliance.gate import decide
+from compliance.models import Decision, DialMode, DncList
+from compliance.reasons_zh import reason_zh
+from compliance.records import dial_facts, dial_request
+from compliance.rules import DEFAULT_POLICY, DEFAULT_RULE_BOOK, FirmPolicy, RuleBook
+from dialer.engine.hopper import ClaimedNumber
+from dialer.sql import load_queries
+
+log = structlog.get_logger(__name__)
+QUERIES = load_queries("dialer", "gatekeeper.sql")
+
+Row = Mapping[str, Any]
+
+
+class GateError(Exception):
+    """The gate could not load what it needs to decide; nothing was dialled or audited."""
+
+
+class UnknownCampaign(GateError):
+    """No campaign has this id: check the id, or create the campaign first."""
+
+
+class UnknownNumber(GateError):
+    """A claimed number has no phone record: reload the campaign's numbers from the hopper."""
+
+
+@dataclass(frozen=True)
+class GateOutcome:
+    """The gate's decision for one claimed number and the audit record that holds it."""
+
+    phone_id: int
+    account_id: int
+    e164: str
+    decision: Decision
+    audit_id: int
+
+
+@dataclass(frozen=True)
+class _CampaignFacts:
+    campaign: Row
+    product: Row | None
+    snapshots: Sequence[Row]
+
+
+def attempt_lookback(
+    rule_book: RuleBook = DEFAULT_RULE_BOOK, policy: FirmPolicy = DEFAULT_POLICY
+) -> timedelta:
+    """How far back an attempt can still change a decision: the longest cap or lock period.
+
+    Two days cover a per-local-day cap in any time zone; older attempts cannot matter.
+    """
+    hours = [48, policy.abandon_lock_hours or 0]
+    for rule_set in rule_book.rule_sets:
+        hours.append(rule_set.abandon_lock_hours or 0)
+        hours.extend(state.frequency.hours for state in rule_set.states.values() if state.frequency)
+    return timedelta(hours=max(hours))
+
+
+async def _campaign_facts(connection: asyncpg.Connection, campaign_id: int) -> _CampaignFacts:
+    row = await connection.fetchrow(QUERIES["gate_campaign"], campaign_id)
+    if row is None:
+        raise UnknownCampaign(f"no campaign {campaign_id}: check the id")
+    campaign = dict(row)
+    product = None
+    if campaign["product_id"] is not None:
+        product = {
+            "risk_level": campaign["risk_level"],
+            "kind": campaign["kind"],
+            "required_registration": campaign["required_registration"],
+        }
+    snapshots = [dict(r) for r in await connection.fetch(QUERIES["gate_latest_snapshots"])]
+    return _CampaignFacts(campaign=campaign, product=product, snapshots=snapshots)
+
+
+async def check_numbers(
+    connection: asyncpg.Connection,
+    campaign_id: int,
+    numbers: Sequence[ClaimedNumber],
+    now: datetime,
+    *,
+    dial_mode: str,
+    agent_user_id: int | None = None,
+    rule_book: RuleBook = DEFAULT_RULE_BOOK,
+    policy: FirmPolicy = DEFAULT_POLICY,
+) -> list[GateOutcome]:
+    """Decide every number of the batch at `now` and append each decision to the audit log.
+
+    `dial_mode` is how the engine would dial them (preview, progressive, power, predictive
+    or a campaign pacing-mode name); `agent_user_id` the rep the call goes to when already
+    known (preview, callbacks), else None: the gate then REQUIREs a registered rep where
+    the campaign's product needs one. The outcomes come back in the order of `numbers`.
+    """
+    if not numbers:
+        return []
+    mode = DialMode(dial_mode)
+    campaign = await _campaign_facts(connection, campaign_id)
+    phone_ids = [n.phone_id for n in numbers]
+    account_ids = sorted({n.account_id for n in numbers})
+    e164s = sorted({n.e164 for n in numbers})
+
+    callees = {r["phone_id"]: r for r in await connection.fetch(QUERIES["gate_callees"], phone_ids)}
+    consents: dict[int, list[Row]] = defaultdict(list)
+    for row in await connection.fetch(QUERIES["gate_consents"], account_ids):
+        consents[row["account_id"]].append(row)
+    attempts_by_account: dict[int, list[Row]] = defaultdict(list)
+    attempts_by_number: dict[str, list[Row]] = defaultdict(list)
+    since = now - attempt_lookback(rule_book, policy)
+    for row in await connection.fetch(QUERIES["gate_attempts"], account_ids, e164s, since, now):
+        attempts_by_account[row["account_id"]].append(row)
+        attempts_by_number[row["e164"]].append(row)
+    dnc: dict[str, list[Row]] = defaultdict(list)
+    for row in await connection.fetch(QUERIES["gate_dnc_entries"], e164s, now):
+        dnc[row["e164"]].append(row)
+    registrations: list[str] | None = None
+    if agent_user_id is not None:
+        held = await connection.fetchval(QUERIES["gate_rep_registrations"], agent_user_id)
+        registrations = list(held or [])
+
+    campaign_row = {**campaign.campaign, "pacing_mode": mode.value}
+    decided: list[tuple[ClaimedNumber, Decision, dict[str, Any]]] = []
+    for number in numbers:
+        callee = callees.get(number.phone_id)
+        if callee is None:
+            raise UnknownNumber(
+                f"phone {number.phone_id} of campaign {campaign_id} has no phone record"
+            )
+        # the same person reached through another number, or this number under another
+        # account (a shared line): both count towards caps and locks
+        seen: dict[int, Row] = {}
+        for row in (*attempts_by_account[number.account_id], *attempts_by_number[number.e164]):
+            seen[row["call_attempt_id"]] = row
+        entries = dnc[number.e164]
+        referenced = [
+            {"snapshot_id": e["snapshot_id"], "source": e["source"], "snapshot_date": d}
+            for e in entries
+            if e["snapshot_id"] is not None and (d := e["snapshot_date"]) is not None
+        ]
+        request = dial_request(campaign_row, campaign.product, number.e164)
+        facts = dial_facts(
+            callee,
+            callee,
+            consents=consents[callee["account_id"]],
+            attempts=sorted(seen.values(), key=lambda r: r["created_at"]),
+            dnc_entries=entries,
+            dnc_snapshots=[*campaign.snapshots, *referenced],
+            agent_registrations=registrations,
+        )
+        decision = decide(request, facts, now, rule_book=rule_book, policy=policy)
+        entry = audit_entry(decision, request, facts)
+        detail = {
+            **entry["detail"],
+            "campaign_id": campaign_id,
+            "phone_id": number.phone_id,
+            "agent_user_id": agent_user_id,
+            "reason_zh": reason_zh(decision),
+        }
+        decided.append((number, decision, {**entry, "detail": detail}))
+
+    rows = await connection.fetch(
+        QUERIES["append_decisions"],
+        [e["at"] for _, _, e in decided],
+        [e["kind"] for _, _, e in decided],
+        [e["subject_type"] for _, _, e in decided],
+        [number.account_id for number, _, _ in decided],
+        [json.dumps(e["detail"], ensure_ascii=False) for _, _, e in decided],
+        None,
+    )
+    ordered = sorted(rows, key=lambda r: r["audit_id"])
+    outcomes: list[GateOutcome] = []
+    for (number, decision, _), row in zip(decided, ordered, strict=True):
+        if row["phone_id"] != number.phone_id:
+            raise GateError("audit ids came back out of order; no decision may be acted on")
+        outcomes.append(
+            GateOutcome(
+                phone_id=number.phone_id,
+                account_id=number.account_id,
+                e164=number.e164,
+                decision=decision,
+                audit_id=row["audit_id"],
+            )
+        )
+    verdicts: dict[str, int] = defaultdict(int)
+    for outcome in outcomes:
+        verdicts[outcome.decision.verdict.value] += 1
+    log.info(
+        "compliance_batch_decided",
+        campaign_id=campaign_id,
+        numbers=len(outcomes),
+        dial_mode=mode.value,
+        **{verdict.lower(): count for verdict, count in sorted(verdicts.items())},
+    )
+    return outcomes
+
+
+async def campaign_start_decision(
+    connection: asyncpg.Connection,
+    campaign_id: int,
+    now: datetime,
+    *,
+    owned_caller_ids: Collection[str] | None = None,
+    rule_book: RuleBook = DEFAULT_RULE_BOOK,
+    policy: FirmPolicy = DEFAULT_POLICY,
+) -> Decision:
+    """The campaign start check (`compliance.campaign_checks`) on the campaign's record.
+
+    `owned_caller_ids` are the numbers the firm owns and answers (the carrier's caller IDs
+    and the firm's callback number); None means they are not known here, so only that a
+    valid caller ID is set is checked.
+    """
+    facts = await _campaign_facts(connection, campaign_id)
+    campaign = facts.campaign
+    caller_id = campaign["caller_id"]
+    latest: dict[DncList, Any] = {DncList(s["source"]): s["snapshot_date"] for s in facts.snapshots}
+    setup = CampaignSetup(
+        campaign_id=str(campaign_id),
+        profile=campaign["jurisdiction"],
+        purpose=campaign["purpose"],
+        dial_mode=DialMode(campaign["pacing_mode"]),
+        caller_id=caller_id,
+        caller_id_owned=caller_id is not None
+        and (owned_caller_ids is None or caller_id in owned_caller_ids),
+        ring_timeout_seconds=campaign["ring_seconds"],
+        abandon_message_recorded=bool((campaign["abandon_message"] or "").strip()),
+        dnc_snapshots=latest,
+    )
+    return check_campaign_start(setup, now, rule_book=rule_book, policy=policy)
+
+
+async def campaign_start_problems(
+    connection: asyncpg.Connection,
+    campaign_id: int,
+    now: datetime,
+    *,
+    owned_caller_ids: Collection[str] | None = None,
+) -> list[str]:
+    """Why the campaign may not start now, one sentence per failed check ([] = it may).
+
+    Checks: caller ID set (and owned, when `owned_caller_ids` is given), ring time of at
+    least 15 s, an abandon message recorded when the pacing mode can abandon calls, and
+    national do-not-call snapshots fresh enough for the campaign's profile.
+    """
+    decision = await campaign_start_decision(
+        connection, campaign_id, now, owned_caller_ids=owned_caller_ids
+    )
+    return [f"{f.rule_id}: {f.explanation}" for f in decision.findings]
