@@ -256,3 +256,81 @@ def entry_from_row(row: asyncpg.Record) -> LedgerEntry:
         reason=row["reason"],
         period=row["period"],
     )
+
+
+async def reverse_conversion(
+    pool: asyncpg.Pool, conversion_id: int, *, reason: str, now: datetime, time_zone: ZoneInfo
+) -> int:
+    """Reverse everything a revenue row put on the ledger (a correction): one new entry per
+    entry not yet reversed, booked in the current month. Returns how many were written."""
+    if not reason.strip():
+        raise LeadError("a reversal needs a reason (it is shown on the statements)")
+    period = now.astimezone(time_zone).strftime("%Y-%m")
+    async with pool.acquire() as connection, connection.transaction():
+        if await connection.fetchrow(QUERIES["lock_conversion"], conversion_id) is None:
+            raise LeadError(f"no conversion {conversion_id}")
+        entries = await connection.fetch(QUERIES["unreversed_entries"], conversion_id)
+        if not entries:
+            raise LeadError(f"conversion {conversion_id} has nothing on the ledger to reverse")
+        await connection.execute(
+            QUERIES["insert_reversals"], [e["entry_id"] for e in entries], period, reason, now
+        )
+    log.info("revenue_reversed", conversion_id=conversion_id, entries=len(entries))
+    return len(entries)
+
+
+async def claw_back_customer(
+    pool: asyncpg.Pool,
+    account_id: int,
+    *,
+    departed_at: datetime,
+    now: datetime,
+    time_zone: ZoneInfo,
+) -> int:
+    """A customer left: claw back the payees' shares of every conversion of theirs still in
+    its rule set's clawback period. Each payee entry is reversed and the firm credited with
+    the sum, so the ledger total is unchanged. Returns how many entries were written."""
+    book, _ = await load_rule_book(pool)
+    period = now.astimezone(time_zone).strftime("%Y-%m")
+    written = 0
+    async with pool.acquire() as connection, connection.transaction():
+        for revenue in await connection.fetch(QUERIES["posted_revenue_of_account"], account_id):
+            converted_at = _start_of(revenue["earning_on"], time_zone)
+            rule_set = book.in_force_at(converted_at)
+            conversion = Conversion(
+                conversion_id=str(revenue["conversion_id"]),
+                customer_id=str(account_id),
+                kind=ConversionKind(revenue["earning_kind"]),
+                occurred_at=converted_at,
+            )
+            if not rule_set.claws_back(conversion, departed_at):
+                continue
+            await connection.fetchrow(QUERIES["lock_conversion"], revenue["conversion_id"])
+            entries = [
+                e
+                for e in await connection.fetch(
+                    QUERIES["unreversed_entries"], revenue["conversion_id"]
+                )
+                if e["party_kind"] != Party.FIRM_RETAINED.value and e["amount_cents"] != 0
+            ]
+            if not entries:
+                continue
+            reason = f"clawback: customer left {departed_at.date().isoformat()}"
+            await connection.execute(
+                QUERIES["insert_reversals"], [e["entry_id"] for e in entries], period, reason, now
+            )
+            first = entries[0]
+            await connection.execute(
+                QUERIES["insert_firm_entry"],
+                revenue["conversion_id"],
+                first["lead_id"],
+                first["call_attempt_id"],
+                first["rule_set_id"],
+                sum(e["amount_cents"] for e in entries),
+                period,
+                reason,
+                now,
+            )
+            written += len(entries) + 1
+    log.info("revenue_clawed_back", account_id=account_id, entries=written)
+    return written

@@ -355,3 +355,55 @@ SELECT user_id FROM users
 WHERE branch_id = $1 AND role = 'branch_manager' AND active
 ORDER BY user_id
 LIMIT 1;
+
+-- Corrections and clawbacks (new entries; the ledger refuses updates) ------------------
+
+-- name: lock_conversion
+SELECT conversion_id, account_id, external_ref, kind, occurred_on, lead_id
+FROM conversions
+WHERE conversion_id = $1
+FOR UPDATE;
+
+-- name: conversion_by_ref
+SELECT conversion_id FROM conversions WHERE external_ref = $1;
+
+-- name: unreversed_entries
+-- Entries of a revenue row that no later entry reverses (and that reverse nothing).
+SELECT g.entry_id, g.party_kind, g.party_id, g.amount_cents, g.lead_id, g.call_attempt_id,
+       g.rule_set_id
+FROM revenue_ledger g
+WHERE g.conversion_id = $1
+  AND g.reverses_entry_id IS NULL
+  AND NOT EXISTS (SELECT 1 FROM revenue_ledger r WHERE r.reverses_entry_id = g.entry_id)
+ORDER BY g.entry_id;
+
+-- name: insert_reversals
+INSERT INTO revenue_ledger (conversion_id, lead_id, call_attempt_id, rule_set_id, party_kind,
+                            party_id, amount_cents, period, reverses_entry_id, reason, posted_at)
+SELECT conversion_id, lead_id, call_attempt_id, rule_set_id, party_kind, party_id,
+       -amount_cents, $2, entry_id, $3, $4
+FROM revenue_ledger
+WHERE entry_id = ANY($1::bigint[]);
+
+-- name: insert_firm_entry
+INSERT INTO revenue_ledger (conversion_id, lead_id, call_attempt_id, rule_set_id, party_kind,
+                            party_id, amount_cents, period, reason, posted_at)
+VALUES ($1, $2, $3, $4, 'firm', NULL, $5, $6, $7, $8);
+
+-- name: posted_revenue_of_account
+-- A customer's posted commission, with the conversion each counts toward.
+SELECT c.conversion_id, earning.occurred_on AS earning_on, earning.kind AS earning_kind
+FROM conversions c
+JOIN LATERAL (
+    SELECT e.occurred_on, e.kind
+    FROM conversions e
+    WHERE e.lead_id = c.lead_id
+      AND e.kind <> 'net_commission'
+      AND e.occurred_on <= c.occurred_on
+    ORDER BY e.occurred_on DESC, e.conversion_id DESC
+    LIMIT 1
+) earning ON true
+WHERE c.account_id = $1
+  AND c.kind = 'net_commission'
+  AND EXISTS (SELECT 1 FROM revenue_ledger g WHERE g.conversion_id = c.conversion_id)
+ORDER BY c.conversion_id;

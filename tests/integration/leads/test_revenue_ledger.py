@@ -8,15 +8,23 @@ import io
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import asyncpg
 import pytest
 import structlog
 
 from dialer.leads.conversions import import_conversions
 from dialer.leads.errors import LeadError
 from dialer.leads.handoff import WarmLead, hand_off
-from dialer.leads.ledger import load_rule_book, post_revenue, store_rule_set
+from dialer.leads.ledger import (
+    claw_back_customer,
+    load_rule_book,
+    post_revenue,
+    reverse_conversion,
+    store_rule_set,
+)
 from dialer.leads.statements import main, reconcile_ledger
 from revenue.conversions import RevenueKind
 from revenue.rules import RuleSet, SplitShares
@@ -224,3 +232,76 @@ async def test_the_command_exits_non_zero_naming_the_difference(
     assert "party kind 'centre', which no statement covers" in out
     assert await asyncio.to_thread(main, ["--month", "November"]) == 2
     assert "YYYY-MM" in capsys.readouterr().err
+
+
+async def posted_book(b: Brokerage, **rule_fields: Any) -> int:
+    await store_rule_set(b.pool, rules(**rule_fields))
+    (manager,) = await b.account_managers(b.branch_a, "am-a", 1)
+    account = await customer(b, "A1", manager, with_call=True)
+    text = (
+        HEADER + "C1,A1,reactivated,2026-11-02,,\nK1,A1,net_commission,2026-11-30,1000.00,2026-11\n"
+    )
+    await import_conversions(b.pool, text, now=NOW, time_zone=SHANGHAI)
+    await post_revenue(b.pool, now=NOW, time_zone=SHANGHAI)
+    return account
+
+
+async def sums_by_party(b: Brokerage) -> dict[str, int]:
+    return dict(
+        await b.pool.fetch(
+            "SELECT party_kind, sum(amount_cents)::bigint FROM revenue_ledger GROUP BY 1"
+        )
+    )
+
+
+async def test_a_correction_is_a_reversing_entry_never_an_update(brokerage: Brokerage) -> None:
+    b = brokerage
+    await posted_book(b)
+    k1 = await b.pool.fetchval("SELECT conversion_id FROM conversions WHERE external_ref = 'K1'")
+    with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
+        await b.pool.execute("UPDATE revenue_ledger SET amount_cents = 0")
+    later = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
+    written = await reverse_conversion(
+        b.pool, k1, reason="back office restated November", now=later, time_zone=SHANGHAI
+    )
+    assert written == 4
+    assert set((await sums_by_party(b)).values()) == {0}
+    reversals = await b.pool.fetch(
+        "SELECT period, reason, reverses_entry_id FROM revenue_ledger WHERE reverses_entry_id IS NOT NULL"
+    )
+    assert {(r["period"], r["reason"]) for r in reversals} == {
+        ("2026-12", "back office restated November")
+    }
+    with pytest.raises(LeadError, match="nothing on the ledger to reverse"):
+        await reverse_conversion(b.pool, k1, reason="again", now=later, time_zone=SHANGHAI)
+    checks = await reconcile_ledger(b.pool, None, SHANGHAI)
+    assert [str(c.month) for c in checks] == ["2026-11", "2026-12"]
+    assert all(c.ok for c in checks)
+    assert checks[1].reconciliation.ledger_total == Decimal("-1000.00")
+
+
+async def test_a_customer_leaving_within_the_period_claws_back_the_shares(
+    brokerage: Brokerage,
+) -> None:
+    b = brokerage
+    account = await posted_book(b, clawback_days=30)
+    before = await sums_by_party(b)
+    late = datetime(2026, 12, 10, tzinfo=SHANGHAI)
+    assert (
+        await claw_back_customer(b.pool, account, departed_at=late, now=late, time_zone=SHANGHAI)
+        == 0
+    )
+    left = datetime(2026, 11, 20, tzinfo=SHANGHAI)
+    written = await claw_back_customer(
+        b.pool, account, departed_at=left, now=left + timedelta(days=1), time_zone=SHANGHAI
+    )
+    assert written == 4  # rep, team and manager reversed, the firm credited
+    after = await sums_by_party(b)
+    assert after == {"rep": 0, "team": 0, "account_manager": 0, "firm": 100000}
+    assert sum(after.values()) == sum(before.values())
+    assert (
+        await claw_back_customer(b.pool, account, departed_at=left, now=left, time_zone=SHANGHAI)
+        == 0
+    )
+    checks = await reconcile_ledger(b.pool, None, SHANGHAI)
+    assert all(c.ok for c in checks), [c.reconciliation.report() for c in checks]
