@@ -29,6 +29,8 @@ class DecayingHistogram:
         "_counts",
         "_prefix",
         "_gone",
+        "_tables",
+        "version",
         "_weight",
         "_growth",
         "_dirty",
@@ -46,13 +48,15 @@ class DecayingHistogram:
         bin_width: float,
         max_age: float,
         half_life: float,
-        rebuild_every: int = 16,
+        rebuild_every: int = 64,
     ) -> None:
         self._width = bin_width
         self._bins = int(math.ceil(max_age / bin_width)) + 1
         self._counts = [[0.0] * self._bins for _ in range(kinds)]
         self._prefix = [[0.0] * (self._bins + 1) for _ in range(kinds)]
         self._gone = [0.0] * (self._bins + 1)
+        self._tables: dict[tuple[int, int], tuple[list[float], list[float], list[float]]] = {}
+        self.version = 0
         self._weight = 1.0
         self._growth = 2.0 ** (1.0 / half_life)
         self._dirty = False
@@ -93,7 +97,10 @@ class DecayingHistogram:
 
     def prefixes(self) -> list[list[float]]:
         """prefix[kind][i]: weight of events of that kind in bins < i (normalised to 1 total)."""
-        if self._dirty and (self._since_rebuild >= self._rebuild_every or self.observations < 64):
+        # Rebuild often while there is little data, then every eighth of a half-life or so:
+        # the tables cost a pass over the bins, the decisions only look them up.
+        every = min(self._rebuild_every, max(1, self.observations // 16))
+        if self._dirty and self._since_rebuild >= every:
             total = sum(sum(counts) for counts in self._counts) or 1.0
             self._prefix = [
                 [0.0, *accumulate(c / total for c in counts)] for counts in self._counts
@@ -104,47 +111,67 @@ class DecayingHistogram:
                 self._gone = [sum(column) for column in zip(*self._prefix, strict=True)]
             self._dirty = False
             self._since_rebuild = 0
+            self._tables = {}
+            self.version += 1
         return self._prefix
 
     def mean_age(self) -> float:
         return self._weighted_sum / self._total_weight if self._total_weight else 0.0
 
-    def conditional_sums(
-        self, kind: int, ages: tuple[float, ...], seconds: float, scale: float = 1.0
-    ) -> tuple[float, float]:
-        """For each age, p = scale x P(event of `kind` within `seconds` | no event by age);
-        returns (sum of p, sum of p(1-p)): the mean and variance of how many happen.
+    def conditional_table(
+        self, kind: int, seconds: float
+    ) -> tuple[list[float], list[float], list[float]]:
+        """Per age bin: p = P(event of `kind` within `seconds` | no event by that age),
+        p(1-p) and p^2. Cached until the histogram is next rebuilt; `seconds` is rounded to
+        the bin width."""
+        prefixes = self.prefixes()
+        steps = max(0, int(round(seconds / self._width)))
+        key = (kind, steps)
+        cached = self._tables.get(key)
+        if cached is not None:
+            return cached
+        wanted = prefixes[kind][: self._bins]
+        ahead = prefixes[kind][steps + 1 :]
+        ahead += [prefixes[kind][-1]] * (self._bins - len(ahead))
+        alive = [1.0 - gone for gone in self._gone[: self._bins]]
+        tail = 1.0 - math.exp(-seconds / max(self.mean_age(), 1.0))
+        # Older than anything seen recently: a memoryless tail from the mean.
+        p_table = [
+            (later - now) / left if left > 1e-6 else tail
+            for later, now, left in zip(ahead, wanted, alive, strict=True)
+        ]
+        p_table = [p if p < 1.0 else 1.0 for p in p_table]
+        v_table = [p * (1.0 - p) for p in p_table]
+        s_table = [p * p for p in p_table]
+        tables = (p_table, v_table, s_table)
+        self._tables[key] = tables
+        return tables
 
-        The hot loop of a pacing decision, so it is written out without calls.
-        """
-        if seconds <= 0 or not ages:
-            return 0.0, 0.0
-        wanted = self.prefixes()[kind]
-        gone = self._gone
+    def bin_indices(self, ages: tuple[float, ...]) -> list[int]:
+        """The bin of each age, computed once per decision and shared by every horizon."""
+        inverse = 1.0 / self._width
+        indices = [int(age * inverse) for age in ages]
         last = self._bins - 1
-        width = self._width
-        total = 0.0
-        variance = 0.0
-        for age in ages:
-            i = int(age / width)
-            if i > last:
-                i = last
-            j = int((age + seconds) / width) + 1
-            if j > last + 1:
-                j = last + 1
-            alive = 1.0 - gone[i]
-            if alive <= 1e-6:
-                # Older than anything seen recently: memoryless tail from the mean.
-                p = scale * (1.0 - math.exp(-seconds / max(self.mean_age(), 1.0)))
-                total += p
-                variance += p * (1.0 - p)
-                continue
-            p = scale * (wanted[j] - wanted[i]) / alive
-            if p > 1.0:
-                p = 1.0
-            total += p
-            variance += p * (1.0 - p)
-        return total, variance
+        if indices and max(indices) > last:
+            indices = [i if i <= last else last for i in indices]
+        return indices
+
+    def conditional_sums(
+        self, kind: int, indices: list[int], seconds: float, scale: float = 1.0
+    ) -> tuple[float, float]:
+        """For each age bin index, p = scale x P(event of `kind` within `seconds` | no event
+        by that age); returns (sum of p, sum of p(1-p)): the mean and variance of how many
+        happen. The hot loop of a pacing decision: table look-ups only.
+        """
+        if seconds <= 0 or not indices:
+            return 0.0, 0.0
+        p_table, v_table, s_table = self.conditional_table(kind, seconds)
+        total = sum(map(p_table.__getitem__, indices))
+        if scale == 1.0:
+            return total, sum(map(v_table.__getitem__, indices))
+        # sum of sp(1 - sp) = s sum(p) - s^2 sum(p^2)
+        squares = sum(map(s_table.__getitem__, indices))
+        return scale * total, scale * total - scale * scale * squares
 
 
 class RingModel:
@@ -170,11 +197,11 @@ class RingModel:
         return prefix[self.ANSWERED][-1]
 
     def answer_sums(
-        self, ages: tuple[float, ...], seconds: float, scale: float = 1.0
+        self, indices: list[int], seconds: float, scale: float = 1.0
     ) -> tuple[float, float]:
-        """(expected number, variance) of these ringing calls answered within `seconds`,
-        each answer counted with probability `scale`."""
-        return self.histogram.conditional_sums(self.ANSWERED, ages, seconds, scale)
+        """(expected number, variance) of ringing calls (by age bin, see `bin_indices`)
+        answered within `seconds`, each answer counted with probability `scale`."""
+        return self.histogram.conditional_sums(self.ANSWERED, indices, seconds, scale)
 
     def answer_within(self, age: float, seconds: float) -> float:
         if seconds <= 0:
@@ -216,13 +243,13 @@ class ScreeningModel:
     def mean_delay(self) -> float:
         return self.histogram.mean_age()
 
-    def person_sums(self, ages: tuple[float, ...], seconds: float) -> tuple[float, float]:
-        """(expected number, variance) of these screening calls declared persons in time."""
-        if not ages:
+    def person_sums(self, indices: list[int], seconds: float) -> tuple[float, float]:
+        """(expected number, variance) of screening calls (by age bin) declared persons."""
+        if not indices:
             return 0.0, 0.0
         if not self.histogram.observations:
-            return 0.5 * len(ages), 0.25 * len(ages)
-        return self.histogram.conditional_sums(self.PERSON, ages, seconds)
+            return 0.5 * len(indices), 0.25 * len(indices)
+        return self.histogram.conditional_sums(self.PERSON, indices, seconds)
 
     def person_within(self, age: float, seconds: float) -> float:
         if not self.histogram.observations:
@@ -247,9 +274,7 @@ class HandleTimeModel:
         prior_talk_seconds: float = 180.0,
         prior_wrap_seconds: float = 15.0,
     ) -> None:
-        self.talk = DecayingHistogram(
-            kinds=1, bin_width=2.0, max_age=3600.0, half_life=half_life, rebuild_every=24
-        )
+        self.talk = DecayingHistogram(kinds=1, bin_width=2.0, max_age=2400.0, half_life=half_life)
         self.wrap = DecayingHistogram(
             kinds=1, bin_width=0.5, max_age=900.0, half_life=half_life, rebuild_every=24
         )
@@ -292,22 +317,23 @@ class HandleTimeModel:
 
     @staticmethod
     def _finish_sums(
-        histogram: DecayingHistogram, prior_mean: float, ages: tuple[float, ...], seconds: float
+        histogram: DecayingHistogram, prior_mean: float, indices: list[int], seconds: float
     ) -> tuple[float, float]:
-        if seconds <= 0 or not ages:
+        if seconds <= 0 or not indices:
             return 0.0, 0.0
         if histogram.observations < 20:
             p = 1.0 - math.exp(-seconds / max(prior_mean, 1e-9))
-            return len(ages) * p, len(ages) * p * (1.0 - p)
-        return histogram.conditional_sums(0, ages, seconds)
+            return len(indices) * p, len(indices) * p * (1.0 - p)
+        return histogram.conditional_sums(0, indices, seconds)
 
-    def talk_sums(self, ages: tuple[float, ...], seconds: float) -> tuple[float, float]:
-        """(expected number, variance) of these talking reps finishing within `seconds`."""
-        return self._finish_sums(self.talk, self._prior_talk, ages, seconds)
+    def talk_sums(self, indices: list[int], seconds: float) -> tuple[float, float]:
+        """(expected number, variance) of talking reps (by time-in-state bin, see
+        `talk.bin_indices`) finishing within `seconds`."""
+        return self._finish_sums(self.talk, self._prior_talk, indices, seconds)
 
-    def wrap_sums(self, ages: tuple[float, ...], seconds: float) -> tuple[float, float]:
-        """(expected number, variance) of these wrapping reps finishing within `seconds`."""
-        return self._finish_sums(self.wrap, self._prior_wrap, ages, seconds)
+    def wrap_sums(self, indices: list[int], seconds: float) -> tuple[float, float]:
+        """(expected number, variance) of wrapping reps (by bin) finishing within `seconds`."""
+        return self._finish_sums(self.wrap, self._prior_wrap, indices, seconds)
 
     def talk_ends_within(self, elapsed: float, seconds: float) -> float:
         return self._finish_within(self.talk, self._prior_talk, elapsed, seconds)

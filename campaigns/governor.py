@@ -55,10 +55,12 @@ class AbandonGovernor:
         *,
         initial_threshold: float | None = None,
         integral_gain: float = 0.002,
-        proportional_gain: float = 0.08,
+        proportional_gain: float = 0.25,
         min_threshold: float = 0.002,
         max_threshold: float = 0.6,
         confidence_z: float = 2.0,
+        lookahead_seconds: float = 1800.0,
+        rate_memory_seconds: float = 900.0,
     ) -> None:
         if not 0 < rule.target < rule.cap < 1:
             raise GovernorConfigError(
@@ -72,6 +74,10 @@ class AbandonGovernor:
         self._log_min = math.log(min_threshold)
         self._log_max = math.log(max_threshold)
         self._z = confidence_z
+        self._lookahead = lookahead_seconds
+        self._rate_memory = rate_memory_seconds
+        self._recent: deque[float] = deque()
+        self._first_event: float | None = None
         self._events: deque[tuple[float, bool]] = deque()
         self._answered = 0
         self._abandoned = 0
@@ -104,6 +110,9 @@ class AbandonGovernor:
         self._abandoned += abandoned
         self.total_answered += 1
         self.total_abandoned += abandoned
+        self._recent.append(now)
+        if self._first_event is None:
+            self._first_event = now
         error = (self.rule.target - (1.0 if abandoned else 0.0)) / self.rule.target
         self._log_threshold = min(
             self._log_max,
@@ -127,15 +136,37 @@ class AbandonGovernor:
         log_q = self._log_threshold + self._proportional_gain * budget
         return math.exp(min(self._log_max, max(self._log_min, log_q)))
 
-    def allows_overdial(self, now: float, at_risk_calls: float, risk: float) -> bool:
+    def answers_per_second(self, now: float) -> float:
+        """Recent pace of person-answered calls, which the projection extends forward."""
+        recent = self._recent
+        while recent and recent[0] <= now - self._rate_memory:
+            recent.popleft()
+        if self._first_event is None:
+            return 0.0
+        span = min(self._rate_memory, now - self._first_event)
+        return len(recent) / span if span >= 60.0 else 0.0
+
+    def allows_overdial(
+        self,
+        now: float,
+        at_risk_calls: float,
+        risk: float,
+        *,
+        seconds_left: float | None = None,
+    ) -> bool:
         """May the pacer place calls beyond the reps sure to be free?
 
-        at_risk_calls: calls in flight (and about to be placed) that could find no rep;
-        risk: the probability each does. The projection adds their expected abandons plus
-        `confidence_z` standard deviations and one for the call being decided, and
-        requires the window to stay at or under the cap even if all of them happen.
+        at_risk_calls: persons expected among the calls in flight (and about to be placed)
+        that could find no rep; risk: the probability each does. The projection adds their
+        expected abandons plus `confidence_z` standard deviations and one for the call being
+        decided, and extends the window forward by the lookahead (at most `seconds_left`,
+        the time until the campaign stops dialing) at the recent pace of answers, spending
+        the target rate: the window must stay at or under the cap at the end of it.
         """
         abandoned, answered = self.window_counts(now)
         expected = max(0.0, at_risk_calls) * risk
-        projected = abandoned + expected + self._z * math.sqrt(expected) + 1.0
-        return projected <= self.rule.cap * answered
+        projected = abandoned + expected + self._z * math.sqrt(expected + 1.0) + 1.0
+        lookahead = self._lookahead if seconds_left is None else min(self._lookahead, seconds_left)
+        ahead = self.answers_per_second(now) * max(0.0, lookahead)
+        rule = self.rule
+        return projected <= rule.cap * answered + (rule.cap - rule.target) * ahead

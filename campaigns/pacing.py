@@ -111,6 +111,10 @@ class Pacer:
     """Base pacer: the observation hooks do nothing unless a mode learns from them."""
 
     mode: PacingMode = PacingMode.PROGRESSIVE
+    #: True: decide again after every call event. False: the pacer is consulted on its
+    #: engine's periodic tick and when a rep becomes ready; the calls it keeps in flight
+    #: absorb the ending of one call, and deciding less often keeps it cheap.
+    paces_on_every_event: bool = True
 
     def __init__(self, limits: PacingLimits = PacingLimits()) -> None:
         self.limits = limits
@@ -348,6 +352,7 @@ class PredictivePacer(_GovernedPacer):
     """
 
     mode = PacingMode.PREDICTIVE
+    paces_on_every_event = False
 
     def __init__(
         self,
@@ -357,8 +362,12 @@ class PredictivePacer(_GovernedPacer):
         connect_threshold_seconds: float = 2.0,
         warmup_dials: int = 150,
         warmup_persons: int = 20,
+        quantiles: tuple[float, ...] = (0.2, 0.5, 0.8),
     ) -> None:
         super().__init__(limits, governor)
+        self.quantiles = quantiles
+        self._horizon_key: tuple[int, int] | None = None
+        self._horizon_cache: tuple[tuple[tuple[float, float], ...], float, float] | None = None
         self.ring = RingModel()
         self.screening = ScreeningModel()
         self.handle = HandleTimeModel()
@@ -382,43 +391,61 @@ class PredictivePacer(_GovernedPacer):
         self.handle.observe_wrap(seconds)
 
     # -- deciding ---------------------------------------------------------------------------
-    def _horizon(self) -> tuple[float, float]:
-        """(seconds until a new call typically needs a rep, mean screening delay)."""
+    def horizons(self) -> tuple[tuple[tuple[float, float], ...], float, float]:
+        """((tau, new call's P(person need within tau)) per configured quantile of the time
+        a new call takes to need a rep, among calls answered; the mean AMD screening delay;
+        P(person | answered)). Cached until the estimators' tables are rebuilt."""
         ring = self.ring
-        screening_delay = self.screening.mean_delay()
+        screening = self.screening
+        key = (ring.histogram.version, screening.histogram.version)
+        if self._horizon_key == key and self._horizon_cache is not None:
+            return self._horizon_cache
+        screening_delay = screening.mean_delay()
+        person = screening.person_probability()
         answered = ring.answer_probability()
         if answered <= 0:
-            return 15.0 + screening_delay, screening_delay
-        # Median answer time among answered calls.
-        prefix = ring.histogram.prefixes()[RingModel.ANSWERED]
-        index = bisect_left(prefix, answered / 2.0)
-        return index * ring.histogram.bin_width + screening_delay, screening_delay
+            taus = [15.0 + screening_delay]
+        else:
+            prefix = ring.histogram.prefixes()[RingModel.ANSWERED]
+            width = ring.histogram.bin_width
+            taus = [
+                (bisect_left(prefix, answered * quantile) + 0.5) * width + screening_delay
+                for quantile in self.quantiles
+            ]
+        pairs = tuple(
+            (tau, ring.answer_within(0.0, max(0.0, tau - screening_delay)) * person) for tau in taus
+        )
+        self._horizon_key = key
+        self._horizon_cache = (pairs, screening_delay, person)
+        return self._horizon_cache
 
-    def risk_profile(self, state: PacingState) -> tuple[float, float, float, float, int]:
-        """(mean, variance) of others' demand minus supply over tau, the per-new-call
-        person probability within tau, the expected persons among calls in flight, and the
-        free reps."""
-        tau, screening_delay = self._horizon()
+    def risk_profiles(self, state: PacingState) -> list[_Profile]:
+        """Others' demand minus supply over each horizon, for the call being decided."""
+        pairs, screening_delay, person_given_answer = self.horizons()
         ring = self.ring
         screening = self.screening
         handle = self.handle
-        person_given_answer = screening.person_probability()
-        ring_window = max(0.0, tau - screening_delay)
-        ringing_mean, ringing_var = ring.answer_sums(
-            state.ringing_ages, ring_window, person_given_answer
-        )
-        screening_mean, screening_var = screening.person_sums(state.screening_ages, tau)
-        supply_window = tau + self.connect_threshold
-        talk_mean, talk_var = handle.talk_sums(
-            state.talking_ages, supply_window - handle.mean_wrap()
-        )
-        wrap_mean, wrap_var = handle.wrap_sums(state.wrapping_ages, supply_window)
-        expected_persons = ringing_mean + screening_mean
-        mean = expected_persons - talk_mean - wrap_mean
-        variance = ringing_var + screening_var + talk_var + wrap_var
-        new_call = ring.answer_within(0.0, ring_window) * person_given_answer
-        free = state.ready_reps - state.waiting_persons
-        return mean, variance, new_call, expected_persons, free
+        ringing = ring.histogram.bin_indices(state.ringing_ages)
+        screened = screening.histogram.bin_indices(state.screening_ages)
+        talking = handle.talk.bin_indices(state.talking_ages)
+        wrapping = handle.wrap.bin_indices(state.wrapping_ages)
+        mean_wrap = handle.mean_wrap()
+        profiles = []
+        for tau, new_call in pairs:
+            ring_window = max(0.0, tau - screening_delay)
+            ringing_mean, ringing_var = ring.answer_sums(ringing, ring_window, person_given_answer)
+            screening_mean, screening_var = screening.person_sums(screened, tau)
+            supply_window = tau + self.connect_threshold
+            talk_mean, talk_var = handle.talk_sums(talking, supply_window - mean_wrap)
+            wrap_mean, wrap_var = handle.wrap_sums(wrapping, supply_window)
+            profiles.append(
+                _Profile(
+                    mean=ringing_mean + screening_mean - talk_mean - wrap_mean,
+                    variance=ringing_var + screening_var + talk_var + wrap_var,
+                    new_call=new_call,
+                )
+            )
+        return profiles
 
     def decide(self, state: PacingState) -> PacingDecision:
         progressive = progressive_launch(state)
@@ -429,21 +456,42 @@ class PredictivePacer(_GovernedPacer):
         if cap <= 0:
             return PacingDecision(0, self.mode, "at the line or CPS limit")
         q = self.governor.threshold(state.now)
-        mean, variance, new_call, _, free = self.risk_profile(state)
+        profiles = self.risk_profiles(state)
+        free = state.ready_reps - state.waiting_persons
+        weight = 1.0 / len(profiles)
         launch = 0
         risk = 0.0
         while launch < cap:
-            risk = _upper_tail(free, mean, variance)
+            risk = 0.0
+            for profile in profiles:
+                risk += weight * _upper_tail(free, profile.mean, profile.variance)
             if risk > q and launch >= progressive:
                 break
-            mean += new_call
-            variance += new_call * (1.0 - new_call)
+            for profile in profiles:
+                profile.add_new_call()
             launch += 1
         if launch > max(progressive, 0):
+            persons = profiles[len(profiles) // 2].new_call
             at_risk = state.calls_in_flight + launch - max(state.ready_reps, 0)
-            if not self.governor.allows_overdial(state.now, at_risk * new_call, risk):
+            if not self.governor.allows_overdial(
+                state.now, at_risk * persons, risk, seconds_left=state.seconds_to_shift_end
+            ):
                 return self._fallback(state, "projected abandon rate too close to the cap")
         return PacingDecision(launch, self.mode, "risk threshold", threshold=q, risk=risk)
+
+
+@dataclass(slots=True)
+class _Profile:
+    """Mean and variance of (others' demand - supply) over one horizon; a new call's
+    probability of needing a rep within it."""
+
+    mean: float
+    variance: float
+    new_call: float
+
+    def add_new_call(self) -> None:
+        self.mean += self.new_call
+        self.variance += self.new_call * (1.0 - self.new_call)
 
 
 def make_pacer(

@@ -173,6 +173,8 @@ class ShiftSimulation:
         self._screening: dict[int, float] = {}
         self._waiting: dict[int, float] = {}
         self._ready: dict[int, None] = {}
+        self._talking: dict[int, float] = {}
+        self._wrapping: dict[int, float] = {}
         self._launches: deque[float] = deque()
         self._next_call = 0
         self.dials = 0
@@ -187,13 +189,6 @@ class ShiftSimulation:
         heapq.heappush(self._events, (at, kind, self._sequence, subject))
 
     def _state(self, now: float) -> PacingState:
-        talking: list[float] = []
-        wrapping: list[float] = []
-        for rep in self.reps:
-            if rep.state is RepState.ON_CALL:
-                talking.append(now - rep.since)
-            elif rep.state is RepState.WRAP_UP:
-                wrapping.append(now - rep.since)
         launches = self._launches
         while launches and launches[0] <= now - 1.0:
             launches.popleft()
@@ -201,10 +196,10 @@ class ShiftSimulation:
             now=now,
             logged_in_reps=len(self.reps),
             ready_reps=len(self._ready),
-            talking_ages=tuple(talking),
-            wrapping_ages=tuple(wrapping),
-            ringing_ages=tuple(now - t for t in self._ringing.values()),
-            screening_ages=tuple(now - t for t in self._screening.values()),
+            talking_ages=tuple([now - t for t in self._talking.values()]),
+            wrapping_ages=tuple([now - t for t in self._wrapping.values()]),
+            ringing_ages=tuple([now - t for t in self._ringing.values()]),
+            screening_ages=tuple([now - t for t in self._screening.values()]),
             waiting_persons=len(self._waiting),
             launched_last_second=len(launches),
             seconds_to_shift_end=self.shift_seconds - now,
@@ -285,6 +280,7 @@ class ShiftSimulation:
         del self._ready[index]
         rep.reserve(now, str(call_id))
         rep.connect(now)
+        self._talking[index] = now
         call.rep = index
         call.state = _DONE
         self.connects += 1
@@ -314,6 +310,8 @@ class ShiftSimulation:
         rep = self.reps[call.rep]
         self.pacer.observe_talk(now - rep.since)
         rep.hang_up(now)
+        del self._talking[call.rep]
+        self._wrapping[call.rep] = now
         self._schedule(now + call.fate.wrap_seconds, _WRAP_END, call_id)
 
     def _on_wrap_end(self, now: float, call_id: int) -> None:
@@ -321,6 +319,7 @@ class ShiftSimulation:
         rep = self.reps[call.rep]
         self.pacer.observe_wrap(now - rep.since)
         rep.finish_wrap(now)
+        del self._wrapping[call.rep]
         self._ready[call.rep] = None
         if self._waiting:
             waiting_id = next(iter(self._waiting))
@@ -343,6 +342,7 @@ class ShiftSimulation:
             _TIMEOUT: self._on_timeout,
         }
         pace = self._pace
+        every_event = self.pacer.paces_on_every_event
         while events:
             now, kind, _, subject = heapq.heappop(events)
             if now >= end:
@@ -352,7 +352,7 @@ class ShiftSimulation:
                 pace(now)
                 continue
             handlers[kind](now, subject)
-            if kind != _HANGUP:
+            if kind == _WRAP_END or (every_event and kind != _HANGUP):
                 pace(now)
         return self._result(end)
 
