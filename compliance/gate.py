@@ -575,7 +575,7 @@ def _delay_explanation(closed: list[TimeConstraint], now: datetime) -> str:
         if isinstance(constraint, CallingWindow):
             situations.setdefault(constraint.description, []).append(constraint.situation(now))
         else:
-            others.append(constraint.describe())
+            others.append(constraint.closed_because(now))
     parts = [f"{rule}, but {' and '.join(_unique(where))}" for rule, where in situations.items()]
     return _sentence(parts + others)
 

@@ -37,6 +37,10 @@ class TimeConstraint(Protocol):
 
     def describe(self) -> str: ...
 
+    def closed_because(self, at: datetime) -> str:
+        """Why the constraint is closed at `at`, in a campaign manager's words."""
+        ...
+
 
 def first_instant_at_or_after(day: date, wall: time, zone: ZoneInfo) -> datetime:
     """The first UTC instant at which the local wall clock in `zone` reads `day wall` or later."""
@@ -128,6 +132,9 @@ class CallingWindow:
     def describe(self) -> str:
         return f"{self.description} ({self.zone.key})"
 
+    def closed_because(self, at: datetime) -> str:
+        return f"{self.description}, but {self.situation(at)}"
+
 
 @dataclass
 class RollingCap:
@@ -160,6 +167,15 @@ class RollingCap:
     def describe(self) -> str:
         return self.description
 
+    def closed_because(self, at: datetime) -> str:
+        counted = [a for a in self.attempts if at - self.period < a <= at]
+        if not counted:
+            return self.description
+        return (
+            f"{self.description}; {len(counted)} were made since "
+            f"{min(counted).astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+        )
+
 
 @dataclass
 class DailyCap:
@@ -190,6 +206,10 @@ class DailyCap:
     def describe(self) -> str:
         return f"{self.description} ({self.zone.key})"
 
+    def closed_because(self, at: datetime) -> str:
+        local = at.astimezone(self.zone)
+        return f"{self.describe()}; {self.count(at)} were made on {local:%a %d %b}"
+
 
 @dataclass
 class Lock:
@@ -207,6 +227,9 @@ class Lock:
         return found if found <= horizon else None
 
     def describe(self) -> str:
+        return self.description
+
+    def closed_because(self, at: datetime) -> str:
         return self.description
 
 

@@ -29,6 +29,7 @@ def test_florida_cap_delays_until_the_oldest_attempt_is_24_hours_old() -> None:
     assert decision.verdict is Verdict.DELAY
     assert decision.rules == ("US-F1",)
     assert decision.until == at("2026-06-03T14:00:00Z")
+    assert "3 were made since 2026-06-02 14:00 UTC" in decision.reason
 
 
 def test_florida_cap_at_its_exact_boundary_allows_the_call() -> None:
@@ -63,6 +64,7 @@ def test_firm_cap_per_number_per_day_reopens_at_local_midnight() -> None:
     assert decision.verdict is Verdict.DELAY
     # Midnight EDT is 04:00 UTC, but US-H1 then keeps it closed until 08:00 EDT: both decide.
     assert decision.rules == ("FIRM-F1", "US-H1")
+    assert "2 were made on Tue 02 Jun" in decision.reason
     assert decision.until == at("2026-06-03T12:00:00Z")
     assert decision.rule_set_version == "US-2026.1+firm-default-1"
 
