@@ -407,3 +407,12 @@ WHERE c.account_id = $1
   AND c.kind = 'net_commission'
   AND EXISTS (SELECT 1 FROM revenue_ledger g WHERE g.conversion_id = c.conversion_id)
 ORDER BY c.conversion_id;
+
+-- name: statement_holder_names
+SELECT 'rep' AS kind, user_id::text AS holder_id, display_name AS name FROM users
+UNION ALL
+SELECT 'account_manager', user_id::text, display_name FROM users
+UNION ALL
+SELECT 'team', team_id::text, name FROM teams
+UNION ALL
+SELECT 'branch', branch_id::text, code || ' ' || name FROM branches;

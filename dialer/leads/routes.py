@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from dialer import auth
 from dialer.http import Problem, Role, Routes, json_response, path_int, read_body, read_query
-from dialer.leads import inbox_pages
+from dialer.leads import inbox_pages, statement_pages
 from dialer.leads.conversions import import_rows, parse_records
 from dialer.leads.errors import AssignmentRefused, LeadNotFound
 from dialer.leads.handoff import assign_lead
@@ -24,6 +24,7 @@ from dialer.leads.lifecycle import Action, TransitionRefused
 
 routes = Routes()
 routes.specs.extend(inbox_pages.routes.specs)
+routes.specs.extend(statement_pages.routes.specs)
 
 _SEES_LEADS = {Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.CAMPAIGN_MANAGER, Role.ADMIN}
 
