@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from campaigns.estimators import HandleTimeModel, RingModel, ScreeningModel
+from campaigns.governor import (
+    DAY_SECONDS,
+    AbandonGovernor,
+    AbandonRule,
+    GovernorConfigError,
+    UK_RULE,
+)
+
+
+def test_rate_is_abandoned_over_person_answered_in_the_window() -> None:
+    governor = AbandonGovernor(AbandonRule(window_seconds=1000.0))
+    for second in range(100):
+        governor.record(float(second), abandoned=second % 25 == 0)
+    assert governor.window_counts(100.0) == (4, 100)
+    assert governor.rate(100.0) == pytest.approx(0.04)
+    # Events older than the window stop counting.
+    assert governor.window_counts(1050.0) == (1, 49)
+
+
+def test_uk_rule_measures_the_calendar_day() -> None:
+    governor = AbandonGovernor(UK_RULE)
+    governor.record(DAY_SECONDS - 10.0, abandoned=True)
+    governor.record(DAY_SECONDS - 5.0, abandoned=False)
+    assert governor.window_counts(DAY_SECONDS - 1.0) == (1, 2)
+    assert governor.window_counts(DAY_SECONDS + 1.0) == (0, 0)
+
+
+def test_target_must_sit_below_the_cap() -> None:
+    with pytest.raises(GovernorConfigError, match="below the cap"):
+        AbandonGovernor(AbandonRule(cap=0.03, target=0.04))
+
+
+def test_threshold_tightens_after_abandons_and_loosens_without() -> None:
+    governor = AbandonGovernor()
+    start = governor.threshold(0.0)
+    for second in range(40):
+        governor.record(float(second), abandoned=False)
+    loosened = governor.threshold(40.0)
+    for second in range(40, 45):
+        governor.record(float(second), abandoned=True)
+    tightened = governor.threshold(45.0)
+    assert loosened > start
+    assert tightened < loosened / 2
+
+
+def test_no_overdial_before_an_abandon_is_affordable() -> None:
+    governor = AbandonGovernor()
+    assert not governor.allows_overdial(0.0, 1.0, 0.05)
+    for second in range(400):
+        governor.record(float(second), abandoned=False)
+    assert governor.allows_overdial(400.0, 1.0, 0.05)
+    # Many risky calls in flight: the projection refuses again.
+    assert not governor.allows_overdial(400.0, 400.0, 0.5)
+    # Near the end of the campaign there is no future to borrow against.
+    for second in range(400, 700):
+        governor.record(float(second), abandoned=(second - 400) % 16 == 0)
+    assert governor.allows_overdial(700.0, 2.0, 0.05, seconds_left=3600.0)
+    assert not governor.allows_overdial(700.0, 2.0, 0.05, seconds_left=0.0)
+
+
+def test_ring_model_learns_answer_probability_and_timing() -> None:
+    rng = random.Random(1)
+    model = RingModel()
+    for _ in range(4000):
+        if rng.random() < 0.3:
+            model.observe(rng.expovariate(1 / 8.0), True)
+        else:
+            model.observe(25.0, False)
+    assert model.answer_probability() == pytest.approx(0.3, abs=0.04)
+    # A call still ringing at 20 s is unlikely to be answered within 3 s ...
+    late = model.answer_within(20.0, 3.0)
+    # ... and one ringing for 1 s has a good chance over the next 10 s.
+    early = model.answer_within(1.0, 10.0)
+    assert early > 0.15 > 0.05 > late
+
+
+def test_ring_model_adapts_when_the_answer_rate_moves() -> None:
+    rng = random.Random(2)
+    model = RingModel(half_life=300)
+    for _ in range(3000):
+        model.observe(8.0, rng.random() < 0.3)
+    for _ in range(1500):
+        model.observe(8.0, rng.random() < 0.15)
+    assert model.answer_probability() == pytest.approx(0.15, abs=0.04)
+
+
+def test_handle_time_uses_time_in_state() -> None:
+    model = HandleTimeModel()
+    rng = random.Random(3)
+    for _ in range(2000):
+        model.observe_talk(rng.uniform(100.0, 200.0))
+        model.observe_wrap(10.0)
+    # Uniform talk: nobody finishes in the first 100 s; near 190 s most do within 10 s.
+    assert model.talk_ends_within(10.0, 20.0) == pytest.approx(0.0, abs=0.01)
+    assert model.talk_ends_within(190.0, 10.0) > 0.9
+    indices = model.talk.bin_indices((10.0, 190.0))
+    mean, variance = model.talk_sums(indices, 10.0)
+    assert mean == pytest.approx(model.talk_ends_within(190.0, 10.0), abs=0.05)
+    assert variance >= 0.0
+    assert model.mean_wrap() == pytest.approx(10.0)
+
+
+def test_screening_model_learns_person_share_and_delay() -> None:
+    model = ScreeningModel()
+    rng = random.Random(4)
+    for _ in range(2000):
+        model.observe(rng.uniform(2.0, 4.0), rng.random() < 0.55)
+    assert model.person_probability() == pytest.approx(0.55, abs=0.05)
+    assert model.mean_delay() == pytest.approx(3.0, abs=0.1)
+    assert model.person_within(0.0, 5.0) == pytest.approx(0.55, abs=0.05)
