@@ -1,0 +1,104 @@
+-- Do-not-call lists (dialer.dnc): file imports through a staging table, and opt-outs.
+
+-- name: create_staging
+CREATE TEMPORARY TABLE dnc_staging (
+    line_number integer NOT NULL,
+    e164        text NOT NULL PRIMARY KEY,
+    added_at    timestamptz,
+    expires_at  timestamptz,
+    scope       text,
+    note        text
+) ON COMMIT DROP;
+
+-- name: latest_snapshot
+-- $1 source
+SELECT snapshot_id, snapshot_date, content_sha256
+FROM dnc_snapshots
+WHERE source = $1
+ORDER BY snapshot_date DESC, snapshot_id DESC
+LIMIT 1;
+
+-- name: same_import
+-- $1 source, $2 snapshot date, $3 content hash
+SELECT snapshot_id FROM dnc_snapshots
+WHERE source = $1 AND snapshot_date = $2 AND content_sha256 = $3;
+
+-- name: insert_snapshot
+INSERT INTO dnc_snapshots (source, snapshot_date, file_name, content_sha256, loaded_at,
+                           replaces_register, default_region)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+RETURNING snapshot_id;
+
+-- name: classify_staged
+-- what the import will do to each staged number: $1 source, $2 now
+SELECT count(*) FILTER (WHERE d.dnc_entry_id IS NULL) AS added,
+       count(*) FILTER (WHERE d.expires_at IS NOT NULL AND d.expires_at <= $2) AS reactivated,
+       count(*) FILTER (WHERE d.dnc_entry_id IS NOT NULL
+                          AND (d.expires_at IS NULL OR d.expires_at > $2)) AS kept
+FROM dnc_staging s
+LEFT JOIN dnc_entries d ON d.e164 = s.e164 AND d.source = $1;
+
+-- name: upsert_entries
+-- $1 source, $2 snapshot id, $3 listed since (snapshot time), $4 default scope, $5 now
+-- A listed number that had expired starts anew; on a live entry the stricter of the old and
+-- the new wins (scope 'all' over 'marketing', the later expiry, the earlier start).
+INSERT INTO dnc_entries AS d (e164, source, scope, channel, added_at, expires_at, snapshot_id, note)
+SELECT s.e164, $1, coalesce(s.scope, $4), 'import', coalesce(s.added_at, $3), s.expires_at, $2,
+       coalesce(s.note, '')
+FROM dnc_staging s
+ON CONFLICT (e164, source) DO UPDATE SET
+    snapshot_id = EXCLUDED.snapshot_id,
+    added_at = CASE WHEN d.expires_at IS NOT NULL AND d.expires_at <= $5 THEN EXCLUDED.added_at
+                    ELSE least(d.added_at, EXCLUDED.added_at) END,
+    expires_at = CASE WHEN d.expires_at IS NOT NULL AND d.expires_at <= $5 THEN EXCLUDED.expires_at
+                      WHEN d.expires_at IS NULL OR EXCLUDED.expires_at IS NULL THEN NULL
+                      ELSE greatest(d.expires_at, EXCLUDED.expires_at) END,
+    scope = CASE WHEN d.expires_at IS NOT NULL AND d.expires_at <= $5 THEN EXCLUDED.scope
+                 WHEN 'all' IN (d.scope, EXCLUDED.scope) THEN 'all'
+                 ELSE EXCLUDED.scope END,
+    note = CASE WHEN EXCLUDED.note = '' THEN d.note ELSE EXCLUDED.note END;
+
+-- name: expire_absent
+-- A register snapshot replaces the previous one: live entries it no longer lists end at
+-- the snapshot's time. $1 source, $2 snapshot id, $3 snapshot time
+UPDATE dnc_entries
+SET expires_at = $3
+WHERE source = $1 AND snapshot_id IS DISTINCT FROM $2 AND expires_at IS NULL;
+
+-- name: finish_snapshot
+UPDATE dnc_snapshots
+SET entries = $2, lines_total = $3, rows_rejected = $4, reject_reasons = $5::text::jsonb,
+    entries_added = $6, entries_expired = $7, content_sha256 = $8
+WHERE snapshot_id = $1;
+
+-- name: add_opt_out
+-- Blocks from `now` ($3): a new entry, an expired one started anew, a live one widened to
+-- every call (scope 'all') and made permanent. $1 e164, $2 channel, $3 now, $4 account, $5 note
+INSERT INTO dnc_entries AS d (e164, source, scope, channel, added_at, account_id, note)
+VALUES ($1, 'firm', 'all', $2, $3, $4, $5)
+ON CONFLICT (e164, source) DO UPDATE SET
+    scope = 'all',
+    channel = EXCLUDED.channel,
+    added_at = CASE WHEN d.expires_at IS NOT NULL AND d.expires_at <= $3 THEN $3
+                    ELSE least(d.added_at, $3) END,
+    expires_at = NULL,
+    account_id = coalesce(EXCLUDED.account_id, d.account_id),
+    note = CASE WHEN EXCLUDED.note = '' THEN d.note ELSE EXCLUDED.note END
+RETURNING dnc_entry_id, added_at;
+
+-- name: audit_opt_out
+-- one record per account that has this number (and the account named, if any); with no
+-- account, one record on the entry itself. $1 at, $2 actor, $3 detail, $4 e164, $5 account,
+-- $6 entry id
+WITH accounts_hit AS (
+    SELECT account_id FROM account_phones WHERE e164 = $4
+    UNION
+    SELECT $5::bigint WHERE $5::bigint IS NOT NULL
+)
+INSERT INTO audit_log (at, actor_user_id, kind, subject_type, subject_id, detail)
+SELECT $1::timestamptz, $2::bigint, 'dnc_opt_out', 'account', account_id, $3::text::jsonb
+FROM accounts_hit
+UNION ALL
+SELECT $1::timestamptz, $2::bigint, 'dnc_opt_out', 'dnc_entry', $6::bigint, $3::text::jsonb
+WHERE NOT EXISTS (SELECT 1 FROM accounts_hit)
+RETURNING audit_id, subject_type, subject_id;
