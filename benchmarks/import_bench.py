@@ -176,6 +176,11 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def peak_worker_rss_mb() -> float:
+    """The largest validation worker process (they have ended by the time this is read)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def check_phones(count: int, seed: int = 11) -> tuple[int, int, float]:
     from campaigns.lists.phones import PhoneNormaliser, reference_normalise
 

@@ -12,8 +12,8 @@ tests/unit/lists/test_phones.py and benchmarks/import_bench.py check that the tw
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Final
+from collections.abc import Callable
+from typing import Final, NamedTuple
 
 import phonenumbers
 from phonenumbers import PhoneMetadata, PhoneNumberType, timezone
@@ -59,8 +59,7 @@ _CLEAN: Final = str.maketrans(
 _CELL_SEPARATORS: Final = re.compile(r"[/,;|\n\uff0c\uff1b\u3001]|\u6216")
 
 
-@dataclass(frozen=True, slots=True)
-class NormalisedPhone:
+class NormalisedPhone(NamedTuple):
     """A valid number as phonenumbers sees it."""
 
     e164: str
@@ -114,6 +113,16 @@ class _TypePattern:
         if self.lengths and len(national) not in self.lengths:
             return False
         return self.pattern.fullmatch(national) is not None
+
+
+_Matcher = Callable[[str], "re.Match[str] | None"]
+
+
+def _matcher(desc: _TypePattern | None, length: int) -> _Matcher | None:
+    """The pattern's fullmatch when a number of this length can match it, else None."""
+    if desc is None or (desc.lengths and length not in desc.lengths):
+        return None
+    return desc.pattern.fullmatch
 
 
 class PhoneNormaliser:
@@ -170,6 +179,20 @@ class PhoneNormaliser:
         self._fixed = _TypePattern(metadata.fixed_line) if metadata.fixed_line else None
         self._mobile = _TypePattern(metadata.mobile) if metadata.mobile else None
         self._same_fixed_mobile = bool(metadata.same_mobile_and_fixed_line_pattern)
+        # phonenumbers checks possible lengths before each pattern: resolve that per length once
+        self._checks_by_length = {
+            length: (
+                _matcher(self._general, length),
+                tuple(
+                    matcher
+                    for special in self._special
+                    if (matcher := _matcher(special, length)) is not None
+                ),
+                _matcher(self._fixed, length),
+                _matcher(self._mobile, length),
+            )
+            for length in range(2, 18)
+        }
         self._mobile_geographic = country_code in _GEO_MOBILE_COUNTRIES
         self._zones_by_prefix = {
             prefix: zones for prefix, zones in TIMEZONE_DATA.items() if prefix.startswith(self._cc)
@@ -244,24 +267,22 @@ class PhoneNormaliser:
         return self._classify(national)
 
     def _classify(self, national: str) -> NormalisedPhone | _Invalid | None:
-        if not self._general.matches(national):
+        checks = self._checks_by_length.get(len(national))
+        if checks is None:
             return INVALID
-        for special in self._special:
-            if special.matches(national):
+        general, specials, fixed, mobile = checks
+        if general is None or general(national) is None:
+            return INVALID
+        for special in specials:
+            if special(national) is not None:
                 return None  # toll-free, shared-cost...: rare, phonenumbers answers
         line_type: str
-        if self._fixed is not None and self._fixed.matches(national):
-            if self._same_fixed_mobile or (
-                self._mobile is not None and self._mobile.matches(national)
-            ):
+        if fixed is not None and fixed(national) is not None:
+            if self._same_fixed_mobile or (mobile is not None and mobile(national) is not None):
                 line_type = "fixed_line_or_mobile"
             else:
                 line_type = "fixed_line"
-        elif (
-            not self._same_fixed_mobile
-            and self._mobile is not None
-            and self._mobile.matches(national)
-        ):
+        elif not self._same_fixed_mobile and mobile is not None and mobile(national) is not None:
             if not self._mobile_geographic:
                 return None
             line_type = "mobile"

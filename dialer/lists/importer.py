@@ -193,23 +193,6 @@ async def import_file(
     if workers is None:
         workers = 2 if path.stat().st_size >= PARALLEL_FROM_BYTES else 1
 
-    previous = await connection.fetchrow(QUERIES["find_import_by_hash"], content_hash)
-    if previous is not None and not options.force:
-        log.info(
-            "list_import_skipped",
-            file=path.name,
-            previous_import=previous["import_id"],
-            list_id=previous["list_id"],
-        )
-        return ImportSummary(
-            list_id=previous["list_id"],
-            import_id=None,
-            tally=Tally(),
-            seconds=time.perf_counter() - started,
-            skipped=True,
-            previous_import_id=previous["import_id"],
-        )
-
     steps: dict[str, float] = {}
     mark = time.perf_counter()
 
@@ -221,8 +204,24 @@ async def import_file(
 
     await _widen_temp_buffers(connection)
     async with connection.transaction():
+        await connection.execute(QUERIES["lock_content_hash"], content_hash)
+        previous = await connection.fetchrow(QUERIES["find_import_by_hash"], content_hash)
+        if previous is not None and not options.force:
+            log.info(
+                "list_import_skipped",
+                file=path.name,
+                previous_import=previous["import_id"],
+                list_id=previous["list_id"],
+            )
+            return ImportSummary(
+                list_id=previous["list_id"],
+                import_id=None,
+                tally=Tally(),
+                seconds=time.perf_counter() - started,
+                skipped=True,
+                previous_import_id=previous["import_id"],
+            )
         await connection.execute("SET LOCAL work_mem = '256MB'")
-        await connection.execute("SET LOCAL synchronous_commit = off")
         list_id = await connection.fetchval(
             QUERIES["ensure_list"], options.list_name, options.region
         )
@@ -251,15 +250,17 @@ async def import_file(
             format="csv",
         )
         step("stream_and_copy")
-        await connection.execute(QUERIES["collect_dnc_hits"], now)
-        if await connection.fetchval(QUERIES["count_dnc_hits"]):
-            await connection.execute(QUERIES["reject_dnc_rows"])
+        await connection.execute(QUERIES["create_dnc_hits"])
+        if await connection.fetchval(QUERIES["any_dnc_entries"], now):
+            await connection.execute(QUERIES["collect_dnc_hits"], now)
+            if await connection.fetchval(QUERIES["count_dnc_hits"]):
+                await connection.execute(QUERIES["reject_dnc_rows"])
         step("dnc_scrub")
         await connection.execute(QUERIES["find_duplicate_keys"])
         step("find_duplicate_keys")
-        await connection.execute(QUERIES["build_groups"], list(validator_extra_keys(context)))
-        step("build_groups")
-        await connection.execute(QUERIES["build_incoming_accounts"])
+        await connection.execute(
+            QUERIES["build_incoming_accounts"], list(validator_extra_keys(context))
+        )
         step("build_incoming_accounts")
         await connection.execute(QUERIES["update_existing_accounts"], import_id, now)
         step("update_existing_accounts")

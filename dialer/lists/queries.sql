@@ -10,6 +10,10 @@ WHERE i.content_sha256 = $1 AND i.status = 'done'
 ORDER BY i.import_id
 LIMIT 1;
 
+-- name: lock_content_hash
+-- two imports of the same file at once: the second waits, then sees the first one done
+SELECT pg_advisory_xact_lock(hashtextextended('list_import:' || $1, 0));
+
 -- name: ensure_list
 INSERT INTO lists (name, default_region) VALUES ($1, $2)
 ON CONFLICT (name) DO UPDATE SET default_region = lists.default_region
@@ -48,13 +52,21 @@ CREATE TEMPORARY TABLE list_staging (
     extra_values   text[]
 ) ON COMMIT DROP;
 
+-- name: any_dnc_entries
+SELECT EXISTS (SELECT 1 FROM dnc_entries WHERE expires_at IS NULL OR expires_at > $1);
+
+-- name: create_dnc_hits
+CREATE TEMPORARY TABLE list_dnc_hits (e164 text PRIMARY KEY, source text NOT NULL)
+ON COMMIT DROP;
+
 -- name: collect_dnc_hits
 -- numbers of accepted rows that are on a do-not-call list today
-CREATE TEMPORARY TABLE list_dnc_hits ON COMMIT DROP AS
-SELECT d.e164, min(d.source) AS source
-FROM (SELECT DISTINCT unnest(phones) AS e164 FROM list_staging WHERE reason IS NULL) p
+INSERT INTO list_dnc_hits (e164, source)
+SELECT d.e164, min(d.source)
+FROM list_staging s
+CROSS JOIN LATERAL unnest(s.phones) AS p(e164)
 JOIN dnc_entries d ON d.e164 = p.e164
-WHERE d.expires_at IS NULL OR d.expires_at > $1
+WHERE s.reason IS NULL AND (d.expires_at IS NULL OR d.expires_at > $1)
 GROUP BY d.e164;
 
 -- name: count_dnc_hits
@@ -83,62 +95,62 @@ WHERE reason IS NULL
 GROUP BY merge_key
 HAVING count(*) > 1;
 
--- name: build_groups
--- one row per customer: single rows as they are; duplicates folded into their first line,
--- blanks filled from later lines, extra attributes first-non-empty per key
-CREATE TEMPORARY TABLE list_groups ON COMMIT DROP AS
-SELECT s.merge_key, s.line_number, s.account_number, s.name, s.branch, s.manager,
-       s.assets_cents, s.opened_on, s.last_trade_on, s.risk_tolerance, s.region, s.city,
-       s.address, s.segment, s.tier, s.phones[1] AS primary_phone,
-       coalesce(jsonb_strip_nulls(jsonb_object($1::text[], s.extra_values)), '{}')
-       || CASE WHEN s.invalid_phones IS NULL THEN '{}'::jsonb
-               ELSE jsonb_build_object('invalid_phones', to_jsonb(s.invalid_phones)) END AS extra
-FROM list_staging s
-WHERE s.reason IS NULL
-  AND NOT EXISTS (SELECT 1 FROM list_duplicate_keys d WHERE d.merge_key = s.merge_key)
-UNION ALL
-SELECT g.merge_key, g.line_number, g.account_number, g.name, g.branch, g.manager,
-       g.assets_cents, g.opened_on, g.last_trade_on, g.risk_tolerance, g.region, g.city,
-       g.address, g.segment, g.tier, g.primary_phone, coalesce(e.extra, '{}')
-FROM (
-    SELECT s.merge_key,
-           min(s.line_number) AS line_number,
-           (array_agg(s.account_number ORDER BY s.line_number))[1] AS account_number,
-           (array_agg(s.name ORDER BY s.line_number))[1] AS name,
-           (array_agg(s.branch ORDER BY s.line_number) FILTER (WHERE s.branch IS NOT NULL))[1] AS branch,
-           (array_agg(s.manager ORDER BY s.line_number) FILTER (WHERE s.manager IS NOT NULL))[1] AS manager,
-           (array_agg(s.assets_cents ORDER BY s.line_number) FILTER (WHERE s.assets_cents IS NOT NULL))[1] AS assets_cents,
-           (array_agg(s.opened_on ORDER BY s.line_number) FILTER (WHERE s.opened_on IS NOT NULL))[1] AS opened_on,
-           (array_agg(s.last_trade_on ORDER BY s.line_number) FILTER (WHERE s.last_trade_on IS NOT NULL))[1] AS last_trade_on,
-           (array_agg(s.risk_tolerance ORDER BY s.line_number) FILTER (WHERE s.risk_tolerance IS NOT NULL))[1] AS risk_tolerance,
-           (array_agg(s.region ORDER BY s.line_number) FILTER (WHERE s.region IS NOT NULL))[1] AS region,
-           (array_agg(s.city ORDER BY s.line_number) FILTER (WHERE s.city IS NOT NULL))[1] AS city,
-           (array_agg(s.address ORDER BY s.line_number) FILTER (WHERE s.address IS NOT NULL))[1] AS address,
-           (array_agg(s.segment ORDER BY s.line_number))[1] AS segment,
-           (array_agg(s.tier ORDER BY s.line_number))[1] AS tier,
-           (array_agg(s.phones[1] ORDER BY s.line_number))[1] AS primary_phone
-    FROM list_staging s
-    JOIN list_duplicate_keys d USING (merge_key)
-    WHERE s.reason IS NULL
-    GROUP BY s.merge_key
-) g
-LEFT JOIN (
-    -- later lines first, so the first line's value is the one kept for each key
-    SELECT s.merge_key, jsonb_object_agg(x.key, x.value ORDER BY s.line_number DESC) AS extra
-    FROM list_staging s
-    JOIN list_duplicate_keys d USING (merge_key)
-    CROSS JOIN LATERAL jsonb_each(
-        coalesce(jsonb_strip_nulls(jsonb_object($1::text[], s.extra_values)), '{}')
-        || CASE WHEN s.invalid_phones IS NULL THEN '{}'::jsonb
-                ELSE jsonb_build_object('invalid_phones', to_jsonb(s.invalid_phones)) END) x
-    WHERE s.reason IS NULL
-    GROUP BY s.merge_key
-) e USING (merge_key);
-
 -- name: build_incoming_accounts
 -- each customer matched to an existing account (by account number; prospects by phone)
 -- or given a new account id
+-- $1: the names of the extra columns
+-- one row per customer: single rows as they are; duplicates folded into their first line,
+-- blanks filled from later lines, extra attributes first-non-empty per key
 CREATE TEMPORARY TABLE list_incoming ON COMMIT DROP AS
+WITH list_groups AS (
+    SELECT s.merge_key, s.line_number, s.account_number, s.name, s.branch, s.manager,
+           s.assets_cents, s.opened_on, s.last_trade_on, s.risk_tolerance, s.region, s.city,
+           s.address, s.segment, s.tier, s.phones[1] AS primary_phone,
+           coalesce(jsonb_strip_nulls(jsonb_object($1::text[], s.extra_values)), '{}')
+           || CASE WHEN s.invalid_phones IS NULL THEN '{}'::jsonb
+                   ELSE jsonb_build_object('invalid_phones', to_jsonb(s.invalid_phones)) END AS extra
+    FROM list_staging s
+    WHERE s.reason IS NULL
+      AND NOT EXISTS (SELECT 1 FROM list_duplicate_keys d WHERE d.merge_key = s.merge_key)
+    UNION ALL
+    SELECT g.merge_key, g.line_number, g.account_number, g.name, g.branch, g.manager,
+           g.assets_cents, g.opened_on, g.last_trade_on, g.risk_tolerance, g.region, g.city,
+           g.address, g.segment, g.tier, g.primary_phone, coalesce(e.extra, '{}')
+    FROM (
+        SELECT s.merge_key,
+               min(s.line_number) AS line_number,
+               (array_agg(s.account_number ORDER BY s.line_number))[1] AS account_number,
+               (array_agg(s.name ORDER BY s.line_number))[1] AS name,
+               (array_agg(s.branch ORDER BY s.line_number) FILTER (WHERE s.branch IS NOT NULL))[1] AS branch,
+               (array_agg(s.manager ORDER BY s.line_number) FILTER (WHERE s.manager IS NOT NULL))[1] AS manager,
+               (array_agg(s.assets_cents ORDER BY s.line_number) FILTER (WHERE s.assets_cents IS NOT NULL))[1] AS assets_cents,
+               (array_agg(s.opened_on ORDER BY s.line_number) FILTER (WHERE s.opened_on IS NOT NULL))[1] AS opened_on,
+               (array_agg(s.last_trade_on ORDER BY s.line_number) FILTER (WHERE s.last_trade_on IS NOT NULL))[1] AS last_trade_on,
+               (array_agg(s.risk_tolerance ORDER BY s.line_number) FILTER (WHERE s.risk_tolerance IS NOT NULL))[1] AS risk_tolerance,
+               (array_agg(s.region ORDER BY s.line_number) FILTER (WHERE s.region IS NOT NULL))[1] AS region,
+               (array_agg(s.city ORDER BY s.line_number) FILTER (WHERE s.city IS NOT NULL))[1] AS city,
+               (array_agg(s.address ORDER BY s.line_number) FILTER (WHERE s.address IS NOT NULL))[1] AS address,
+               (array_agg(s.segment ORDER BY s.line_number))[1] AS segment,
+               (array_agg(s.tier ORDER BY s.line_number))[1] AS tier,
+               (array_agg(s.phones[1] ORDER BY s.line_number))[1] AS primary_phone
+        FROM list_staging s
+        JOIN list_duplicate_keys d USING (merge_key)
+        WHERE s.reason IS NULL
+        GROUP BY s.merge_key
+    ) g
+    LEFT JOIN (
+        -- later lines first, so the first line's value is the one kept for each key
+        SELECT s.merge_key, jsonb_object_agg(x.key, x.value ORDER BY s.line_number DESC) AS extra
+        FROM list_staging s
+        JOIN list_duplicate_keys d USING (merge_key)
+        CROSS JOIN LATERAL jsonb_each(
+            coalesce(jsonb_strip_nulls(jsonb_object($1::text[], s.extra_values)), '{}')
+            || CASE WHEN s.invalid_phones IS NULL THEN '{}'::jsonb
+                    ELSE jsonb_build_object('invalid_phones', to_jsonb(s.invalid_phones)) END) x
+        WHERE s.reason IS NULL
+        GROUP BY s.merge_key
+    ) e USING (merge_key)
+)
 SELECT coalesce(a.account_id, p.account_id,
                 nextval(pg_get_serial_sequence('accounts', 'account_id'))) AS account_id,
        (a.account_id IS NOT NULL OR p.account_id IS NOT NULL) AS existed,
@@ -291,9 +303,11 @@ ORDER BY account_id, priority;
 -- name: upsert_phones_of_existing_accounts
 INSERT INTO account_phones (account_id, e164, line_type, region_code, time_zones, priority,
                             dnc_source, created_at)
-SELECT account_id, e164, line_type, region_code, time_zones, priority, source, $1
+SELECT DISTINCT ON (account_id, e164)
+       account_id, e164, line_type, region_code, time_zones, priority, source, $1::timestamptz
 FROM list_incoming_phones
 WHERE existed
+ORDER BY account_id, e164, priority
 ON CONFLICT (account_id, e164) DO UPDATE
 SET line_type = EXCLUDED.line_type,
     region_code = EXCLUDED.region_code,

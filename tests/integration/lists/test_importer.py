@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import io
 import json
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
 import openpyxl
 import pytest
+import structlog
 
 from campaigns.lists.columns import recognise
 from campaigns.lists.errors import UnreadableFile
@@ -397,8 +400,20 @@ async def test_reject_file_download(pool: asyncpg.Pool, tmp_path: Path) -> None:
     )
 
 
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """The CLI configures structlog for its process; put the test session's setup back."""
+    saved = structlog.get_config()
+    yield
+    structlog.configure(**saved)
+
+
 def test_cli_json_summary(
-    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    restore_logging: None,
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", db_url)
     path = write_csv(tmp_path / "weekly.csv", CN_HEADER, sample_rows(), encoding="gb18030")
@@ -433,3 +448,14 @@ def test_cli_json_summary(
     bad.write_bytes(b"")
     assert importer.main([str(bad), "--name", "weekly"]) == 2
     assert "is empty" in capsys.readouterr().err
+
+
+async def test_the_same_file_imported_twice_at_once_lands_once(
+    pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "weekly.csv", CN_HEADER, sample_rows())
+    first, second = await asyncio.gather(run_import(pool, path), run_import(pool, path))
+    assert sorted([first.skipped, second.skipped]) == [False, True]
+    async with pool.acquire() as connection:
+        assert await connection.fetchval("SELECT count(*) FROM list_imports") == 1
+        assert await connection.fetchval("SELECT count(*) FROM accounts") == 3
