@@ -41,6 +41,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from campaigns.population import CallFate, Population, Scenario
+from dialer.logs import configure_logging
 
 log = structlog.get_logger(__name__)
 
@@ -741,6 +742,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--account-cps", type=float, default=None, help="queue creates above this rate"
     )
     parser.add_argument("--faults", help="fault plan as JSON (see FaultPlan)")
+    parser.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    )
     return parser
 
 
@@ -767,5 +771,6 @@ def main(argv: list[str]) -> int:
     except (SimulatorError, ValueError) as exc:
         print(f"dialer sim-carrier: {exc}")
         return 2
+    configure_logging("console", args.log_level)
     web.run_app(simulator.app(), host=args.host, port=args.port, print=None)
     return 0

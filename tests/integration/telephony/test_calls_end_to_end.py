@@ -166,3 +166,22 @@ async def test_a_queued_call_is_logged_as_a_pacing_warning() -> None:
         warnings = [entry for entry in logs if entry["event"] == "call_queued_by_provider"]
         assert [entry["call"] for entry in warnings] == [second.call_id]
         await stack.settle()
+
+
+async def test_a_machine_gets_the_campaigns_voicemail_when_the_campaign_leaves_one() -> None:
+    machines = scenario(
+        outcomes={"human": 0.0, "machine": 1.0, "busy": 0.0, "no_answer": 0.0, "invalid": 0.0},
+        talk_seconds={"dist": "fixed", "value": 60},
+    )
+    decisions = FirstFreeRoom(
+        {"rep-1": "alice"},
+        abandon_message="abandon",
+        voicemail_message="Example Securities: please call us back on 400 000 0000.",
+    )
+    async with telephony_stack(population=machines, decisions=decisions) as stack:
+        placed = await stack.provider.place_call(request("v-1"))
+        await stack.settle()
+        sim_call = stack.simulator.calls[placed.call_id]
+        assert sim_call.said == ["Example Securities: please call us back on 400 000 0000."]
+        assert sim_call.status == "completed"
+        assert decisions.busy_calls == {}

@@ -51,14 +51,11 @@ def test_the_simulator_signature_matches_twilios_validator(
     assert RequestValidator("token").validate(url, params, signature)
 
 
-def provider() -> TwilioProvider:
-    # Parsing needs no network; the provider is never closed because no loop is running
-    # and the HTTP client only opens its session lazily on request.
-    return TwilioProvider.__new__(TwilioProvider)
+PROVIDER = TwilioProvider.__new__(TwilioProvider)  # parsing touches no HTTP client
 
 
 def parse(kind: str, params: dict[str, str], token: str = "tok-1") -> object:
-    return provider().parse_event(
+    return PROVIDER.parse_event(
         kind,
         params,
         {"I-Twilio-Idempotency-Token": token},
@@ -169,3 +166,49 @@ def test_webhook_urls_carry_the_attempt() -> None:
         config.webhook_url("status", "42")
         == "https://dialer.example/telephony/twilio/status?attempt=42"
     )
+
+
+async def test_a_configured_provider_exposes_its_limits_to_the_pacer() -> None:
+    provider = TwilioProvider(
+        TwilioConfig(
+            "AC" + "0" * 32,
+            "t",
+            public_base_url="https://dialer.example",
+            calls_per_second=3.0,
+            max_concurrent_calls=40,
+        )
+    )
+    try:
+        assert provider.limits.calls_per_second == 3.0
+        assert provider.limits.max_concurrent_calls == 40
+        assert provider.verify_webhook("https://dialer.example/x", {}, {}) is False
+    finally:
+        await provider.close()
+
+
+@given(
+    params=st.lists(
+        st.tuples(st.sampled_from(["CallSid", "Digits", "To", "From", "A"]), st.text(max_size=8)),
+        max_size=8,
+    ),
+    tamper=st.booleans(),
+)
+def test_the_fast_signature_check_agrees_with_twilios_validator(
+    params: list[tuple[str, str]], tamper: bool
+) -> None:
+    from multidict import MultiDict
+
+    provider = TwilioProvider.__new__(TwilioProvider)
+    provider._token = b"12345"
+    provider._validator = RequestValidator("12345")
+    url = "https://dialer.example/telephony/twilio/status?attempt=3"
+    form = MultiDict(params)
+    signature = RequestValidator("12345").compute_signature(url, form)
+    if tamper:
+        form.add("Injected", "1")
+    headers = {"X-Twilio-Signature": signature}
+    assert provider.verify_webhook(url, form, headers) is (not tamper)
+    # Twilio may have signed the URL with the default port spelled out
+    with_port = "https://dialer.example:443/telephony/twilio/status?attempt=3"
+    signed_with_port = RequestValidator("12345").compute_signature(with_port, MultiDict(params))
+    assert provider.verify_webhook(url, MultiDict(params), {"X-Twilio-Signature": signed_with_port})
