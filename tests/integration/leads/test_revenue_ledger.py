@@ -25,6 +25,9 @@ from dialer.leads.ledger import (
     reverse_conversion,
     store_rule_set,
 )
+from dialer.leads.ledger import (
+    main as post_main,
+)
 from dialer.leads.statements import main, reconcile_ledger
 from revenue.conversions import RevenueKind
 from revenue.rules import RuleSet, SplitShares
@@ -305,3 +308,30 @@ async def test_a_customer_leaving_within_the_period_claws_back_the_shares(
     )
     checks = await reconcile_ledger(b.pool, None, SHANGHAI)
     assert all(c.ok for c in checks), [c.reconciliation.report() for c in checks]
+
+
+@pytest.mark.usefixtures("restore_logging")
+async def test_the_post_command_stores_rules_and_posts(
+    brokerage: Brokerage,
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    b = brokerage
+    (manager,) = await b.account_managers(b.branch_a, "am-a", 1)
+    await customer(b, "A1", manager, with_call=False)
+    text = (
+        HEADER + "C1,A1,reactivated,2026-11-02,,\nK1,A1,net_commission,2026-11-30,10.00,2026-11\n"
+    )
+    await import_conversions(b.pool, text, now=NOW, time_zone=SHANGHAI)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("DIALER_DATA_DIR", str(tmp_path / "data"))
+    rules_file = tmp_path / "rules.json"
+    rules_file.write_text(rules().model_dump_json(), encoding="utf-8")
+    assert await asyncio.to_thread(post_main, ["--rules", str(rules_file)]) == 0
+    assert '"conversions_posted": 1' in capsys.readouterr().out
+    assert await b.pool.fetchval("SELECT sum(amount_cents) FROM revenue_ledger") == 1000
+    rules_file.write_text('{"firm_id": "firm"}', encoding="utf-8")
+    assert await asyncio.to_thread(post_main, ["--rules", str(rules_file)]) == 2
+    assert "invalid rules" in capsys.readouterr().err
