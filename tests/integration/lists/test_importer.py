@@ -14,6 +14,7 @@ import asyncpg
 import openpyxl
 import pytest
 import structlog
+from hypothesis import HealthCheck, given, settings
 
 from campaigns.lists.columns import recognise
 from campaigns.lists.errors import UnreadableFile
@@ -24,7 +25,14 @@ from campaigns.lists.segments import Classifier, SegmentRules
 from campaigns.lists.validation import RowValidator
 from dialer.lists import importer
 from dialer.lists.importer import ImportOptions, import_file
-from tests.unit.lists.factories import CN_HEADER, EN_HEADER, customer_row, mobile, write_csv
+from tests.unit.lists.factories import (
+    CN_HEADER,
+    EN_HEADER,
+    customer_row,
+    list_rows,
+    mobile,
+    write_csv,
+)
 
 NOW = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
 TABLES = ("accounts", "account_phones", "lists", "list_memberships", "list_imports", "import_rejects", "audit_log")  # fmt: skip
@@ -459,3 +467,42 @@ async def test_the_same_file_imported_twice_at_once_lands_once(
     async with pool.acquire() as connection:
         assert await connection.fetchval("SELECT count(*) FROM list_imports") == 1
         assert await connection.fetchval("SELECT count(*) FROM accounts") == 3
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(rows=list_rows())
+def test_database_totals_reconcile_for_generated_files(
+    db_url: str, tmp_path: Path, rows: list[list[str]]
+) -> None:
+    path = write_csv(tmp_path / "gen.csv", CN_HEADER, rows, encoding="gb18030")
+
+    async def load() -> tuple[importer.ImportSummary, asyncpg.Record, int]:
+        connection = await asyncpg.connect(db_url)
+        try:
+            summary = await import_file(
+                connection, path, ImportOptions(list_name="generated", force=True), now=NOW
+            )
+            stored = await connection.fetchrow(
+                "SELECT * FROM list_imports WHERE import_id = $1", summary.import_id
+            )
+            rejects = await connection.fetchval(
+                "SELECT count(*) FROM import_rejects WHERE import_id = $1", summary.import_id
+            )
+        finally:
+            await connection.close()
+        return summary, stored, rejects
+
+    summary, stored, rejects = asyncio.run(load())
+    tally = summary.tally
+    assert tally.rows == len(rows)
+    assert tally.rows == tally.accepted + tally.merged + tally.rejected
+    assert (stored["rows_total"], stored["rows_accepted"], stored["rows_merged"]) == (
+        tally.rows,
+        tally.accepted,
+        tally.merged,
+    )
+    assert rejects == tally.rejected == sum(tally.reject_reasons.values())

@@ -8,6 +8,8 @@ import random
 from collections.abc import Sequence
 from pathlib import Path
 
+from hypothesis import strategies as st
+
 MOBILE_PREFIXES = ("130", "135", "138", "139", "150", "158", "166", "177", "186", "188", "199")
 AREA_CODES = ("010", "020", "021", "025", "0571", "0755", "028", "0898")
 FULL_WIDTH = str.maketrans("0123456789+", "０１２３４５６７８９＋")
@@ -119,3 +121,28 @@ def customer_row(
         "上海",
         "",
     ]
+
+
+@st.composite
+def list_rows(draw: st.DrawFn) -> list[list[str]]:
+    rng = random.Random(draw(st.integers(0, 2**32)))
+    count = draw(st.integers(0, 40))
+    numbers = [f"{31000000000 + index}" for index in range(max(1, count // 3))]
+    phones = [mobile(rng) for _ in range(max(1, count // 3))]
+    rows = []
+    for _ in range(count):
+        cells = customer_row(
+            rng,
+            draw(st.sampled_from(numbers + [""])),
+            phone=draw(
+                st.sampled_from(phones + ["12345", "", "138 0000 0000", "+86 " + phones[0]])
+            ),
+        )
+        cells[1] = draw(st.sampled_from(["王小明", "", "Li, Hua", '"Q"']))
+        cells[6] = draw(st.sampled_from(["100", "-1", "", "1,000.5", "x"]))
+        cells[8] = draw(st.sampled_from(["2026-10-01", "", "2026-13-01", "2026/1/2"]))
+        cells[11] = draw(st.sampled_from(["", "=cmd|' /C calc'!A0", "note\nwith newline"]))
+        if draw(st.booleans()) and draw(st.booleans()):
+            cells = [""] * len(cells)
+        rows.append(cells)
+    return rows

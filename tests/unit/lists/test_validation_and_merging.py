@@ -19,7 +19,7 @@ from campaigns.lists.rejects import neutralise, write_rejects
 from campaigns.lists.segments import Classifier, Segment, SegmentRules, Tier
 from campaigns.lists.staging import STAGING_COLUMNS, Stager, StagingContext, pg_array
 from campaigns.lists.validation import AcceptedRow, RejectedRow, RejectReason, RowValidator
-from tests.unit.lists.factories import CN_HEADER, customer_row, mobile, write_csv
+from tests.unit.lists.factories import CN_HEADER, customer_row, list_rows, write_csv
 
 AS_OF = datetime.date(2026, 11, 23)
 HEADER = CN_HEADER + ("客群", "客户等级")
@@ -170,31 +170,6 @@ def test_staging_rows_follow_the_layout() -> None:
 
 
 # -- reconciliation over generated files --------------------------------------------------
-
-
-@st.composite
-def list_rows(draw: st.DrawFn) -> list[list[str]]:
-    rng = random.Random(draw(st.integers(0, 2**32)))
-    count = draw(st.integers(0, 40))
-    numbers = [f"{31000000000 + index}" for index in range(max(1, count // 3))]
-    phones = [mobile(rng) for _ in range(max(1, count // 3))]
-    rows = []
-    for _ in range(count):
-        cells = customer_row(
-            rng,
-            draw(st.sampled_from(numbers + [""])),
-            phone=draw(
-                st.sampled_from(phones + ["12345", "", "138 0000 0000", "+86 " + phones[0]])
-            ),
-        )
-        cells[1] = draw(st.sampled_from(["王小明", "", "Li, Hua", '"Q"']))
-        cells[6] = draw(st.sampled_from(["100", "-1", "", "1,000.5", "x"]))
-        cells[8] = draw(st.sampled_from(["2026-10-01", "", "2026-13-01", "2026/1/2"]))
-        cells[11] = draw(st.sampled_from(["", "=cmd|' /C calc'!A0", "note\nwith newline"]))
-        if draw(st.booleans()) and draw(st.booleans()):
-            cells = [""] * len(cells)
-        rows.append(cells)
-    return rows
 
 
 @settings(
