@@ -266,6 +266,7 @@ async def import_file(
         step("update_existing_accounts")
         await connection.execute(QUERIES["insert_new_accounts"], now)
         step("insert_new_accounts")
+        await connection.execute(QUERIES["analyze_incoming"])
         await connection.execute(QUERIES["build_incoming_phones"])
         step("build_incoming_phones")
         await connection.execute(QUERIES["insert_phones_of_new_accounts"], now)

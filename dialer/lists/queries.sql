@@ -108,14 +108,15 @@ WITH list_groups AS (
            s.address, s.segment, s.tier, s.phones[1] AS primary_phone,
            coalesce(jsonb_strip_nulls(jsonb_object($1::text[], s.extra_values)), '{}')
            || CASE WHEN s.invalid_phones IS NULL THEN '{}'::jsonb
-                   ELSE jsonb_build_object('invalid_phones', to_jsonb(s.invalid_phones)) END AS extra
+                   ELSE jsonb_build_object('invalid_phones', to_jsonb(s.invalid_phones)) END AS extra,
+           false AS grouped
     FROM list_staging s
     WHERE s.reason IS NULL
       AND NOT EXISTS (SELECT 1 FROM list_duplicate_keys d WHERE d.merge_key = s.merge_key)
     UNION ALL
     SELECT g.merge_key, g.line_number, g.account_number, g.name, g.branch, g.manager,
            g.assets_cents, g.opened_on, g.last_trade_on, g.risk_tolerance, g.region, g.city,
-           g.address, g.segment, g.tier, g.primary_phone, coalesce(e.extra, '{}')
+           g.address, g.segment, g.tier, g.primary_phone, coalesce(e.extra, '{}'), true
     FROM (
         SELECT s.merge_key,
                min(s.line_number) AS line_number,
@@ -154,7 +155,7 @@ WITH list_groups AS (
 SELECT coalesce(a.account_id, p.account_id,
                 nextval(pg_get_serial_sequence('accounts', 'account_id'))) AS account_id,
        (a.account_id IS NOT NULL OR p.account_id IS NOT NULL) AS existed,
-       g.merge_key, g.account_number, g.name, g.segment, g.tier,
+       g.merge_key, g.line_number, g.grouped, g.account_number, g.name, g.segment, g.tier,
        b.branch_id, m.user_id AS account_manager_id,
        g.assets_cents, g.opened_on, g.last_trade_on, g.risk_tolerance, g.region, g.city,
        g.address,
@@ -258,24 +259,30 @@ SELECT account_id, account_number, name, segment::account_segment, tier::account
 FROM list_incoming
 WHERE NOT existed;
 
+-- name: analyze_incoming
+ANALYZE list_incoming (line_number, merge_key, grouped, existed);
+
 -- name: build_incoming_phones
 -- numbers in order of appearance (priority 0 first); for duplicates the union of their numbers
 CREATE TEMPORARY TABLE list_incoming_phones ON COMMIT DROP AS
-SELECT i.account_id, i.existed, p.e164,
+SELECT p.account_id, p.existed, p.e164,
        CASE WHEN p.line_type IN ('mobile', 'fixed_line', 'voip') THEN p.line_type
             ELSE 'unknown' END AS line_type,
        p.region_code, string_to_array(p.zones, ' ') AS time_zones, p.priority, h.source
 FROM (
-    SELECT s.merge_key, x.e164, x.line_type, x.region_code, x.zones,
+    -- a customer from one row: that row's numbers (joined by line, not by key)
+    SELECT i.account_id, i.existed, x.e164, x.line_type, x.region_code, x.zones,
            (x.ordinal - 1)::smallint AS priority
-    FROM list_staging s
+    FROM list_incoming i
+    JOIN list_staging s ON s.line_number = i.line_number
     CROSS JOIN LATERAL unnest(s.phones, s.phone_types, s.phone_regions, s.phone_zones)
         WITH ORDINALITY AS x(e164, line_type, region_code, zones, ordinal)
-    WHERE s.reason IS NULL
-      AND NOT EXISTS (SELECT 1 FROM list_duplicate_keys d WHERE d.merge_key = s.merge_key)
+    WHERE NOT i.grouped
     UNION ALL
-    SELECT merge_key, e164, line_type, region_code, zones,
-           (row_number() OVER (PARTITION BY merge_key ORDER BY position) - 1)::smallint
+    -- a customer merged from several rows: the union of their numbers, first seen first
+    SELECT i.account_id, i.existed, united.e164, united.line_type, united.region_code,
+           united.zones,
+           (row_number() OVER (PARTITION BY united.merge_key ORDER BY united.position) - 1)::smallint
     FROM (
         SELECT s.merge_key, x.e164, min(x.line_type) AS line_type,
                min(x.region_code) AS region_code, min(x.zones) AS zones,
@@ -287,8 +294,8 @@ FROM (
         WHERE s.reason IS NULL
         GROUP BY s.merge_key, x.e164
     ) united
+    JOIN list_incoming i ON i.merge_key = united.merge_key AND i.grouped
 ) p
-JOIN list_incoming i USING (merge_key)
 LEFT JOIN list_dnc_hits h ON h.e164 = p.e164;
 
 -- name: insert_phones_of_new_accounts
