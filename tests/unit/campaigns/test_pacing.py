@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import pytest
+
+from campaigns.governor import AbandonGovernor
+from campaigns.pacing import (
+    PacingLimits,
+    PacingMode,
+    PacingState,
+    PredictivePacer,
+    ProgressivePacer,
+    UnknownPacingMode,
+    VicidialPacer,
+    VicidialSettings,
+    apply_limits,
+    make_pacer,
+)
+
+
+def state(**fields: object) -> PacingState:
+    defaults: dict[str, object] = {"now": 0.0, "logged_in_reps": 10, "ready_reps": 0}
+    defaults.update(fields)
+    return PacingState(**defaults)  # type: ignore[arg-type]
+
+
+def test_progressive_places_one_line_per_ready_rep() -> None:
+    pacer = ProgressivePacer()
+    assert pacer.decide(state(ready_reps=4, ringing_ages=(1.0,))).launch == 3
+    assert pacer.decide(state(ready_reps=1, ringing_ages=(1.0, 2.0))).launch == 0
+
+
+def test_limits_cap_calls_per_second_and_lines_per_rep() -> None:
+    limits = PacingLimits(calls_per_second=5, max_lines_per_rep=2.0)
+    assert apply_limits(50, state(ready_reps=10), limits) == 5
+    assert apply_limits(50, state(ready_reps=10, launched_last_second=4), limits) == 1
+    busy = state(ready_reps=2, talking_ages=(5.0,) * 8, ringing_ages=(1.0,) * 11)
+    assert apply_limits(50, busy, limits) == 1
+    paused = state(ready_reps=2, paused_reps=8, ringing_ages=(1.0,) * 3)
+    assert apply_limits(50, paused, limits) == 1
+
+
+def test_unknown_mode_says_which_modes_exist() -> None:
+    with pytest.raises(UnknownPacingMode, match="predictive"):
+        make_pacer("turbo")
+    assert make_pacer("ADAPT_TAPERED").mode is PacingMode.ADAPT_TAPERED
+
+
+def test_vicidial_ratio_keeps_level_times_agents_lines() -> None:
+    pacer = VicidialPacer(PacingMode.RATIO, settings=VicidialSettings(ratio_level=2.0))
+    decision = pacer.decide(state(ready_reps=3, talking_ages=(10.0, 20.0), ringing_ages=(1.0,)))
+    # goal = round(2.0 x (3 ready + 2 talking)) = 10, in progress = 1 ringing + 2 talking.
+    assert decision.launch == 7
+
+
+def test_vicidial_adapt_raises_level_while_agents_wait_and_hard_limit_brakes() -> None:
+    pacer = VicidialPacer(PacingMode.ADAPT_HARD_LIMIT)
+    for second in range(31):
+        pacer.decide(state(now=float(second), ready_reps=5, ringing_ages=(1.0,) * 5))
+    raised = pacer.level
+    assert raised > 1.0
+    pacer.observe_launch(31.0, 60)
+    for second in range(10):
+        pacer.observe_person(31.0 + second, second < 3)
+    for second in range(31, 47):
+        pacer.decide(state(now=float(second), ready_reps=5, ringing_ages=(1.0,) * 5))
+    assert pacer.level == 1.0
+
+
+def _warm_predictive() -> PredictivePacer:
+    pacer = PredictivePacer(
+        governor=AbandonGovernor(), connect_threshold_seconds=0.0, warmup_dials=10
+    )
+    for index in range(600):
+        answered = index % 10 < 3
+        pacer.observe_ring(5.0 + index % 20 if answered else 25.0, answered)
+        if answered:
+            pacer.observe_screening(0.0, True)
+    for index in range(100):
+        pacer.observe_talk(100.0 + index)
+        pacer.observe_wrap(0.0)
+    for second in range(400):
+        pacer.governor.record(float(second), abandoned=False)
+    return pacer
+
+
+def test_predictive_warms_up_progressively() -> None:
+    pacer = PredictivePacer()
+    decision = pacer.decide(state(ready_reps=5))
+    assert decision.launch == 5
+    assert "warming up" in decision.reason
+
+
+def test_predictive_overdials_with_free_reps_and_holds_back_when_lines_are_ringing() -> None:
+    pacer = _warm_predictive()
+    free = pacer.decide(state(now=400.0, ready_reps=5, talking_ages=(10.0,) * 5))
+    assert free.launch > 5
+    assert free.risk is not None and free.threshold is not None
+    assert free.risk <= free.threshold * 1.0001 or free.launch == 5
+    crowded = pacer.decide(
+        state(now=400.0, ready_reps=5, talking_ages=(10.0,) * 5, ringing_ages=(6.0,) * 40)
+    )
+    assert crowded.launch == 0
+
+
+def test_predictive_counts_reps_about_to_finish() -> None:
+    pacer = _warm_predictive()
+    just_started = pacer.decide(state(now=400.0, ready_reps=0, talking_ages=(1.0,) * 10))
+    about_done = pacer.decide(state(now=400.0, ready_reps=0, talking_ages=(195.0,) * 10))
+    assert about_done.launch > just_started.launch
+
+
+def test_predictive_stops_overdialing_once_the_abandon_budget_is_spent() -> None:
+    pacer = _warm_predictive()
+    before = pacer.decide(state(now=400.0, ready_reps=3, talking_ages=(150.0,) * 7))
+    assert before.launch > 3
+    for second in range(400, 420):
+        pacer.observe_person(float(second), True)
+    after = pacer.decide(state(now=420.0, ready_reps=3, talking_ages=(150.0,) * 7))
+    assert after.launch == 3
