@@ -7,10 +7,10 @@ import pytest
 from campaigns.estimators import HandleTimeModel, RingModel, ScreeningModel
 from campaigns.governor import (
     DAY_SECONDS,
+    UK_RULE,
     AbandonGovernor,
     AbandonRule,
     GovernorConfigError,
-    UK_RULE,
 )
 
 

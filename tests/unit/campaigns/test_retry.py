@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from campaigns.retry import (
     AttemptCaps,
     CallOutcome,
+    RetryDecision,
     RetryPolicy,
     RetryPolicyError,
     locked_until,
@@ -18,7 +19,12 @@ from campaigns.retry import (
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
-def decide(outcome: CallOutcome, attempts: list[datetime], policy: RetryPolicy = RetryPolicy()):
+DEFAULT_POLICY = RetryPolicy()
+
+
+def decide(
+    outcome: CallOutcome, attempts: list[datetime], policy: RetryPolicy = DEFAULT_POLICY
+) -> RetryDecision:
     return next_attempt(policy, outcome, NOW, number_attempts=attempts, account_attempts=attempts)
 
 
@@ -76,7 +82,9 @@ def test_a_retry_never_breaks_the_rolling_cap(offsets: list[int], outcome: CallO
         account_caps=AttemptCaps(lifetime=100, per_day=100, per_rolling_24h=100),
     )
     attempts = [NOW - timedelta(minutes=m) for m in offsets] + [NOW]
-    decision = next_attempt(policy, outcome, NOW, number_attempts=attempts, account_attempts=attempts)
+    decision = next_attempt(
+        policy, outcome, NOW, number_attempts=attempts, account_attempts=attempts
+    )
     assert decision.retry_at is not None
     assert decision.retry_at >= NOW + timedelta(minutes=1)
     at = decision.retry_at
