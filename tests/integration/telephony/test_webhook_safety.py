@@ -125,17 +125,54 @@ async def test_duplicated_and_reordered_callbacks_leave_one_consistent_record_pe
 
 
 async def test_the_cps_limit_holds_under_a_burst_on_the_simulators_clock() -> None:
-    rate = 10.0
-    numbers = [f"+1415666{index:04d}" for index in range(15)]
+    rate = 5.0
+    numbers = [f"+1415666{index:04d}" for index in range(8)]
     async with telephony_stack(calls_per_second=rate) as stack:
         await asyncio.gather(
             *(stack.provider.place_call(request(f"b-{i}", n)) for i, n in enumerate(numbers))
         )
         received = sorted(stack.simulator.create_received)
         assert len(received) == len(numbers)
-        jitter = 0.02  # loopback delivery jitter between two consecutive creates
+        # A create delayed on its way can only bring it closer to the next one: allow
+        # that much scheduling delay on a busy CI machine (the pacing gap is 200 ms).
+        jitter = 0.1
         for i in range(len(received)):
             for j in range(i + 1, len(received)):
                 # j - i further creates need (j - i) tokens, refilled at `rate` per second
                 assert received[j] - received[i] >= (j - i) / rate - jitter
         await stack.settle()
+
+
+async def test_lost_callbacks_leave_the_record_the_delivered_ones_imply() -> None:
+    ledger = RecordingLedger()
+    faults = FaultPlan(loss_rate=0.3, duplicate_rate=0.5, reorder=True, delay_max_seconds=0.3)
+    numbers = [f"+1415888{index:04d}" for index in range(6)]
+    async with telephony_stack(ledger=ledger, faults=faults) as stack:
+        placed = await asyncio.gather(
+            *(stack.provider.place_call(request(f"l-{i}", n)) for i, n in enumerate(numbers))
+        )
+        await stack.settle(timeout=30)
+        lost = [cb for cb in stack.simulator.callbacks if cb.lost]
+        assert lost, "nothing was lost; the test would prove nothing"
+        for call in placed:
+            delivered = [
+                cb
+                for cb in stack.simulator.callbacks
+                if cb.params.get("CallSid") == call.call_id and not cb.lost
+            ]
+            events = [
+                stack.provider.parse_event(
+                    cb.kind, cb.params, cb.headers, attempt_ref=None, received_at=RECEIVED
+                )
+                for cb in sorted(
+                    delivered, key=lambda cb: int(cb.params.get("SequenceNumber", "99"))
+                )
+            ]
+            expected = replay(call.call_id, [event for event in events if event is not None])
+            state = ledger.states.get(call.call_id)
+            if state is None:  # every callback of this call was lost
+                assert not delivered
+                continue
+            assert dataclasses.replace(state, amd_at=None) == dataclasses.replace(
+                expected, amd_at=None
+            )
