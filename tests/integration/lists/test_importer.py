@@ -506,3 +506,14 @@ def test_database_totals_reconcile_for_generated_files(
         tally.merged,
     )
     assert rejects == tally.rejected == sum(tally.reject_reasons.values())
+
+
+async def test_a_file_with_only_a_header_imports_nothing(
+    pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    summary = await run_import(pool, write_csv(tmp_path / "h.csv", CN_HEADER, []))
+    assert summary.tally.as_dict()["rows"] == 0
+    assert summary.tally.reconciles
+    async with pool.acquire() as connection:
+        assert await connection.fetchval("SELECT status FROM list_imports") == "done"
+        assert await connection.fetchval("SELECT count(*) FROM accounts") == 0
