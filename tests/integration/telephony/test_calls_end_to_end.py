@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from dialer.telephony.callstate import CallPhase
@@ -185,3 +187,45 @@ async def test_a_machine_gets_the_campaigns_voicemail_when_the_campaign_leaves_o
         assert sim_call.said == ["Example Securities: please call us back on 400 000 0000."]
         assert sim_call.status == "completed"
         assert decisions.busy_calls == {}
+
+
+async def test_random_rest_faults_never_place_a_number_twice() -> None:
+    # 500s before and after the call was created, and 429s, at random
+    faults = FaultPlan(
+        server_error_rate=0.3,
+        rate_limit_rate=0.2,
+        next_create_faults=["error_after_create", "slow", "error_after_create"],
+        create_delay_seconds=1.0,
+    )
+    numbers = [f"+1415999{index:04d}" for index in range(12)]
+    async with telephony_stack(faults=faults, request_timeout_seconds=0.5) as stack:
+        outcomes = await asyncio.gather(
+            *(stack.provider.place_call(request(f"f-{i}", n)) for i, n in enumerate(numbers)),
+            return_exceptions=True,
+        )
+        stack.simulator.faults = FaultPlan()  # let the calls finish cleanly
+        per_number = {n: 0 for n in numbers}
+        for call in stack.simulator.calls.values():
+            per_number[call.to] += 1
+        assert max(per_number.values()) <= 1
+        for number, outcome in zip(numbers, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                assert isinstance(outcome, CallPlacementUnknown), outcome
+            else:
+                assert per_number[number] == 1
+                assert stack.simulator.calls[outcome.call_id].to == number
+        assert any(not isinstance(outcome, BaseException) for outcome in outcomes)
+        assert len(stack.simulator.calls) >= 3  # the three created-then-failed ones at least
+        await stack.settle()
+
+
+async def test_hanging_up_a_ringing_call_cancels_it_and_a_second_hang_up_is_harmless() -> None:
+    slow_answer = scenario(ring_seconds={"dist": "fixed", "value": 10})
+    async with telephony_stack(population=slow_answer, speed=1.0) as stack:
+        placed = await stack.provider.place_call(request("h-1"))
+        await stack.provider.hang_up(placed.call_id)
+        await stack.settle()
+        assert stack.simulator.calls[placed.call_id].status == "canceled"
+        await stack.provider.hang_up(placed.call_id)
+        state = await stack.ledger.get(placed.call_id)
+        assert state is not None and state.end_reason is EndReason.CANCELED
