@@ -123,6 +123,12 @@ async def check_numbers(
     """
     if not numbers:
         return []
+    strays = sorted({n.campaign_id for n in numbers} - {campaign_id})
+    if strays:
+        raise GateError(
+            f"numbers of campaign(s) {strays} were passed for campaign {campaign_id}; "
+            "check each campaign's numbers with its own call"
+        )
     mode = DialMode(dial_mode)
     campaign = await _campaign_facts(connection, campaign_id)
     phone_ids = [n.phone_id for n in numbers]

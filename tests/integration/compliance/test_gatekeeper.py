@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import random
 from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
+import pytest
 
 from compliance.gate import decide
 from compliance.models import DialMode, Verdict
 from compliance.records import dial_facts, dial_request
 from dialer.engine import hopper
-from dialer.gatekeeper import QUERIES, GateOutcome, attempt_lookback, check_numbers
+from dialer.gatekeeper import (
+    QUERIES,
+    GateError,
+    GateOutcome,
+    UnknownCampaign,
+    attempt_lookback,
+    check_numbers,
+)
 from dialer.seed import seed
 
 from .callees import add_attempt, add_callee, add_campaign, add_product, claim_all
@@ -378,3 +387,18 @@ async def test_the_fact_queries_use_their_indexes(pool: asyncpg.Pool) -> None:
     assert "dnc_entries_e164_source_key" in plans["gate_dnc_entries"]
     for plan in plans.values():
         assert "Seq Scan on call_attempts" not in plan and "Seq Scan on dnc_entries" not in plan
+
+
+async def test_numbers_of_another_campaign_or_no_campaign_are_refused(pool: asyncpg.Pool) -> None:
+    await add_callee(pool, "+8613800000001", consents=CONSENTED)
+    campaign_id = await add_campaign(pool, "cn")
+    other = await add_campaign(pool, "other")
+    numbers = await claim_all(pool, campaign_id, NOW_CN)
+    async with pool.acquire() as connection:
+        with pytest.raises(GateError, match="check each campaign's numbers"):
+            await check_numbers(connection, other, numbers, NOW_CN, dial_mode="predictive")
+        stray = [dataclasses.replace(n, campaign_id=999) for n in numbers]
+        with pytest.raises(UnknownCampaign, match="no campaign 999"):
+            await check_numbers(connection, 999, stray, NOW_CN, dial_mode="predictive")
+        assert await check_numbers(connection, 999, [], NOW_CN, dial_mode="predictive") == []
+    assert await pool.fetchval("SELECT count(*) FROM audit_log") == 0
