@@ -143,12 +143,13 @@ async def post_revenue(pool: asyncpg.Pool, *, now: datetime, time_zone: ZoneInfo
             report.entries += len(entries)
         if columns[0]:
             await connection.execute(QUERIES["insert_ledger_entries"], *columns, now)
-    log.info(
-        "revenue_posted",
-        conversions=report.conversions_posted,
-        entries=report.entries,
-        not_posted=len(report.not_posted),
-    )
+    if report.conversions_posted or report.not_posted:
+        log.info(
+            "revenue_posted",
+            conversions=report.conversions_posted,
+            entries=report.entries,
+            not_posted=len(report.not_posted),
+        )
     return report
 
 
