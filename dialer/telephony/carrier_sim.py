@@ -27,7 +27,7 @@ import re
 import secrets
 import time
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -196,6 +196,7 @@ class CarrierSimulator:
         speed: float = 1.0,
         account_calls_per_second: float | None = None,
         faults: FaultPlan | None = None,
+        clock: Callable[[], datetime] = _now,
     ) -> None:
         if speed <= 0:
             raise SimulatorError(f"--speed must be positive, got {speed}")
@@ -206,6 +207,9 @@ class CarrierSimulator:
         self.speed = speed
         self.account_calls_per_second = account_calls_per_second
         self.faults = faults or FaultPlan()
+        # the wall clock the simulated carrier stamps calls and callbacks with (the service's
+        # own clock in the demo, so both sides agree on the time)
+        self.clock = clock
         self.rng = random.Random(f"sim-faults:{seed}")
         self.calls: dict[str, SimCall] = {}
         self.rooms = ConferenceRooms()
@@ -387,7 +391,7 @@ class CarrierSimulator:
             in ("Enable", "DetectMessageEnd"),
             ring_timeout=min(max(timeout, 5.0), 600.0) + TWILIO_TIMEOUT_BUFFER_SECONDS,
             fate=self.population.fate(to, self.shift_offset()),
-            created_at=_now(),
+            created_at=self.clock(),
             queue_seconds=queue_seconds,
         )
         self.calls[call.sid] = call
@@ -450,7 +454,7 @@ class CarrierSimulator:
                 ("twiml", str(form["Twiml"])) if "Twiml" in form else ("url", str(form["Url"]))
             )
             self._redirect(call, source)
-        call.updated_at = _now()
+        call.updated_at = self.clock()
         return web.json_response(self._call_json(call))
 
     async def sim_calls(self, request: web.Request) -> web.Response:
@@ -529,7 +533,7 @@ class CarrierSimulator:
             await self._end(call, "no-answer", sip_code=487)
             return
         call.status = "in-progress"
-        call.start_time = _now()
+        call.start_time = self.clock()
         call.answered_monotonic = time.monotonic()
         await self._status(call, "answered", "in-progress")
         if call.machine_detection and call.amd_callback and fate.amd_verdict is not None:
@@ -617,7 +621,7 @@ class CarrierSimulator:
             return
         call.ended.set()
         call.status = status
-        call.end_time = _now()
+        call.end_time = self.clock()
         call.updated_at = call.end_time
         if call.answered_monotonic is not None:
             call.duration = math.ceil((time.monotonic() - call.answered_monotonic) * self.speed)
@@ -655,7 +659,7 @@ class CarrierSimulator:
             {
                 "CallbackSource": "call-progress-events",
                 "SequenceNumber": str(call.sequence),
-                "Timestamp": format_datetime(_now()),
+                "Timestamp": format_datetime(self.clock()),
                 "ParentCallSid": "",
             }
         )
