@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -106,8 +107,20 @@ def _start_of(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tz)
 
 
-async def post_revenue(pool: asyncpg.Pool, *, now: datetime, time_zone: ZoneInfo) -> PostingReport:
-    """Split and post every attributed commission not yet on the ledger, in one transaction."""
+async def post_revenue(
+    pool: asyncpg.Pool,
+    *,
+    now: datetime,
+    time_zone: ZoneInfo,
+    service_scores: Mapping[int, Decimal] | None = None,
+) -> PostingReport:
+    """Split and post every attributed commission not yet on the ledger, in one transaction.
+
+    ``service_scores`` maps a user id to their service coefficient from complaints (0..1);
+    a rep's or account manager's share is scaled by its band, the firm keeps the difference.
+    People without a score are paid unadjusted.
+    """
+    scores = dict(service_scores or {})
     report = PostingReport()
     async with pool.acquire() as connection, connection.transaction():
         await connection.execute(QUERIES["lock_revenue_posting"])
@@ -122,7 +135,9 @@ async def post_revenue(pool: asyncpg.Pool, *, now: datetime, time_zone: ZoneInfo
             paid[row["lead_id"]][role] += from_cents(row["cents"])
         columns: list[list[Any]] = [[] for _ in range(9)]
         for row in candidates:
-            entries = _split(row, book, rule_ids, paid[row["lead_id"]], now, time_zone, report)
+            entries = _split(
+                row, book, paid[row["lead_id"]], _scores_of(row, scores), now, time_zone, report
+            )
             for entry in entries:
                 values = (
                     row["conversion_id"],
@@ -153,11 +168,20 @@ async def post_revenue(pool: asyncpg.Pool, *, now: datetime, time_zone: ZoneInfo
     return report
 
 
+def _scores_of(row: asyncpg.Record, scores: dict[int, Decimal]) -> dict[Party, Decimal]:
+    found = {}
+    if row["rep_user_id"] in scores:
+        found[Party.REP] = scores[row["rep_user_id"]]
+    if row["assigned_to"] is not None and row["assigned_to"] in scores:
+        found[Party.ACCOUNT_MANAGER] = scores[row["assigned_to"]]
+    return found
+
+
 def _split(
     row: asyncpg.Record,
     book: RuleBook,
-    rule_ids: dict[int, int],
     paid: dict[Party, Decimal],
+    scores: dict[Party, Decimal],
     now: datetime,
     tz: ZoneInfo,
     report: PostingReport,
@@ -202,7 +226,9 @@ def _split(
             window=rule_set.attribution_window,
             reason="attributed when the conversion was imported",
         )
-        split = split_revenue(item, attribution, rule_set, paid_so_far=dict(paid))
+        split = split_revenue(
+            item, attribution, rule_set, service_scores=scores, paid_so_far=dict(paid)
+        )
     except (NoRuleInForce, RevenueNotCounted) as reason:
         report.not_posted.append((conversion_id, str(reason)))
         return ()
@@ -337,6 +363,24 @@ async def claw_back_customer(
     return written
 
 
+def read_scores(text: str) -> dict[int, Decimal]:
+    """``user_id,score`` lines (a header line is allowed) as a mapping; raises LeadError
+    naming the first bad line."""
+    scores: dict[int, Decimal] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        fields = [field.strip() for field in line.split(",")]
+        if not line.strip() or (number == 1 and not fields[0].isdigit()):
+            continue
+        try:
+            user_id, score = int(fields[0]), Decimal(fields[1])
+        except (ValueError, IndexError, ArithmeticError):
+            raise LeadError(f"scores line {number} is not user_id,score: {line!r}") from None
+        if not Decimal(0) <= score <= Decimal(1):
+            raise LeadError(f"scores line {number}: a service coefficient lies between 0 and 1")
+        scores[user_id] = score
+    return scores
+
+
 def main(argv: list[str]) -> int:
     """`dialer revenue post [--rules FILE.json]`: store a rule version if given, then split
     and post every attributed commission not yet on the ledger. Exit 0, or 2 on errors."""
@@ -359,6 +403,9 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--rules", type=Path, help="a rule version (JSON) to store first")
     parser.add_argument("--time-zone", default="Asia/Shanghai", help="the firm's time zone")
+    parser.add_argument(
+        "--scores", type=Path, help="service coefficients from complaints: CSV user_id,score"
+    )
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
@@ -370,6 +417,7 @@ def main(argv: list[str]) -> int:
             if args.rules
             else None
         )
+        scores = read_scores(args.scores.read_text(encoding="utf-8")) if args.scores else {}
         settings = load_settings()
         configure_logging(settings.log_format, settings.log_level)
 
@@ -380,7 +428,9 @@ def main(argv: list[str]) -> int:
             async with db.pool_for(url, min_size=1, max_size=2) as pool:
                 if rule_set is not None:
                     await store_rule_set(pool, rule_set)
-                return await post_revenue(pool, now=system_clock(), time_zone=time_zone)
+                return await post_revenue(
+                    pool, now=system_clock(), time_zone=time_zone, service_scores=scores
+                )
 
         report = asyncio.run(run())
     except ValidationError as error:

@@ -22,6 +22,7 @@ from dialer.leads.ledger import (
     claw_back_customer,
     load_rule_book,
     post_revenue,
+    read_scores,
     reverse_conversion,
     store_rule_set,
 )
@@ -335,3 +336,28 @@ async def test_the_post_command_stores_rules_and_posts(
     rules_file.write_text('{"firm_id": "firm"}', encoding="utf-8")
     assert await asyncio.to_thread(post_main, ["--rules", str(rules_file)]) == 2
     assert "invalid rules" in capsys.readouterr().err
+
+
+async def test_service_coefficients_scale_the_shares_and_the_firm_keeps_the_rest(
+    brokerage: Brokerage,
+) -> None:
+    b = brokerage
+    await store_rule_set(b.pool, rules())
+    (manager,) = await b.account_managers(b.branch_a, "am-a", 1)
+    await customer(b, "A1", manager, with_call=False)
+    text = (
+        HEADER + "C1,A1,reactivated,2026-11-02,,\nK1,A1,net_commission,2026-11-30,1000.00,2026-11\n"
+    )
+    await import_conversions(b.pool, text, now=NOW, time_zone=SHANGHAI)
+    scores = read_scores(f"user_id,score\n{b.rep},0.85\n{manager},1\n")
+    await post_revenue(b.pool, now=NOW, time_zone=SHANGHAI, service_scores=scores)
+    assert await sums_by_party(b) == {
+        "rep": 4000,  # 5 % x 0.8
+        "team": 1000,
+        "account_manager": 10300,  # 10 % x 1.03
+        "firm": 84700,
+    }
+    with pytest.raises(LeadError, match="line 2 is not user_id,score"):
+        read_scores("user_id,score\nx,1\n")
+    with pytest.raises(LeadError, match="between 0 and 1"):
+        read_scores("7,1.2\n")
