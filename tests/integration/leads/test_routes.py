@@ -46,19 +46,32 @@ async def test_branch_staff_cannot_reach_another_branchs_lead_through_any_route(
         ("POST", f"/api/v1/leads/{lead_a}/accept", {}),
         ("POST", f"/api/v1/leads/{lead_a}/contacts", {"reached": True}),
         ("POST", f"/api/v1/leads/{lead_a}/outcome", {"outcome": "won"}),
+        # the inbox pages' forms
+        ("POST", f"/branch/leads/{lead_a}/assign", {"account_manager_id": str(manager_a)}),
+        ("POST", f"/branch/leads/{lead_a}/accept", {}),
+        ("POST", f"/branch/leads/{lead_a}/contact", {"reached": "1"}),
+        ("POST", f"/branch/leads/{lead_a}/outcome", {"outcome": "won"}),
     ]
     refused = 0
     for who, user_id in outsiders.items():
         headers = await token_headers(b.pool, user_id)
         listing = await (await client.get("/api/v1/leads", headers=headers)).json()
         assert lead_a not in [lead["lead_id"] for lead in listing["leads"]], who
+        inbox = await client.get("/branch/leads?state=new", headers=headers)
+        assert inbox.status in (200, 403)
+        assert f'id="lead-{lead_a}"' not in await inbox.text(), who
         for method, path, body in routes:
-            response = await client.request(method, path, json=body, headers=headers)
+            if path.startswith("/branch/"):
+                response = await client.request(
+                    method, path, data=body, headers=headers, allow_redirects=False
+                )
+            else:
+                response = await client.request(method, path, json=body, headers=headers)
             # 403 where the role may not use the route at all, 404 where it may but the lead
             # is not theirs: never 200, and never a hint that the lead exists.
             assert response.status in (403, 404), (who, method, path, response.status)
             if response.status == 404:
-                assert "among the leads you can see" in (await response.json())["detail"]
+                assert "among the leads you can see" in await response.text()
             refused += 1
     assert refused == len(outsiders) * len(routes)
     # Nothing moved.

@@ -119,6 +119,7 @@ def item(revenue_id: str, customer_id: str, amount_cents: int, day: int) -> Reve
 service_scores = st.dictionaries(st.sampled_from(PAYEES), scores, max_size=3)
 
 
+@settings(max_examples=200, deadline=None)
 @given(
     rules=rule_sets(),
     amount=cents,
