@@ -47,6 +47,15 @@ def parse_amount_cents(text: str, multiplier: Decimal = Decimal(1)) -> int | Non
         if cents > _MAX_CENTS:
             raise BadValue(f"amount {text!r} is too large")
         return cents
+    if multiplier == 1 and text.isascii():
+        # '1,234.56': plain digits with at most two decimals need no Decimal arithmetic
+        plain = text.replace(",", "")
+        whole, dot, fraction = plain.partition(".")
+        if whole.isdigit() and (not dot or (fraction.isdigit() and len(fraction) <= 2)):
+            cents = int(whole) * 100 + (int(fraction.ljust(2, "0")) if dot else 0)
+            if cents > _MAX_CENTS:
+                raise BadValue(f"amount {text!r} is too large")
+            return cents
     cleaned = text.translate(_AMOUNT_NOISE).removesuffix("元")
     unit = _UNITS.get(cleaned[-1:]) if cleaned else None
     if unit is not None:

@@ -6,6 +6,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from campaigns.lists.columns import Field, header_key, parse_mapping, recognise
 from campaigns.lists.errors import MappingError, RulesError
@@ -284,3 +286,14 @@ def test_labels() -> None:
     assert segment_from_label("?") is None
     assert tier_from_label("钻卡") is Tier.DIAMOND
     assert tier_from_label("Gold") is Tier.GOLD
+
+
+@settings(max_examples=300)
+@given(
+    st.decimals(min_value=0, max_value=10**12, places=2, allow_nan=False, allow_infinity=False),
+    st.booleans(),
+)
+def test_plain_amounts_agree_with_decimal_arithmetic(amount: Decimal, grouped: bool) -> None:
+    text = f"{amount:,.2f}" if grouped else f"{amount:.2f}"
+    assert parse_amount_cents(text) == int(amount * 100)
+    assert parse_amount_cents(text + "元") == int(amount * 100)  # the Decimal path
