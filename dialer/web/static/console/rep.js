@@ -260,9 +260,9 @@
       const d = await api("GET", "/my-day");
       text("day-calls", d.calls);
       text("day-contacts", d.contacts);
-      text("day-talk", d.talk_seconds);
+      text("day-talk", clock(d.talk_seconds));
       text("day-cph", d.calls_per_hour);
-      text("day-avg-talk", d.average_talk_seconds);
+      text("day-avg-talk", clock(d.average_talk_seconds));
       text("day-warm", d.warm_leads);
       text("day-callbacks", d.callbacks_due);
     } catch (error) { /* figures refresh on the next change */ }
