@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime
+import os
 import random
 import resource
 import sys
@@ -209,6 +210,7 @@ async def run(rows: int, database_url: str | None, keep: Path | None, phone_samp
 
     workdir = Path(tempfile.mkdtemp(prefix="import-bench-"))
     path = keep or workdir / "customers.csv"
+    print(f"load average before the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     started = time.perf_counter()
     generate(path, rows)
     print(
@@ -255,7 +257,8 @@ async def run(rows: int, database_url: str | None, keep: Path | None, phone_samp
         )
         ratio = import_seconds / copy_seconds
         print(
-            f"ratio import / COPY: {ratio:.2f} (target <= 4); peak RSS {peak_rss_mb():.0f} MB (target <= 400)"
+            f"ratio import / COPY: {ratio:.2f} (target <= 4); peak RSS {peak_rss_mb():.0f} MB, "
+            f"largest worker process {peak_worker_rss_mb():.0f} MB (target <= 400)"
         )
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
