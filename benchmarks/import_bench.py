@@ -21,6 +21,7 @@ import datetime
 import os
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -263,6 +264,7 @@ async def run(rows: int, database_url: str | None, keep: Path | None, phone_samp
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+        shutil.rmtree(workdir, ignore_errors=True)
     return 0 if disagreements == 0 else 1
 
 
