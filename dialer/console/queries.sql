@@ -64,7 +64,8 @@ FROM campaigns c LEFT JOIN products p USING (product_id)
 WHERE c.campaign_id = $1;
 
 -- name: rep_profile
-SELECT user_id, display_name, qualification_number, registrations, language, audio_leg
+SELECT user_id, display_name, qualification_number, registrations, language, audio_leg,
+       phone_e164
 FROM users WHERE user_id = $1;
 
 -- name: campaign_codes

@@ -23,6 +23,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NaiveDatetime
 from campaigns.agents import RepState
 from dialer import auth
 from dialer.console import agent_sessions, messages, preview, stats
+from dialer.console.audio import AudioLeg, audio_leg_for
 from dialer.console.customer_pop import build_pop
 from dialer.console.dispositions import DispositionInput, record_disposition
 from dialer.console.errors import ConsoleError, NotLoggedIn, NotYourCall
@@ -358,6 +359,21 @@ async def my_day(request: web.Request) -> web.Response:
     return json_response(await stats.my_day(_pool(request), user.user_id, _now(request)))
 
 
+@routes.route(
+    "GET",
+    "/api/v1/console/audio",
+    roles=REPS,
+    summary="How the rep joins the call audio (browser SDK token, own phone, or simulated).",
+    response=AudioLeg,
+)
+async def get_audio(request: web.Request) -> web.Response:
+    from dialer.app import SETTINGS
+
+    user = auth.current_user(request)
+    rep = await _pool(request).fetchrow(QUERIES["rep_profile"], user.user_id)
+    return json_response(audio_leg_for(rep, request.app[SETTINGS], _now(request)))
+
+
 # -- preview mode ---------------------------------------------------------------------------
 
 
@@ -456,8 +472,10 @@ async def rep_page(request: web.Request) -> web.Response:
     view = await session_view(pool, user.user_id, now)
     campaigns = await pool.fetch(QUERIES["campaigns_open_to_reps"])
     day = await stats.my_day(pool, user.user_id, now)
+    rep = await pool.fetchrow(QUERIES["rep_profile"], user.user_id)
     context = page_context(
         request,
+        audio_leg=rep["audio_leg"],
         view=view,
         campaigns=campaigns,
         day=day,
