@@ -38,10 +38,15 @@ SELECT count(*) FILTER (WHERE d.dnc_entry_id IS NULL) AS added,
 FROM dnc_staging s
 LEFT JOIN dnc_entries d ON d.e164 = s.e164 AND d.source = $1;
 
+-- name: analyze_staging
+ANALYZE dnc_staging;
+
 -- name: upsert_entries
 -- $1 source, $2 snapshot id, $3 listed since (snapshot time), $4 default scope, $5 now
 -- A listed number that had expired starts anew; on a live entry the stricter of the old and
--- the new wins (scope 'all' over 'marketing', the later expiry, the earlier start).
+-- the new wins (scope 'all' over 'marketing', the later expiry, the earlier start). A live
+-- entry the file does not change is not rewritten: it keeps the snapshot that listed it, so
+-- a register snapshot costs writes only for what changed.
 INSERT INTO dnc_entries AS d (e164, source, scope, channel, added_at, expires_at, snapshot_id, note)
 SELECT s.e164, $1, coalesce(s.scope, $4), 'import', coalesce(s.added_at, $3), s.expires_at, $2,
        coalesce(s.note, '')
@@ -56,14 +61,20 @@ ON CONFLICT (e164, source) DO UPDATE SET
     scope = CASE WHEN d.expires_at IS NOT NULL AND d.expires_at <= $5 THEN EXCLUDED.scope
                  WHEN 'all' IN (d.scope, EXCLUDED.scope) THEN 'all'
                  ELSE EXCLUDED.scope END,
-    note = CASE WHEN EXCLUDED.note = '' THEN d.note ELSE EXCLUDED.note END;
+    note = CASE WHEN EXCLUDED.note = '' THEN d.note ELSE EXCLUDED.note END
+WHERE (d.expires_at IS NOT NULL AND d.expires_at <= $5)
+   OR EXCLUDED.added_at < d.added_at
+   OR d.expires_at IS DISTINCT FROM EXCLUDED.expires_at
+   OR d.scope <> EXCLUDED.scope
+   OR (EXCLUDED.note <> '' AND EXCLUDED.note <> d.note);
 
 -- name: expire_absent
 -- A register snapshot replaces the previous one: live entries it no longer lists end at
--- the snapshot's time. $1 source, $2 snapshot id, $3 snapshot time
-UPDATE dnc_entries
-SET expires_at = $3
-WHERE source = $1 AND snapshot_id IS DISTINCT FROM $2 AND expires_at IS NULL;
+-- the snapshot's time. $1 source, $2 snapshot time
+UPDATE dnc_entries d
+SET expires_at = $2
+WHERE d.source = $1 AND d.expires_at IS NULL
+  AND NOT EXISTS (SELECT 1 FROM dnc_staging s WHERE s.e164 = d.e164);
 
 -- name: finish_snapshot
 UPDATE dnc_snapshots
