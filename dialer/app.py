@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -95,6 +95,7 @@ def _route_extensions() -> list[Routes]:
 
     found: list[Routes] = []
     for module_name in (
+        "dialer.engine.routes",
         "dialer.telephony.routes",
         "dialer.lists.routes",
         "dialer.leads.routes",
@@ -167,4 +168,30 @@ def create_app(
 
     app.cleanup_ctx.append(database)
     app.cleanup_ctx.append(event_bus)
+    for background in _background_contexts():
+        app.cleanup_ctx.append(background)
     return app
+
+
+# long-lived parts of feature packages, started after the pool and the event bus
+BACKGROUND = [
+    "dialer.engine.service:telephony_context",
+    "dialer.console.disconnects:console_background",
+    "dialer.leads.background:lead_background",
+]
+
+
+def _background_contexts() -> list[Callable[[web.Application], AsyncIterator[None]]]:
+    import importlib
+
+    found = []
+    for target in BACKGROUND:
+        module_name, name = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not module_name.startswith(exc.name):
+                raise
+            continue
+        found.append(getattr(module, name))
+    return found

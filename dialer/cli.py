@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import asyncpg
 
 from dialer import db
+from dialer.clock import system_clock
 from dialer.logs import configure_logging
 from dialer.migrations import MigrationError
 from dialer.settings import Settings, SettingsError, load_settings
@@ -36,6 +37,7 @@ DELEGATED: dict[tuple[str, ...], str] = {
     ("dnc", "import"): "dialer.dnc",
     ("conversions", "import"): "dialer.leads.conversions",
     ("revenue", "reconcile"): "dialer.leads.statements",
+    ("revenue", "post"): "dialer.leads.ledger",
 }
 
 
@@ -92,6 +94,17 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--accounts", type=int, default=20_000)
     demo.add_argument("--port", type=int)
     demo.add_argument("--json", action="store_true", help="print the final summary as JSON")
+    demo.add_argument(
+        "--speed",
+        type=float,
+        default=10.0,
+        help="how much faster than life the simulated calls run (default 10)",
+    )
+    demo.add_argument(
+        "--real-time",
+        action="store_true",
+        help="use the machine's clock even outside the customers' calling hours",
+    )
 
     for words in DELEGATED:
         if len(words) == 1:
@@ -227,12 +240,17 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from dialer.demo import run_demo
+    from dialer.demo import demo_clock, run_demo
 
     if args.port:
         settings.port = args.port
+        settings.public_base_url = f"http://{settings.host}:{args.port}"
+    settings.sim_speed = args.speed
+    clock = system_clock if args.real_time else demo_clock()
     summary = asyncio.run(
-        run_demo(settings, minutes=args.minutes, accounts=args.accounts, quiet=args.json)
+        run_demo(
+            settings, minutes=args.minutes, accounts=args.accounts, quiet=args.json, clock=clock
+        )
     )
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, default=str))

@@ -10,3 +10,17 @@ Clock = Callable[[], datetime]
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+def shifted_clock(start: datetime, wall: Clock = system_clock) -> Clock:
+    """A clock that reads `start` now and runs at wall speed from there.
+
+    The demo uses it to run a campaign inside the callees' calling hours whatever the hour
+    on the machine: every rule is still applied, to the time this clock says.
+    """
+    offset = start - wall()
+
+    def now() -> datetime:
+        return wall() + offset
+
+    return now

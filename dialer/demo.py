@@ -90,6 +90,25 @@ async def population_summary(pool: asyncpg.Pool) -> dict[str, Any]:
     return summary
 
 
+def demo_clock(wall: Clock = system_clock) -> Clock:
+    """The machine's clock when it is calling hours in Beijing on a working day; otherwise
+    a clock that starts at 10:00 Beijing time on the next working day."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from compliance.calendars import cn_working_day
+    from dialer.clock import shifted_clock
+
+    beijing = ZoneInfo("Asia/Shanghai")
+    local = wall().astimezone(beijing)
+    if cn_working_day(local.date()) and time(9, 30) <= local.time() <= time(19, 30):
+        return wall
+    day = local.date() + timedelta(days=0 if local.time() < time(9, 30) else 1)
+    while not cn_working_day(day):
+        day += timedelta(days=1)
+    return shifted_clock(datetime.combine(day, time(10, 0), beijing), wall)
+
+
 DEMO_LOGINS = [
     ("campaigns", "campaign manager"),
     ("rep01", "telesales rep"),
@@ -142,15 +161,18 @@ async def run_demo(
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signum, stop.set)
         context = DemoContext(settings, pool, base_url, clock, stop, quiet, minutes, say)
+        context.extra["app"] = app
         deadline = asyncio.create_task(asyncio.sleep(minutes * 60)) if minutes is not None else None
         if deadline is not None:
             deadline.add_done_callback(lambda _task: stop.set())
-        for stage in _load_stages():
-            if stop.is_set():
-                break
-            summary.update(await stage(context))
-        if minutes is None:
-            say("running; press Ctrl-C to stop")
+        say(
+            "running; press Ctrl-C to stop"
+            if minutes is None
+            else f"running for {minutes:g} minute(s)"
+        )
+        # stages run side by side until the demo stops, then each returns its figures
+        for result in await asyncio.gather(*(stage(context) for stage in _load_stages())):
+            summary.update(result)
         await stop.wait()
         if deadline is not None:
             deadline.cancel()

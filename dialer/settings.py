@@ -20,7 +20,11 @@ class SettingsError(Exception):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="DIALER_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="DIALER_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
     )
 
     database_url: str | None = Field(
@@ -41,6 +45,11 @@ class Settings(BaseSettings):
     )
     twilio_caller_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     twilio_calls_per_second: float = Field(default=1.0, gt=0)
+
+    # the built-in carrier simulator (used when no Twilio credentials are set)
+    sim_scenario: Path | None = None
+    sim_speed: float = Field(default=1.0, gt=0)
+    sim_seed: int = 1
 
     firm_name: str = "Example Securities"
     firm_callback_number: str = "+862195500000"

@@ -74,15 +74,6 @@ UPDATE campaign_numbers
 SET state = $3, leased_by = NULL, lease_expires_at = NULL, reason = $4
 WHERE campaign_id = $1 AND phone_id = $2 AND state IN ('leased', 'dialing', 'pending');
 
--- name: settle_attempt
--- The attempt ended: schedule the next try, or close the number. $3 state, $4 next_attempt_at
-UPDATE campaign_numbers
-SET state = $3, next_attempt_at = coalesce($4, next_attempt_at), last_outcome = $5,
-    reason = $6, call_attempt_id = CASE WHEN $3 = 'dialing' THEN call_attempt_id END,
-    callback_due_at = NULL
-WHERE call_attempt_id = $1 AND state = 'dialing' AND campaign_id = $2
-RETURNING phone_id, account_id, attempts;
-
 -- name: insert_audit
 INSERT INTO audit_log (at, actor_user_id, kind, subject_type, subject_id, detail)
 VALUES ($1, $2, $3, $4, $5, $6)

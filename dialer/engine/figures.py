@@ -1,0 +1,45 @@
+"""Campaign figures computed from the database, as the regulator and the centre count them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+import asyncpg
+
+from dialer.sql import load_queries
+
+QUERIES = load_queries("dialer.engine", "figures.sql")
+_WORKING = ("on_call", "wrap_up")
+_LOGGED_IN = ("ready", "reserved", "on_call", "wrap_up", "paused")
+
+
+def _ratio(part: float, whole: float, places: str = "0.0001") -> float:
+    if not whole:
+        return 0.0
+    return float((Decimal(part) / Decimal(whole)).quantize(Decimal(places), ROUND_HALF_EVEN))
+
+
+async def campaign_figures(
+    connection: asyncpg.Connection | asyncpg.Pool, campaign_id: int | None, now: datetime
+) -> dict[str, Any]:
+    """dials, person_answers, abandoned, abandon_rate, occupancy (talk + wrap / logged in)."""
+    calls = await connection.fetchrow(QUERIES["campaign_figures"], campaign_id)
+    seconds = {
+        r["state"]: r["seconds"]
+        for r in await connection.fetch(QUERIES["rep_time_by_state"], campaign_id, now)
+    }
+    working = sum(seconds.get(state, 0.0) for state in _WORKING)
+    logged_in = sum(seconds.get(state, 0.0) for state in _LOGGED_IN)
+    return {
+        "dials": calls["dials"],
+        "person_answers": calls["person_answers"],
+        "abandoned": calls["abandoned"],
+        "abandon_rate": _ratio(calls["abandoned"], calls["person_answers"]),
+        "machine_answers": calls["machine_answers"],
+        "live_calls": calls["live_calls"],
+        "occupancy": _ratio(working, logged_in),
+        "talk_and_wrap_minutes": round(working / 60, 1),
+        "logged_in_minutes": round(logged_in / 60, 1),
+    }

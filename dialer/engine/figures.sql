@@ -1,0 +1,22 @@
+-- name: campaign_figures
+-- The regulator's arithmetic: abandoned / person-answered (machines are not persons).
+SELECT count(*) AS dials,
+       count(*) FILTER (WHERE agent_user_id IS NOT NULL
+                        OR (abandoned AND coalesce(answered_by, 'human') <> 'machine')) AS person_answers,
+       count(*) FILTER (WHERE abandoned AND coalesce(answered_by, 'human') <> 'machine') AS abandoned,
+       count(*) FILTER (WHERE answered_by = 'machine') AS machine_answers,
+       count(*) FILTER (WHERE status IN ('created', 'queued', 'initiated', 'ringing', 'in_progress')) AS live_calls
+FROM call_attempts
+WHERE ($1::bigint IS NULL OR campaign_id = $1);
+
+-- name: rep_time_by_state
+-- Time each state was held, from the stored state changes (the open one runs to $2).
+WITH spans AS (
+    SELECT c.to_state AS state,
+           extract(epoch FROM coalesce(lead(c.at) OVER w, s.ended_at, $2) - c.at) AS seconds
+    FROM agent_state_changes c
+    JOIN agent_sessions s USING (agent_session_id)
+    WHERE ($1::bigint IS NULL OR s.campaign_id = $1)
+    WINDOW w AS (PARTITION BY c.agent_session_id ORDER BY c.at, c.to_state)
+)
+SELECT state, sum(greatest(seconds, 0))::float8 AS seconds FROM spans GROUP BY state;

@@ -1,0 +1,546 @@
+"""The live campaign engine: the pure core of `campaigns/` on PostgreSQL and a provider.
+
+One `CampaignEngine` runs one campaign in this process:
+- every tick it reads a `PacingState` snapshot from the database (reps and their time in
+  state, calls in flight), asks the campaign's pacer how many calls to launch, claims
+  that many numbers from the hopper, passes each through the compliance gate, and places
+  the allowed ones through the telephony provider;
+- as the provider's webhooks arrive it routes answered persons to a ready rep (the pure
+  `campaigns.routing` rule, applied to rows locked in PostgreSQL), abandons when no rep
+  is free within the connect threshold, frees reps on machines and hang-ups, and
+  settles each finished attempt in the hopper by the retry policy.
+Time comes from the injected clock only; the core's decisions take it as `now`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+import structlog
+
+from campaigns.agents import Rep, RepState
+from campaigns.governor import UK_RULE, AbandonRule
+from campaigns.pacing import Pacer, PacingLimits, PacingMode, PacingState, make_pacer
+from campaigns.retry import AttemptCaps, CallOutcome, RetryPolicy, next_attempt
+from campaigns.routing import RoutingPolicy, route_call
+from dialer.clock import Clock
+from dialer.console.agent_sessions import go_ready, set_agent_state
+from dialer.console.dispositions import DispositionInput, record_disposition
+from dialer.engine import hopper
+from dialer.events import EventBus, agent_channel, campaign_channel
+from dialer.gatekeeper import check_numbers
+from dialer.sql import load_queries
+from dialer.telephony.callstate import Transition
+from dialer.telephony.decisions import (
+    AnswerDecision,
+    AnsweredCall,
+    BridgeToRoom,
+    HangUpMachine,
+    LeaveVoicemail,
+    MachineAction,
+    PlayAndHangUp,
+)
+from dialer.telephony.provider import (
+    AmdVerdict,
+    CallEvent,
+    CallPlacementUnknown,
+    CallRefused,
+    CallRequest,
+    ProviderUnavailable,
+    TelephonyProvider,
+)
+
+log = structlog.get_logger(__name__)
+QUERIES = load_queries("dialer.engine", "live.sql")
+
+_POLL_FOR_REP_SECONDS = 0.1
+MACHINE_DISPOSITION = "VOICEMAIL"
+
+
+def room_for(user_id: int) -> str:
+    return f"rep-{user_id}"
+
+
+@dataclass(frozen=True)
+class CampaignSettings:
+    campaign_id: int
+    pacing_mode: PacingMode
+    jurisdiction: str
+    caller_id: str
+    ring_seconds: int
+    abandon_message: str
+    voicemail_policy: str
+    voicemail_message: str | None
+    lines_per_rep: float
+    abandon_target: float
+    abandon_cap: float
+    senior_first: bool
+    retry: RetryPolicy
+    required_registration: str | None
+
+
+@dataclass
+class EngineFigures:
+    launched: int = 0
+    blocked: int = 0
+    delayed: int = 0
+    refused: int = 0
+    unknown: int = 0
+    last_decision: str = ""
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+async def load_campaign(
+    pool: asyncpg.Pool, campaign_id: int, settings_fallback: dict[str, Any]
+) -> CampaignSettings:
+    row = await pool.fetchrow(QUERIES["campaign_for_engine"], campaign_id)
+    if row is None:
+        raise EngineError(f"no campaign {campaign_id}")
+    pacing = row["pacing"] or {}
+    caller_id = row["caller_id"] or settings_fallback.get("caller_id")
+    if not caller_id:
+        raise EngineError(
+            f"campaign {campaign_id} has no caller ID: set one (a number the firm owns) before starting"
+        )
+    return CampaignSettings(
+        campaign_id=campaign_id,
+        pacing_mode=PacingMode(row["pacing_mode"]),
+        jurisdiction=row["jurisdiction"],
+        caller_id=caller_id,
+        ring_seconds=row["ring_seconds"],
+        abandon_message=row["abandon_message"] or settings_fallback["abandon_message"],
+        voicemail_policy=row["voicemail_policy"],
+        voicemail_message=row["voicemail_message"],
+        lines_per_rep=float(pacing.get("lines_per_rep", 2.0)),
+        abandon_target=float(pacing.get("abandon_target", 0.025)),
+        abandon_cap=float(pacing.get("abandon_cap", 0.03)),
+        senior_first=bool(pacing.get("senior_first", False)),
+        retry=retry_policy_from(row["retry_policy"] or {}),
+        required_registration=row["required_registration"],
+    )
+
+
+def retry_policy_from(settings: dict[str, Any]) -> RetryPolicy:
+    """The campaign's retry settings (minutes and counts in its JSON) as the core's policy."""
+    default = RetryPolicy()
+
+    def minutes(key: str, fallback: timedelta) -> timedelta:
+        return timedelta(minutes=float(settings[key])) if key in settings else fallback
+
+    return RetryPolicy(
+        no_answer_delay=minutes("no_answer_minutes", default.no_answer_delay),
+        busy_delay=minutes("busy_minutes", default.busy_delay),
+        machine_delay=minutes("machine_minutes", default.machine_delay),
+        abandoned_lock=minutes("abandoned_lock_minutes", default.abandoned_lock),
+        number_caps=AttemptCaps(
+            lifetime=int(settings.get("max_attempts", default.number_caps.lifetime)),
+            per_day=int(settings.get("max_attempts_per_day", default.number_caps.per_day)),
+            per_rolling_24h=int(
+                settings.get("max_attempts_24h", default.number_caps.per_rolling_24h)
+            ),
+        ),
+    )
+
+
+class EngineError(Exception):
+    """The campaign engine cannot run this campaign as configured; the message says why."""
+
+
+class CampaignEngine:
+    """Runs one campaign; also the `CallDecisions` the telephony webhooks consult."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        provider: TelephonyProvider,
+        events: EventBus,
+        clock: Clock,
+        campaign: CampaignSettings,
+        *,
+        engine_id: str | None = None,
+        connect_threshold_seconds: float = 2.0,
+        tick_seconds: float = 0.25,
+    ) -> None:
+        self.pool = pool
+        self.provider = provider
+        self.events = events
+        self.clock = clock
+        self.campaign = campaign
+        self.engine_id = engine_id or hopper.new_engine_id()
+        self.connect_threshold_seconds = connect_threshold_seconds
+        self.tick_seconds = tick_seconds
+        rule = AbandonRule(cap=campaign.abandon_cap, target=campaign.abandon_target)
+        if campaign.jurisdiction == "UK":
+            rule = AbandonRule(
+                cap=campaign.abandon_cap,
+                target=campaign.abandon_target,
+                window_seconds=UK_RULE.window_seconds,
+                calendar_day=True,
+            )
+        limits = PacingLimits(
+            calls_per_second=max(1, int(provider.limits.calls_per_second)),
+            max_lines_per_rep=campaign.lines_per_rep,
+        )
+        self.pacer: Pacer = make_pacer(
+            campaign.pacing_mode,
+            limits=limits,
+            rule=rule,
+            connect_threshold_seconds=connect_threshold_seconds,
+        )
+        self.figures = EngineFigures()
+        self._launches: list[float] = []
+        self._placing: set[asyncio.Task[None]] = set()
+
+    # -- the pacing loop ------------------------------------------------------------
+
+    async def warm_up(self) -> None:
+        """Teach the governor the campaign's abandon history inside its window."""
+        now = self.clock()
+        rows = await self.pool.fetch(
+            QUERIES["person_answers_since"],
+            self.campaign.campaign_id,
+            now - timedelta(days=30),
+        )
+        for row in rows:
+            self.pacer.observe_person(row["at"].timestamp(), bool(row["abandoned"]))
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self.warm_up()
+        while not stop.is_set():
+            try:
+                await self.tick()
+            except (OSError, asyncpg.PostgresConnectionError) as exc:
+                log.warning(
+                    "engine_tick_failed", campaign_id=self.campaign.campaign_id, error=str(exc)
+                )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.tick_seconds)
+        if self._placing:
+            await asyncio.gather(*self._placing, return_exceptions=True)
+
+    async def snapshot(self, now: datetime) -> PacingState:
+        reps = await self.pool.fetch(QUERIES["rep_states"], self.campaign.campaign_id, now)
+        calls = await self.pool.fetch(QUERIES["calls_in_flight"], self.campaign.campaign_id, now)
+        clock_now = now.timestamp()
+        self._launches = [t for t in self._launches if clock_now - t < 1.0]
+        by_state: dict[str, list[float]] = {}
+        for row in reps:
+            by_state.setdefault(row["state"], []).append(float(row["age"]))
+        ringing = tuple(float(r["age"]) for r in calls if r["phase"] == "ringing")
+        screening = tuple(float(r["age"]) for r in calls if r["phase"] == "screening")
+        return PacingState(
+            now=clock_now,
+            logged_in_reps=sum(len(v) for v in by_state.values()),
+            ready_reps=len(by_state.get("ready", [])),
+            paused_reps=len(by_state.get("paused", [])),
+            talking_ages=tuple(by_state.get("on_call", [])) + tuple(by_state.get("reserved", [])),
+            wrapping_ages=tuple(by_state.get("wrap_up", [])),
+            ringing_ages=ringing,
+            screening_ages=screening,
+            launched_last_second=len(self._launches),
+        )
+
+    async def tick(self) -> int:
+        now = self.clock()
+        await hopper.release_expired_leases(self.pool, now)
+        state = await self.snapshot(now)
+        decision = self.pacer.decide(state)
+        self.figures.last_decision = f"{decision.mode.value}: {decision.reason}"
+        if decision.launch <= 0:
+            return 0
+        return await self.launch(decision.launch, now)
+
+    async def launch(self, count: int, now: datetime) -> int:
+        claimed = await hopper.claim(
+            self.pool, self.campaign.campaign_id, now, count, self.engine_id
+        )
+        if not claimed:
+            return 0
+        dial_mode = {
+            PacingMode.PREVIEW: "preview",
+            PacingMode.PROGRESSIVE: "progressive",
+            PacingMode.POWER: "power",
+        }.get(self.campaign.pacing_mode, "predictive")
+        launched = 0
+        async with self.pool.acquire() as connection:
+            outcomes = await check_numbers(
+                connection, self.campaign.campaign_id, claimed, now, dial_mode=dial_mode
+            )
+            by_phone = {o.phone_id: o for o in outcomes}
+            for number in claimed:
+                outcome = by_phone[number.phone_id]
+                verdict = outcome.decision.verdict.value
+                if verdict == "BLOCK":
+                    self.figures.blocked += 1
+                    await hopper.close(connection, number, "blocked", outcome.decision.reason)
+                    continue
+                if verdict == "DELAY":
+                    self.figures.delayed += 1
+                    until = outcome.decision.until or now + timedelta(minutes=15)
+                    await hopper.defer(connection, number, until, outcome.decision.reason)
+                    continue
+                if verdict == "REQUIRE" and outcome.decision.required_mode is not None:
+                    # automated dialing is not allowed for this callee: a rep must preview it
+                    self.figures.delayed += 1
+                    await connection.execute(
+                        QUERIES["mark_preview_only"],
+                        number.campaign_id,
+                        number.phone_id,
+                        outcome.decision.reason,
+                    )
+                    continue
+                attempt_id = await hopper.start_attempt(
+                    connection, number, self.engine_id, now, outcome.audit_id
+                )
+                if attempt_id is None:
+                    continue
+                launched += 1
+                self._launches.append(now.timestamp())
+                task = asyncio.create_task(self._place(attempt_id, number))
+                self._placing.add(task)
+                task.add_done_callback(self._placing.discard)
+        if launched:
+            self.figures.launched += launched
+            self.pacer.observe_launch(now.timestamp(), launched)
+        return launched
+
+    async def _place(self, attempt_id: int, number: hopper.ClaimedNumber) -> None:
+        request = CallRequest(
+            attempt_ref=str(attempt_id),
+            to_number=number.e164,
+            caller_id=self.campaign.caller_id,
+            ring_timeout_seconds=self.campaign.ring_seconds,
+            idempotency_key=f"attempt-{attempt_id}",
+        )
+        try:
+            placed = await self.provider.place_call(request)
+        except CallRefused as refused:
+            self.figures.refused += 1
+            now = self.clock()
+            await self.pool.execute(
+                QUERIES["attempt_refused"],
+                attempt_id,
+                now,
+                refused.outcome.value,
+                refused.provider_code,
+            )
+            await self.settle(
+                attempt_id,
+                CallOutcome.INVALID if refused.outcome.retires_number else CallOutcome.NO_ANSWER,
+                now,
+            )
+            return
+        except CallPlacementUnknown:
+            # never redial blindly: the attempt stays open until a callback or a reconcile
+            self.figures.unknown += 1
+            log.warning("call_placement_unknown", attempt_id=attempt_id)
+            return
+        except ProviderUnavailable as exc:
+            now = self.clock()
+            await self.pool.execute(
+                QUERIES["attempt_refused"], attempt_id, now, "provider_unavailable", None
+            )
+            await self.settle(attempt_id, CallOutcome.NO_ANSWER, now)
+            log.warning("provider_unavailable", attempt_id=attempt_id, error=str(exc))
+            return
+        await self.pool.execute(QUERIES["record_placed"], attempt_id, placed.call_id, self.clock())
+        if placed.queue_seconds > 0:
+            log.warning(
+                "provider_queued_call", attempt_id=attempt_id, queue_seconds=placed.queue_seconds
+            )
+
+    # -- call decisions (webhooks) ---------------------------------------------------
+
+    async def on_answer(self, call: AnsweredCall) -> AnswerDecision:
+        attempt_id = (
+            int(call.attempt_ref) if call.attempt_ref and call.attempt_ref.isdigit() else None
+        )
+        deadline = asyncio.get_running_loop().time() + self.connect_threshold_seconds * 0.75
+        while True:
+            now = self.clock()
+            user_id = await self._reserve_rep(attempt_id, call.call_id, now)
+            if user_id is not None:
+                return BridgeToRoom(room=room_for(user_id), rep=str(user_id))
+            if asyncio.get_running_loop().time() >= deadline:
+                break
+            await asyncio.sleep(_POLL_FOR_REP_SECONDS)
+        log.info("call_abandoned", attempt_id=attempt_id, campaign_id=self.campaign.campaign_id)
+        await self.events.publish(
+            campaign_channel(self.campaign.campaign_id),
+            {"kind": "call_abandoned", "call_attempt_id": attempt_id},
+        )
+        return PlayAndHangUp(
+            self.campaign.abandon_message,
+            language="zh-CN" if self.campaign.jurisdiction == "CN" else "en-US",
+        )
+
+    async def _reserve_rep(self, attempt_id: int | None, call_id: str, now: datetime) -> int | None:
+        async with self.pool.acquire() as connection, connection.transaction():
+            attempt = await connection.fetchrow(QUERIES["attempt_for_routing"], attempt_id, call_id)
+            if attempt is None:
+                return None
+            if attempt["agent_user_id"] is not None:  # a repeated answer webhook
+                return int(attempt["agent_user_id"])
+            # a REQUIRE without a mode (the rep must hold the product's registration) is
+            # honoured here: only qualified reps are offered the call
+            rows = await connection.fetch(
+                QUERIES["ready_reps_for_update"],
+                self.campaign.campaign_id,
+                self.campaign.required_registration,
+            )
+            reps = [
+                Rep(
+                    rep_id=str(r["user_id"]),
+                    senior=r["is_senior"],
+                    state=RepState.READY,
+                    since=r["state_since"].timestamp(),
+                )
+                for r in rows
+            ]
+            chosen = route_call(
+                reps,
+                tier=attempt["tier"],
+                owner_rep_id=str(attempt["callback_owner"]) if attempt["callback_owner"] else None,
+                policy=RoutingPolicy(senior_first=self.campaign.senior_first),
+            )
+            if chosen is None:
+                return None
+            user_id = int(chosen.rep_id)
+            await set_agent_state(
+                connection,
+                user_id,
+                RepState.RESERVED,
+                now,
+                call_attempt_id=attempt["call_attempt_id"],
+            )
+            await set_agent_state(
+                connection,
+                user_id,
+                RepState.ON_CALL,
+                now,
+                call_attempt_id=attempt["call_attempt_id"],
+            )
+            await connection.execute(
+                QUERIES["attempt_bridged_to"], attempt["call_attempt_id"], user_id
+            )
+        self.pacer.observe_person(now.timestamp(), False)
+        await self.events.publish(
+            agent_channel(user_id),
+            {
+                "kind": "call_connected",
+                "call_attempt_id": attempt["call_attempt_id"],
+                "account_id": attempt["account_id"],
+                "campaign_id": self.campaign.campaign_id,
+            },
+        )
+        return user_id
+
+    async def on_machine(self, call: AnsweredCall, verdict: AmdVerdict) -> MachineAction:
+        now = self.clock()
+        attempt_id = (
+            int(call.attempt_ref) if call.attempt_ref and call.attempt_ref.isdigit() else None
+        )
+        async with self.pool.acquire() as connection, connection.transaction():
+            row = await connection.fetchrow(
+                QUERIES["attempt_for_routing"], attempt_id, call.call_id
+            )
+            if (
+                row is not None
+                and row["agent_user_id"] is not None
+                and await connection.fetchval(
+                    QUERIES["rep_still_on_call"], row["agent_user_id"], row["call_attempt_id"]
+                )
+            ):
+                # the rep was bridged to a machine and is still on it: the system records it
+                # as voicemail for them and they go straight back to ready (a rep who has
+                # already hung up records the outcome themselves)
+                user_id = int(row["agent_user_id"])
+                await record_disposition(
+                    connection,
+                    user_id,
+                    DispositionInput(
+                        call_attempt_id=int(row["call_attempt_id"]),
+                        code=MACHINE_DISPOSITION,
+                        idempotency_key=f"amd-{row['call_attempt_id']}",
+                        note=f"answering machine ({verdict.value}) detected after the bridge",
+                    ),
+                    now,
+                    system=True,
+                )
+                await go_ready(connection, user_id, now)
+        if self.campaign.voicemail_policy == "leave_message" and self.campaign.voicemail_message:
+            return LeaveVoicemail(self.campaign.voicemail_message)
+        return HangUpMachine()
+
+    async def on_event(self, event: CallEvent, transition: Transition) -> None:
+        if not transition.state.is_terminal:
+            return
+        now = self.clock()
+        row = await self.pool.fetchrow(QUERIES["ended_attempt"], event.call_id)
+        if row is None:
+            return
+        if row["agent_user_id"] is not None:
+            async with self.pool.acquire() as connection, connection.transaction():
+                # only a rep still on this very call goes to wrap-up (after a machine they
+                # may already be on the next one)
+                if await connection.fetchval(
+                    QUERIES["rep_still_on_call"], row["agent_user_id"], row["call_attempt_id"]
+                ):
+                    await set_agent_state(
+                        connection, int(row["agent_user_id"]), RepState.WRAP_UP, now
+                    )
+            if row["talk_seconds"]:
+                self.pacer.observe_talk(float(row["talk_seconds"]))
+        if row["abandoned"] and row["answered_by"] != "machine":
+            self.pacer.observe_person(now.timestamp(), True)
+        if row["ring_seconds"] is not None:
+            self.pacer.observe_ring(float(row["ring_seconds"]), row["answered_at"] is not None)
+        await self.settle(int(row["call_attempt_id"]), outcome_of(row), now)
+
+    async def settle(self, attempt_id: int, outcome: CallOutcome, now: datetime) -> None:
+        """Schedule the number's next try by the retry policy, or close it."""
+        row = await self.pool.fetchrow(QUERIES["attempt_history"], attempt_id)
+        if row is None:
+            return
+        decision = next_attempt(
+            self.campaign.retry,
+            outcome,
+            now,
+            number_attempts=row["number_attempts"],
+            account_attempts=row["account_attempts"],
+        )
+        if decision.retry_at is not None:
+            state = "pending"
+        else:
+            state = "retired" if outcome is CallOutcome.INVALID else "done"
+        await self.pool.execute(
+            QUERIES["settle_number"],
+            attempt_id,
+            self.campaign.campaign_id,
+            state,
+            decision.retry_at,
+            outcome.value,
+            decision.reason,
+        )
+        await self.pool.execute(QUERIES["attempt_outcome"], attempt_id, outcome.value)
+
+
+def outcome_of(row: asyncpg.Record) -> CallOutcome:
+    """The retry policy's outcome for a finished attempt."""
+    if row["abandoned"] and row["answered_by"] != "machine":
+        return CallOutcome.ABANDONED
+    if row["answered_by"] == "machine":
+        return CallOutcome.MACHINE
+    status = row["status"]
+    if status == "completed":
+        return CallOutcome.CONNECTED if row["agent_user_id"] is not None else CallOutcome.MACHINE
+    if status == "busy":
+        return CallOutcome.BUSY
+    if row["sip_code"] in (404, 410, 484, 604):  # the number does not exist
+        return CallOutcome.INVALID
+    return CallOutcome.NO_ANSWER

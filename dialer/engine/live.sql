@@ -1,0 +1,91 @@
+-- name: campaign_for_engine
+SELECT c.campaign_id, c.pacing_mode, c.pacing, c.jurisdiction, c.caller_id, c.ring_seconds,
+       c.abandon_message, c.voicemail_policy, c.voicemail_message, c.retry_policy, c.status,
+       p.required_registration
+FROM campaigns c LEFT JOIN products p USING (product_id)
+WHERE c.campaign_id = $1;
+
+-- name: person_answers_since
+SELECT coalesce(answered_at, created_at) AS at, abandoned
+FROM call_attempts
+WHERE campaign_id = $1 AND answered_at >= $2
+  AND (agent_user_id IS NOT NULL OR abandoned) AND coalesce(answered_by, 'human') <> 'machine'
+ORDER BY answered_at;
+
+-- name: rep_states
+SELECT state, extract(epoch FROM $2 - state_since)::float8 AS age
+FROM agent_sessions
+WHERE campaign_id = $1 AND ended_at IS NULL AND state <> 'logged_out';
+
+-- name: calls_in_flight
+-- ringing: placed and not answered yet; screening: answered, waiting for a rep or a verdict
+SELECT CASE WHEN answered_at IS NULL THEN 'ringing' ELSE 'screening' END AS phase,
+       extract(epoch FROM $2 - coalesce(answered_at, created_at))::float8 AS age
+FROM call_attempts
+WHERE campaign_id = $1
+  AND status IN ('created', 'queued', 'initiated', 'ringing', 'in_progress')
+  AND agent_user_id IS NULL AND NOT abandoned;
+
+-- name: mark_preview_only
+UPDATE campaign_numbers
+SET state = 'pending', preview_only = true, leased_by = NULL, lease_expires_at = NULL,
+    next_attempt_at = 'infinity', reason = $3
+WHERE campaign_id = $1 AND phone_id = $2 AND state = 'leased';
+
+-- name: attempt_refused
+UPDATE call_attempts
+SET status = 'failed', ended_at = $2, end_reason = $3, provider_error_code = $4
+WHERE call_attempt_id = $1 AND status = 'created';
+
+-- name: record_placed
+UPDATE call_attempts
+SET provider_call_id = coalesce(provider_call_id, $2),
+    status = CASE WHEN status = 'created' THEN 'queued' ELSE status END,
+    queued_at = coalesce(queued_at, $3)
+WHERE call_attempt_id = $1;
+
+-- name: attempt_for_routing
+SELECT c.call_attempt_id, c.account_id, c.agent_user_id, a.tier::text AS tier, n.callback_owner
+FROM call_attempts c
+JOIN accounts a USING (account_id)
+LEFT JOIN campaign_numbers n ON n.campaign_id = c.campaign_id AND n.phone_id = c.phone_id
+WHERE c.call_attempt_id = $1 OR ($1::bigint IS NULL AND c.provider_call_id = $2)
+FOR UPDATE OF c;
+
+-- name: ready_reps_for_update
+SELECT s.user_id, s.state_since, u.is_senior
+FROM agent_sessions s JOIN users u USING (user_id)
+WHERE s.campaign_id = $1 AND s.ended_at IS NULL AND s.state = 'ready'
+  AND ($2::text IS NULL OR $2 = ANY (u.registrations))
+FOR UPDATE OF s SKIP LOCKED;
+
+-- name: attempt_bridged_to
+UPDATE call_attempts SET agent_user_id = $2, reserved_agent_user_id = $2 WHERE call_attempt_id = $1;
+
+-- name: ended_attempt
+SELECT call_attempt_id, status, agent_user_id, abandoned, answered_by, answered_at,
+       ring_seconds, talk_seconds, end_reason, provider_error_code, sip_code
+FROM call_attempts WHERE provider_call_id = $1;
+
+-- name: attempt_history
+-- when the number and the person were dialed before (this attempt included)
+SELECT array(SELECT created_at FROM call_attempts WHERE e164 = c.e164 ORDER BY created_at)
+           AS number_attempts,
+       array(SELECT created_at FROM call_attempts WHERE account_id = c.account_id ORDER BY created_at)
+           AS account_attempts
+FROM call_attempts c WHERE c.call_attempt_id = $1;
+
+-- name: settle_number
+UPDATE campaign_numbers
+SET state = $3, next_attempt_at = coalesce($4, next_attempt_at), last_outcome = $5,
+    reason = $6, call_attempt_id = NULL, callback_due_at = NULL
+WHERE call_attempt_id = $1 AND campaign_id = $2 AND state = 'dialing';
+
+-- name: attempt_outcome
+UPDATE call_attempts SET outcome = $2 WHERE call_attempt_id = $1;
+
+-- name: rep_still_on_call
+SELECT 1 FROM agent_sessions
+WHERE user_id = $1 AND ended_at IS NULL AND current_call_attempt_id = $2
+  AND state IN ('reserved', 'on_call')
+FOR UPDATE;

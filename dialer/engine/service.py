@@ -1,0 +1,217 @@
+"""The telephony side of the running service: provider, webhooks and running campaigns.
+
+With Twilio credentials the provider is Twilio; without them a carrier simulator speaking
+Twilio's REST API is started in-process on a loopback port and the same Twilio adapter
+talks to it, so the webhooks, signatures and state machine are exercised exactly as in
+production. The running `CampaignEngine`s of this process answer the webhooks' questions
+(who takes this answered call?); a webhook for a campaign that runs in another process
+is answered by an engine built on demand from the same database state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import socket
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+import asyncpg
+import structlog
+from aiohttp import web
+
+from campaigns.population import Scenario
+from dialer.clock import Clock
+from dialer.engine import hopper
+from dialer.engine.live import CampaignEngine, EngineError, load_campaign
+from dialer.events import EventBus
+from dialer.settings import Settings
+from dialer.telephony.callstate import Transition
+from dialer.telephony.carrier_sim import CarrierSimulator
+from dialer.telephony.decisions import (
+    AnswerDecision,
+    AnsweredCall,
+    HangUpMachine,
+    MachineAction,
+    PlayAndHangUp,
+)
+from dialer.telephony.pg_ledger import PostgresCallLedger
+from dialer.telephony.provider import AmdVerdict, CallEvent
+from dialer.telephony.twilio_adapter import TwilioConfig, TwilioProvider
+from dialer.telephony.webhooks import TelephonyWebhooks
+
+log = structlog.get_logger(__name__)
+
+SIM_ACCOUNT_SID = "AC" + "0" * 31 + "1"
+
+
+def abandon_message(settings: Settings) -> str:
+    return (
+        f"This is {settings.firm_name}. We are sorry we could not connect your call. "
+        f"Please call us back on {settings.firm_callback_number}."
+    )
+
+
+class TelephonyService:
+    def __init__(
+        self, settings: Settings, pool: asyncpg.Pool, events: EventBus, clock: Clock
+    ) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.events = events
+        self.clock = clock
+        self.simulator: CarrierSimulator | None = None
+        self._sim_runner: web.AppRunner | None = None
+        self._sim_socket: socket.socket | None = None
+        if settings.twilio_configured:
+            assert settings.twilio_account_sid and settings.twilio_auth_token
+            config = TwilioConfig(
+                account_sid=settings.twilio_account_sid,
+                auth_token=settings.twilio_auth_token,
+                public_base_url=settings.public_base_url,
+                calls_per_second=settings.twilio_calls_per_second,
+            )
+        else:
+            token = secrets.token_hex(16)
+            self._sim_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self._sim_socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self._sim_socket.bind(("127.0.0.1", 0))
+            scenario = Scenario.from_file(settings.sim_scenario) if settings.sim_scenario else None
+            self.simulator = CarrierSimulator(
+                SIM_ACCOUNT_SID,
+                token,
+                scenario=scenario,
+                seed=settings.sim_seed,
+                speed=settings.sim_speed,
+                clock=clock,
+            )
+            config = TwilioConfig(
+                account_sid=SIM_ACCOUNT_SID,
+                auth_token=token,
+                public_base_url=settings.public_base_url,
+                api_base_url=f"http://127.0.0.1:{self._sim_socket.getsockname()[1]}",
+                calls_per_second=max(settings.twilio_calls_per_second, 20.0),
+            )
+        self.provider = TwilioProvider(config, wall_clock=clock)
+        self.ledger = PostgresCallLedger(pool)
+        self.webhooks = TelephonyWebhooks(
+            self.provider, settings.public_base_url, self.ledger, self, wall_clock=clock
+        )
+        self.engines: dict[int, CampaignEngine] = {}
+        self._stops: dict[int, asyncio.Event] = {}
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+
+    async def start(self) -> None:
+        if self.simulator is not None and self._sim_socket is not None:
+            # the simulator's app starts and stops the simulator with itself
+            self._sim_runner = web.AppRunner(self.simulator.app(), access_log=None)
+            await self._sim_runner.setup()
+            await web.SockSite(self._sim_runner, self._sim_socket).start()
+
+    async def close(self) -> None:
+        for campaign_id in list(self._tasks):
+            await self.stop_campaign(campaign_id)
+        try:
+            await self.webhooks.drain()
+            await self.provider.close()
+        finally:
+            if self._sim_runner is not None:
+                await self._sim_runner.cleanup()
+
+    # -- campaigns ----------------------------------------------------------------------
+
+    async def engine_for(self, campaign_id: int) -> CampaignEngine:
+        engine = self.engines.get(campaign_id)
+        if engine is None:
+            settings = await load_campaign(
+                self.pool,
+                campaign_id,
+                {
+                    "caller_id": self.settings.twilio_caller_ids[0]
+                    if self.settings.twilio_caller_ids
+                    else None,
+                    "abandon_message": abandon_message(self.settings),
+                },
+            )
+            engine = CampaignEngine(self.pool, self.provider, self.events, self.clock, settings)
+            self.engines[campaign_id] = engine
+        return engine
+
+    async def start_campaign(self, campaign_id: int, now: datetime) -> int:
+        """Queue the campaign's numbers and run its engine here; returns numbers queued."""
+        if campaign_id in self._tasks:
+            return 0
+        self.engines.pop(campaign_id, None)
+        engine = await self.engine_for(campaign_id)
+        async with self.pool.acquire() as connection:
+            queued = await hopper.load_numbers(connection, campaign_id, now)
+        stop = asyncio.Event()
+        self._stops[campaign_id] = stop
+        self._tasks[campaign_id] = asyncio.create_task(engine.run(stop))
+        log.info(
+            "campaign_engine_started",
+            campaign_id=campaign_id,
+            queued=queued,
+            engine=engine.engine_id,
+        )
+        return queued
+
+    async def stop_campaign(self, campaign_id: int) -> None:
+        stop = self._stops.pop(campaign_id, None)
+        task = self._tasks.pop(campaign_id, None)
+        if stop is not None:
+            stop.set()
+        if task is not None:
+            await task
+
+    def running(self) -> list[int]:
+        return sorted(self._tasks)
+
+    # -- CallDecisions: route each webhook to its campaign's engine --------------------
+
+    async def _engine_of_call(self, call_id: str, attempt_ref: str | None) -> CampaignEngine | None:
+        attempt_id = int(attempt_ref) if attempt_ref and attempt_ref.isdigit() else None
+        campaign_id = await self.pool.fetchval(
+            "SELECT campaign_id FROM call_attempts WHERE call_attempt_id = $1"
+            " OR ($1::bigint IS NULL AND provider_call_id = $2)",
+            attempt_id,
+            call_id,
+        )
+        if campaign_id is None:
+            return None
+        try:
+            return await self.engine_for(int(campaign_id))
+        except EngineError as exc:
+            log.warning("engine_unavailable", campaign_id=campaign_id, error=str(exc))
+            return None
+
+    async def on_answer(self, call: AnsweredCall) -> AnswerDecision:
+        engine = await self._engine_of_call(call.call_id, call.attempt_ref)
+        if engine is None:
+            return PlayAndHangUp(abandon_message(self.settings))
+        return await engine.on_answer(call)
+
+    async def on_machine(self, call: AnsweredCall, verdict: AmdVerdict) -> MachineAction:
+        engine = await self._engine_of_call(call.call_id, call.attempt_ref)
+        if engine is None:
+            return HangUpMachine()
+        return await engine.on_machine(call, verdict)
+
+    async def on_event(self, event: CallEvent, transition: Transition) -> None:
+        engine = await self._engine_of_call(event.call_id, event.attempt_ref)
+        if engine is not None:
+            await engine.on_event(event, transition)
+
+
+TELEPHONY: web.AppKey[TelephonyService] = web.AppKey("telephony")
+
+
+async def telephony_context(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx: the telephony service lives as long as the app."""
+    from dialer.app import CLOCK, EVENTS, POOL, SETTINGS
+
+    service = TelephonyService(app[SETTINGS], app[POOL], app[EVENTS], app[CLOCK])
+    await service.start()
+    app[TELEPHONY] = service
+    yield
+    await service.close()
