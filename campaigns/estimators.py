@@ -81,7 +81,10 @@ class DecayingHistogram:
         self._weight *= self._growth
         self.observations += 1
         self._since_rebuild += 1
-        self._dirty = True
+        # Rebuild often while there is little data, then every eighth of a half-life or so:
+        # the tables cost a pass over the bins, the decisions only look them up.
+        if self._since_rebuild >= min(self._rebuild_every, max(1, self.observations // 16)):
+            self._dirty = True
         if self._weight > 1e150:
             self._rescale()
 
@@ -93,14 +96,10 @@ class DecayingHistogram:
         self._weighted_sum *= factor
         self._total_weight *= factor
         self._weight = 1.0
-        self._dirty = True
 
     def prefixes(self) -> list[list[float]]:
         """prefix[kind][i]: weight of events of that kind in bins < i (normalised to 1 total)."""
-        # Rebuild often while there is little data, then every eighth of a half-life or so:
-        # the tables cost a pass over the bins, the decisions only look them up.
-        every = min(self._rebuild_every, max(1, self.observations // 16))
-        if self._dirty and self._since_rebuild >= every:
+        if self._dirty:
             total = sum(sum(counts) for counts in self._counts) or 1.0
             self._prefix = [
                 [0.0, *accumulate(c / total for c in counts)] for counts in self._counts
@@ -124,12 +123,14 @@ class DecayingHistogram:
         """Per age bin: p = P(event of `kind` within `seconds` | no event by that age),
         p(1-p) and p^2. Cached until the histogram is next rebuilt; `seconds` is rounded to
         the bin width."""
-        prefixes = self.prefixes()
-        steps = max(0, int(round(seconds / self._width)))
+        if self._dirty:
+            self.prefixes()
+        steps = int(seconds / self._width + 0.5) if seconds > 0 else 0
         key = (kind, steps)
         cached = self._tables.get(key)
         if cached is not None:
             return cached
+        prefixes = self._prefix
         wanted = prefixes[kind][: self._bins]
         ahead = prefixes[kind][steps + 1 :]
         ahead += [prefixes[kind][-1]] * (self._bins - len(ahead))
