@@ -99,7 +99,8 @@ class TelephonyWebhooks:
             raise web.HTTPBadRequest(text="CallSid missing\n")
         decision = await self._decisions.on_answer(call)
         room = decision.room if isinstance(decision, BridgeToRoom) else None
-        await self._ledger.record_answer(call.call_id, call.attempt_ref, room, self._wall_clock())
+        # Recorded after the reply: the callee must not wait on a database write.
+        self._spawn(self._record_answer(call, room, self._wall_clock()))
         content_type, body = self._provider.render_answer(decision)
         log.info("call_answer_decided", call=call.call_id, decision=type(decision).__name__)
         return web.Response(text=body, content_type=content_type)
@@ -158,6 +159,12 @@ class TelephonyWebhooks:
             action = await self._decisions.on_machine(call, event.amd_verdict or AmdVerdict.MACHINE)
             self._spawn(self._end_machine_call(call.call_id, action))
         return web.Response(status=204)
+
+    async def _record_answer(self, call: AnsweredCall, room: str | None, at: datetime) -> None:
+        try:
+            await self._ledger.record_answer(call.call_id, call.attempt_ref, room, at)
+        except Exception as exc:  # the call goes on; only the bridged_at stamp is missing
+            log.error("call_answer_not_recorded", call=call.call_id, error=repr(exc))
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
