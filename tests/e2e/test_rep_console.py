@@ -20,7 +20,7 @@ from dialer.console.callback_gate import accepted, check_call
 from dialer.console.customer_pop import QUERIES
 from tests.e2e.conftest import screenshot
 from tests.helpers import PASSWORD
-from tests.integration.console.world import build_world, connect_call
+from tests.integration.console.world import build_world, connect_call, second_campaign
 
 pytestmark = pytest.mark.browser
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -66,6 +66,30 @@ async def test_a_rep_works_calls_by_keyboard(console_server, page, pool):
         a: await pool.fetchval("SELECT name FROM accounts WHERE account_id = $1", a)
         for a in world.accounts
     }
+    # the first customer was called last month in another campaign: the rep must see it
+    other = await second_campaign(pool, world)
+    month_ago = datetime.now(UTC) - timedelta(days=30)
+    earlier = await pool.fetchval(
+        "INSERT INTO call_attempts (campaign_id, account_id, e164, idempotency_key, status,"
+        " created_at, bridged_at, ended_at, talk_seconds, agent_user_id)"
+        " VALUES ($1, $2, $3, 'earlier-1', 'completed', $4, $4, $4::timestamptz + interval '2 minutes',"
+        " 120, $5) RETURNING call_attempt_id",
+        other,
+        world.accounts[0],
+        world.phones[world.accounts[0]],
+        month_ago,
+        world.rep_id,
+    )
+    await pool.execute(
+        "INSERT INTO dispositions (call_attempt_id, campaign_id, account_id, code, agent_user_id,"
+        " note, idempotency_key, recorded_at) VALUES ($1, $2, $3, 'NOT_INTERESTED', $4,"
+        " '资金暂时不方便，下月再联系', 'earlier-disposition-1', $5)",
+        earlier,
+        other,
+        world.accounts[0],
+        world.rep_id,
+        month_ago,
+    )
     # sign in and choose the campaign
     await page.goto(f"{url}/rep")
     await page.fill("input[name=username]", "rep-li")
@@ -109,6 +133,8 @@ async def test_a_rep_works_calls_by_keyboard(console_server, page, pool):
     assert await page.inner_text("#customer-tier") == "金卡"
     assert "S1234567890" in await page.inner_text("#disclosures")
     assert "投资有风险" in await page.inner_text("#disclosures")
+    history = await page.inner_text("#history")
+    assert "资金暂时不方便" in history and "Dormant wake-up" in history and "无意向" in history
     await page.keyboard.press("1")
     await page.wait_for_selector("#interest-field", state="visible")
     assert not await page.is_visible("#callback-field")
@@ -176,7 +202,12 @@ async def test_a_rep_works_calls_by_keyboard(console_server, page, pool):
         assert recorded == code
         await back_to_ready()
 
-    assert await pool.fetchval("SELECT count(*) FROM dispositions") == 7
+    assert (
+        await pool.fetchval(
+            "SELECT count(*) FROM dispositions WHERE campaign_id = $1", world.campaign_id
+        )
+        == 7
+    )
     # the day's figures moved with the calls
     await page.wait_for_function("document.getElementById('day-calls').textContent === '7'")
     assert await page.inner_text("#day-contacts") == "4"  # warm, callback, DNC, not interested

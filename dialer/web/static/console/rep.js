@@ -230,7 +230,9 @@
     try {
       const result = await api("POST", "/dispositions", body);
       disposed = true;
-      $("disposition-result").textContent = t("console_saved") + ": " + result.code +
+      const code = pop.dispositions.find((d) => d.code === result.code);
+      const label = code ? (lang === "zh" ? code.label_zh : code.label_en) : result.code;
+      $("disposition-result").textContent = t("console_saved") + ": " + label +
         (result.callback_due_local ? " · " + result.callback_due_local + " (" + result.customer_time_zone + ")" : "");
       $("disposition-result").dataset.dispositionId = String(result.disposition_id);
       refreshDay();
