@@ -426,10 +426,12 @@ async def import_file(
             summary.snapshot_id = previous
             summary.already_imported = True
             raise _AlreadyImported(summary)
-        if summary.accepted == 0 and source.replaces_register and summary.lines > 0:
+        if summary.accepted == 0 and source.replaces_register:
+            # a truncated or wrong file must not take every number off the register
+            problem = summary.rejects[0].reason if summary.rejects else "the file has no lines"
             raise DncFileRefused(
                 f"no line of {path.name} is a valid {source} number; it would empty the "
-                f"register (first problem: {summary.rejects[0].reason if summary.rejects else '-'})"
+                f"register (first problem: {problem})"
             )
         await connection.execute(QUERIES["analyze_staging"])
         counts = await connection.fetchrow(QUERIES["classify_staged"], source.value, now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -210,6 +211,9 @@ async def test_a_failed_import_changes_nothing(pool: asyncpg.Pool, tmp_path: Pat
     bad = write(tmp_path, "bad.txt", "garbage", "more garbage")
     with pytest.raises(DncFileRefused, match="would empty the register"):
         await run(pool, bad, DncSource.NATIONAL, date(2026, 11, 20))
+    empty = write(tmp_path, "empty.txt", "")
+    with pytest.raises(DncFileRefused, match="the file has no lines"):
+        await run(pool, empty, DncSource.NATIONAL, date(2026, 11, 20))
     assert await pool.fetchval("SELECT count(*) FROM dnc_snapshots") == 1
     assert (await entries(pool, "national"))["+12025550123"]["expires_at"] is None
     latin1 = tmp_path / "latin1.txt"
@@ -326,3 +330,53 @@ async def test_an_opt_out_widens_and_restarts_earlier_entries(pool: asyncpg.Pool
         nobody.dnc_entry_id,
     ]
     assert await pool.fetchval("SELECT count(*) FROM dnc_entries") == 3
+
+
+async def test_register_snapshots_in_any_order_of_changes_leave_exactly_the_last_one_live(
+    pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    """A property over random snapshot sequences: after each import the live entries are the
+    snapshot's numbers, each listed since the start of its current uninterrupted listing."""
+    rng = random.Random(6)
+    universe = [f"20255501{n:02d}" for n in range(30)]
+    listed_since: dict[str, datetime] = {}
+    ever: set[str] = set()
+    day = date(2026, 1, 1)
+    for index in range(8):
+        day += timedelta(days=rng.randint(1, 40))
+        current = set(rng.sample(universe, rng.randint(0, len(universe))))
+        if not current:
+            current = {universe[0]}  # an empty register file is refused, as it should be
+        path = write(tmp_path, f"s{index}.txt", *sorted(current))
+        live_before = set(listed_since)
+        summary = await run(pool, path, DncSource.NATIONAL, day)
+        assert summary.expired == len(live_before - current), index
+        assert summary.added + summary.reactivated == len(current - live_before), index
+        assert summary.reactivated == len((current - live_before) & ever), index
+        listed_since = {n: listed_since.get(n, snapshot_instant(day)) for n in sorted(current)}
+        ever |= current
+        rows = await entries(pool, "national")
+        live = {e164[2:]: r["added_at"] for e164, r in rows.items() if r["expires_at"] is None}
+        assert live == listed_since, index
+        for e164, row in rows.items():
+            if e164[2:] not in current:
+                assert row["expires_at"] <= snapshot_instant(day), index
+
+
+async def test_a_firm_entry_blocks_until_its_expiry(pool: asyncpg.Pool, tmp_path: Path) -> None:
+    await add_callee(pool, "+8613800000001", consents=CONSENTED)
+    campaign_id = await add_campaign(pool, "cn")
+    expiry = NOW + timedelta(days=1)
+    path = write(tmp_path, "firm.csv", f"+8613800000001,{expiry.isoformat()},marketing")
+    await run(pool, path, DncSource.FIRM)
+    numbers = await claim_all(pool, campaign_id, NOW)
+
+    async def verdict(at: datetime) -> Verdict:
+        async with pool.acquire() as connection:
+            [outcome] = await check_numbers(
+                connection, campaign_id, numbers, at, dial_mode="preview"
+            )
+        return outcome.decision.verdict
+
+    assert await verdict(expiry - timedelta(seconds=1)) is Verdict.BLOCK
+    assert await verdict(expiry) is Verdict.ALLOW
