@@ -188,7 +188,9 @@ WHERE s.ended_at IS NULL
   AND s.state IN ('ready', 'reserved', 'on_call', 'wrap_up')
   AND NOT EXISTS (SELECT 1 FROM console_connections o
                   WHERE o.user_id = s.user_id AND o.closed_at IS NULL)
-  AND (SELECT max(o.closed_at) FROM console_connections o WHERE o.user_id = s.user_id) <= $1;
+  -- consoles closed before this session began (yesterday's page) do not count
+  AND (SELECT max(o.closed_at) FROM console_connections o
+       WHERE o.user_id = s.user_id AND o.closed_at >= s.started_at) <= $1;
 
 -- name: wrap_ups_over_time
 -- wrap-up past the campaign's maximum with the outcome recorded: back to ready

@@ -146,6 +146,26 @@ async def test_another_open_console_or_an_api_only_rep_is_not_swept(console_clie
     assert await pool.fetchval("SELECT state FROM agent_sessions") == "on_call"
 
 
+async def test_a_console_closed_in_an_earlier_session_does_not_count(console_client, pool, clock):
+    world = await build_world(pool)
+    h = world.rep_headers
+    await console_client.post(
+        "/api/v1/console/session", json={"campaign_id": world.campaign_id}, headers=h
+    )
+    async with console_client.ws_connect("/console/ws", headers=h) as ws:
+        await _next(ws, "hello")
+    await _wait_closed(pool)
+    await console_client.post("/api/v1/console/logout", headers=h)
+    # the next day the rep works through the API only
+    clock.advance(24 * 3600)
+    await console_client.post(
+        "/api/v1/console/session", json={"campaign_id": world.campaign_id}, headers=h
+    )
+    await console_client.post("/api/v1/console/state", json={"state": "ready"}, headers=h)
+    assert await sweep_disconnected(pool, clock.advance(3600), GRACE) == []
+    assert await pool.fetchval("SELECT state FROM agent_sessions WHERE ended_at IS NULL") == "ready"
+
+
 async def _wait_closed(pool) -> None:
     for _ in range(50):
         if (
