@@ -82,6 +82,9 @@ class AbandonGovernor:
         self._answered = 0
         self._abandoned = 0
         self._day: int | None = None
+        self._today: int | None = None
+        self._today_answered = 0
+        self._today_abandoned = 0
         self.total_answered = 0
         self.total_abandoned = 0
 
@@ -102,9 +105,23 @@ class AbandonGovernor:
             self._answered -= 1
             self._abandoned -= abandoned
 
+    def _roll_today(self, now: float) -> None:
+        today = math.floor((now + self.rule.day_offset_seconds) / DAY_SECONDS)
+        if today != self._today:
+            self._today = today
+            self._today_answered = self._today_abandoned = 0
+
+    def today_counts(self, now: float) -> tuple[int, int]:
+        """(abandoned, person-answered) since the campaign's local midnight."""
+        self._roll_today(now)
+        return self._today_abandoned, self._today_answered
+
     def record(self, now: float, *, abandoned: bool) -> None:
         """A person answered one of the campaign's calls; `abandoned` if no rep took it in time."""
         self._expire(now)
+        self._roll_today(now)
+        self._today_answered += 1
+        self._today_abandoned += abandoned
         self._events.append((now, abandoned))
         self._answered += 1
         self._abandoned += abandoned
@@ -161,12 +178,17 @@ class AbandonGovernor:
         expected abandons plus `confidence_z` standard deviations and one for the call being
         decided, and extends the window forward by the lookahead (at most `seconds_left`,
         the time until the campaign stops dialing) at the recent pace of answers, spending
-        the target rate: the window must stay at or under the cap at the end of it.
+        the target rate: the window, and today's rate, must stay at or under the cap at the
+        end of it.
         """
-        abandoned, answered = self.window_counts(now)
         expected = max(0.0, at_risk_calls) * risk
-        projected = abandoned + expected + self._z * math.sqrt(expected + 1.0) + 1.0
+        in_flight = expected + self._z * math.sqrt(expected + 1.0) + 1.0
         lookahead = self._lookahead if seconds_left is None else min(self._lookahead, seconds_left)
         ahead = self.answers_per_second(now) * max(0.0, lookahead)
         rule = self.rule
-        return projected <= rule.cap * answered + (rule.cap - rule.target) * ahead
+        credit = (rule.cap - rule.target) * ahead
+        # Both the regulator's window and today's rate must stay under the cap.
+        for abandoned, answered in (self.window_counts(now), self.today_counts(now)):
+            if abandoned + in_flight > rule.cap * answered + credit:
+                return False
+        return True

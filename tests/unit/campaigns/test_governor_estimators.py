@@ -115,3 +115,20 @@ def test_screening_model_learns_person_share_and_delay() -> None:
     assert model.person_probability() == pytest.approx(0.55, abs=0.05)
     assert model.mean_delay() == pytest.approx(3.0, abs=0.1)
     assert model.person_within(0.0, 5.0) == pytest.approx(0.55, abs=0.05)
+
+
+def test_todays_rate_is_guarded_as_well_as_the_window() -> None:
+    governor = AbandonGovernor()
+    # Yesterday: a clean day leaves the 30-day window plenty of budget.
+    for index in range(2000):
+        governor.record(float(index), abandoned=False)
+    # Today: 3 abandons among the first 60 answers (5%).
+    morning = DAY_SECONDS + 3600.0
+    for index in range(60):
+        governor.record(morning + index, abandoned=index < 3)
+    abandoned, answered = governor.window_counts(morning + 60.0)
+    assert (abandoned, answered) == (3, 2060)
+    assert governor.today_counts(morning + 60.0) == (3, 60)
+    assert not governor.allows_overdial(morning + 60.0, 1.0, 0.05, seconds_left=0.0)
+    # Without the day guard the window alone would allow it.
+    assert 3 + 1.0 * 0.05 + 2.0 * (1.05**0.5) + 1.0 <= 0.03 * 2060
