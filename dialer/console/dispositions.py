@@ -28,6 +28,7 @@ import asyncpg
 import structlog
 
 from campaigns.agents import RepState
+from compliance.reasons_zh import reason_zh
 from dialer.console import agent_sessions
 from dialer.console.callback_gate import accepted, check_call
 from dialer.console.customer_pop import customer_time_zone, mask_number
@@ -190,9 +191,11 @@ async def record_disposition(
             at=due_at,
         )
         if not accepted(decision):
+            local = f"{due_at.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M}"
+            rules = ", ".join(decision.rules)
             raise CallbackRefused(
-                f"callback at {due_at.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} ({zone}) "
-                f"refused by the compliance gate: {decision.reason}"
+                f"callback at {local} ({zone}) refused by the compliance gate: {decision.reason}",
+                f"回呼时间 {local}（{zone}）未通过合规检查 [{rules}]：{reason_zh(decision)}",
             )
     if code["warm_lead"] and not entry.interest.strip():
         raise DispositionRefused("a warm lead needs what the customer is interested in")

@@ -48,6 +48,10 @@ class DispositionRefused(ConsoleError):
 class CallbackRefused(DispositionRefused):
     """The compliance gate refused the callback time: choose a time it allows."""
 
+    def __init__(self, message: str, message_zh: str = "") -> None:
+        super().__init__(message)
+        self.message_zh = message_zh or message
+
 
 class AlreadyDisposed(ConsoleError):
     """The call already has a disposition (recorded with another idempotency key)."""

@@ -26,7 +26,7 @@ from dialer.console import agent_sessions, messages, preview, stats
 from dialer.console.audio import AudioLeg, audio_leg_for
 from dialer.console.customer_pop import build_pop
 from dialer.console.dispositions import DispositionInput, record_disposition
-from dialer.console.errors import ConsoleError, NotLoggedIn, NotYourCall
+from dialer.console.errors import CallbackRefused, ConsoleError, NotLoggedIn, NotYourCall
 from dialer.events import agent_channel, campaign_channel
 from dialer.http import Problem, Role, Routes, json_response, path_int, read_body
 from dialer.sql import load_queries
@@ -157,8 +157,10 @@ class PreviewDecision(BaseModel):
 # -- helpers --------------------------------------------------------------------------------
 
 
-def _problem(exc: ConsoleError) -> Problem:
+def _problem(exc: ConsoleError, language: str = "en") -> Problem:
     title = (exc.__doc__ or type(exc).__name__).strip().split("\n")[0]
+    if isinstance(exc, CallbackRefused) and language == "zh":
+        return Problem(exc.status, title, exc.message_zh)
     return Problem(exc.status, title, str(exc))
 
 
@@ -343,7 +345,7 @@ async def post_disposition(request: web.Request) -> web.Response:
         try:
             recorded = await record_disposition(connection, user.user_id, entry, _now(request))
         except ConsoleError as exc:
-            raise _problem(exc) from exc
+            raise _problem(exc, user.language) from exc
     return json_response(recorded.as_dict(), status=200 if recorded.replayed else 201)
 
 

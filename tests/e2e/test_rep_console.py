@@ -157,6 +157,8 @@ async def test_a_rep_works_calls_by_keyboard(console_server, page, pool):
     await page.fill("#callback-local", late.strftime("%Y-%m-%dT%H:%M"))
     await page.keyboard.press("Control+Enter")
     await page.wait_for_selector("#disposition-error:has-text('CN-H1')")
+    # a Chinese-speaking rep reads the gate's reason in Chinese
+    assert "不在工作日北京时间 09:00–21:00" in await page.inner_text("#disposition-error")
     await screenshot(page, "console-04-callback-refused")
     assert await pool.fetchval("SELECT count(*) FROM callbacks") == 0
     await page.fill("#callback-local", good.strftime("%Y-%m-%dT%H:%M"))
