@@ -10,9 +10,9 @@ and acts on each `outcome.decision.verdict` (ALLOW / DELAY until / BLOCK / REQUI
 The decision itself is the pure `compliance.gate.decide`; this module only gathers what it
 reads. It is set-based: one query per kind of fact (campaign and product, callees, consents,
 prior attempts across every campaign, do-not-call entries, the latest snapshot of each list,
-the rep's registrations) for the whole batch, and one INSERT … SELECT FROM unnest(...) that
-appends every decision to the audit log. A batch of 500 numbers costs the same eight round
-trips as a batch of one.
+the rep's registrations) for the whole batch, read in one repeatable-read snapshot, and one
+INSERT … SELECT FROM unnest(...) that appends every decision to the audit log. A batch of
+500 numbers costs the same eight queries as a batch of one.
 """
 
 from __future__ import annotations
@@ -103,6 +103,57 @@ async def _campaign_facts(connection: asyncpg.Connection, campaign_id: int) -> _
     return _CampaignFacts(campaign=campaign, product=product, snapshots=snapshots)
 
 
+@dataclass(frozen=True)
+class _BatchFacts:
+    campaign: _CampaignFacts
+    callees: dict[int, Row]
+    consents: dict[int, list[Row]]
+    attempts_by_account: dict[int, list[Row]]
+    attempts_by_number: dict[str, list[Row]]
+    dnc: dict[str, list[Row]]
+    registrations: list[str] | None
+
+
+async def _load_batch(
+    connection: asyncpg.Connection,
+    campaign_id: int,
+    numbers: Sequence[ClaimedNumber],
+    now: datetime,
+    since: datetime,
+    agent_user_id: int | None,
+) -> _BatchFacts:
+    """Every fact the gate reads for the batch: one query per kind of fact."""
+    campaign = await _campaign_facts(connection, campaign_id)
+    phone_ids = [n.phone_id for n in numbers]
+    account_ids = sorted({n.account_id for n in numbers})
+    e164s = sorted({n.e164 for n in numbers})
+    callees = {r["phone_id"]: r for r in await connection.fetch(QUERIES["gate_callees"], phone_ids)}
+    consents: dict[int, list[Row]] = defaultdict(list)
+    for row in await connection.fetch(QUERIES["gate_consents"], account_ids):
+        consents[row["account_id"]].append(row)
+    attempts_by_account: dict[int, list[Row]] = defaultdict(list)
+    attempts_by_number: dict[str, list[Row]] = defaultdict(list)
+    for row in await connection.fetch(QUERIES["gate_attempts"], account_ids, e164s, since, now):
+        attempts_by_account[row["account_id"]].append(row)
+        attempts_by_number[row["e164"]].append(row)
+    dnc: dict[str, list[Row]] = defaultdict(list)
+    for row in await connection.fetch(QUERIES["gate_dnc_entries"], e164s, now):
+        dnc[row["e164"]].append(row)
+    registrations: list[str] | None = None
+    if agent_user_id is not None:
+        held = await connection.fetchval(QUERIES["gate_rep_registrations"], agent_user_id)
+        registrations = list(held or [])
+    return _BatchFacts(
+        campaign=campaign,
+        callees=callees,
+        consents=consents,
+        attempts_by_account=attempts_by_account,
+        attempts_by_number=attempts_by_number,
+        dnc=dnc,
+        registrations=registrations,
+    )
+
+
 async def check_numbers(
     connection: asyncpg.Connection,
     campaign_id: int,
@@ -130,28 +181,16 @@ async def check_numbers(
             "check each campaign's numbers with its own call"
         )
     mode = DialMode(dial_mode)
-    campaign = await _campaign_facts(connection, campaign_id)
-    phone_ids = [n.phone_id for n in numbers]
-    account_ids = sorted({n.account_id for n in numbers})
-    e164s = sorted({n.e164 for n in numbers})
-
-    callees = {r["phone_id"]: r for r in await connection.fetch(QUERIES["gate_callees"], phone_ids)}
-    consents: dict[int, list[Row]] = defaultdict(list)
-    for row in await connection.fetch(QUERIES["gate_consents"], account_ids):
-        consents[row["account_id"]].append(row)
-    attempts_by_account: dict[int, list[Row]] = defaultdict(list)
-    attempts_by_number: dict[str, list[Row]] = defaultdict(list)
     since = now - attempt_lookback(rule_book, policy)
-    for row in await connection.fetch(QUERIES["gate_attempts"], account_ids, e164s, since, now):
-        attempts_by_account[row["account_id"]].append(row)
-        attempts_by_number[row["e164"]].append(row)
-    dnc: dict[str, list[Row]] = defaultdict(list)
-    for row in await connection.fetch(QUERIES["gate_dnc_entries"], e164s, now):
-        dnc[row["e164"]].append(row)
-    registrations: list[str] | None = None
-    if agent_user_id is not None:
-        held = await connection.fetchval(QUERIES["gate_rep_registrations"], agent_user_id)
-        registrations = list(held or [])
+    if connection.is_in_transaction():
+        batch = await _load_batch(connection, campaign_id, numbers, now, since, agent_user_id)
+    else:
+        # one snapshot of the database for every fact of the batch
+        async with connection.transaction(isolation="repeatable_read", readonly=True):
+            batch = await _load_batch(connection, campaign_id, numbers, now, since, agent_user_id)
+    campaign, callees, registrations = batch.campaign, batch.callees, batch.registrations
+    consents, dnc = batch.consents, batch.dnc
+    attempts_by_account, attempts_by_number = batch.attempts_by_account, batch.attempts_by_number
 
     campaign_row = {**campaign.campaign, "pacing_mode": mode.value}
     decided: list[tuple[ClaimedNumber, Decision, dict[str, Any]]] = []

@@ -402,3 +402,21 @@ async def test_numbers_of_another_campaign_or_no_campaign_are_refused(pool: asyn
             await check_numbers(connection, 999, stray, NOW_CN, dial_mode="predictive")
         assert await check_numbers(connection, 999, [], NOW_CN, dial_mode="predictive") == []
     assert await pool.fetchval("SELECT count(*) FROM audit_log") == 0
+
+
+async def test_inside_the_callers_transaction_the_audit_is_the_callers_to_commit(
+    pool: asyncpg.Pool,
+) -> None:
+    await add_callee(pool, "+8613800000001", consents=CONSENTED)
+    campaign_id = await add_campaign(pool, "cn")
+    numbers = await claim_all(pool, campaign_id, NOW_CN)
+    async with pool.acquire() as connection:
+        transaction = connection.transaction()
+        await transaction.start()
+        [outcome] = await check_numbers(
+            connection, campaign_id, numbers, NOW_CN, dial_mode="predictive"
+        )
+        assert outcome.decision.verdict is Verdict.ALLOW
+        assert await connection.fetchval("SELECT count(*) FROM audit_log") == 1
+        await transaction.rollback()
+    assert await pool.fetchval("SELECT count(*) FROM audit_log") == 0
