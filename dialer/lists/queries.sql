@@ -168,9 +168,12 @@ SELECT coalesce(a.account_id, p.account_id,
 FROM list_groups g
 LEFT JOIN accounts a ON a.account_number = g.account_number
 LEFT JOIN (
+    -- existing prospects holding the primary phone of an incoming prospect (index on e164)
     SELECT ap.e164, min(ap.account_id) AS account_id
     FROM account_phones ap
     JOIN accounts pa ON pa.account_id = ap.account_id AND pa.account_number IS NULL
+    WHERE ap.e164 IN (SELECT phones[1] FROM list_staging
+                      WHERE reason IS NULL AND account_number IS NULL)
     GROUP BY ap.e164
 ) p ON g.account_number IS NULL AND p.e164 = g.primary_phone
 LEFT JOIN branches b ON b.name = g.branch
