@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from structlog.testing import capture_logs
+
 from tests.integration.console.world import build_world, connect_call
 
 
@@ -59,14 +61,18 @@ async def test_a_double_press_sent_at_once_records_one_disposition(console_clien
         "code": "DNC",
         "idempotency_key": "double-press-dnc",
     }
-    responses = await asyncio.gather(
-        *(
-            console_client.post(
-                "/api/v1/console/dispositions", json=body, headers=world.rep_headers
+    with capture_logs() as logs:
+        responses = await asyncio.gather(
+            *(
+                console_client.post(
+                    "/api/v1/console/dispositions", json=body, headers=world.rep_headers
+                )
+                for _ in range(6)
             )
-            for _ in range(6)
         )
-    )
+    recorded = [e for e in logs if e["event"] == "disposition_recorded"]
+    assert len(recorded) == 1 and recorded[0]["dnc"] is True
+    assert world.phones[world.accounts[0]] not in str(logs)  # numbers never reach the logs
     statuses = sorted(r.status for r in responses)
     assert statuses == [200] * 5 + [201]
     ids = {(await r.json())["disposition_id"] for r in responses}
