@@ -364,3 +364,6 @@ SELECT line_number, reason, detail, raw
 FROM import_rejects
 WHERE import_id = $1
 ORDER BY line_number;
+
+-- name: import_exists
+SELECT 1 FROM list_imports WHERE import_id = $1;

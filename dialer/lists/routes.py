@@ -1,0 +1,184 @@
+"""List upload API: a multipart upload starts an import job; its status and rejects are read back.
+
+Jobs run in the service process (one asyncio task each) and are kept in memory: the
+database holds the outcome (`list_imports`, `import_rejects`); the job only adds progress
+while it runs. A restart forgets running jobs, and their transactions roll back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import uuid
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import BodyPartReader, web
+
+from campaigns.lists.columns import parse_mapping
+from campaigns.lists.errors import ListLoadError
+from dialer.http import Problem, Role, Routes, json_response, path_int
+from dialer.lists.importer import (
+    QUERIES,
+    ImportOptions,
+    ListImportError,
+    import_file,
+    write_reject_file,
+)
+
+routes = Routes()
+_MANAGERS = {Role.CAMPAIGN_MANAGER, Role.ADMIN}
+_CHUNK = 1 << 20
+
+
+@dataclass
+class ImportJob:
+    job_id: str
+    file_name: str
+    list_name: str
+    status: str = "queued"  # queued, running, done, skipped, failed
+    rows_read: int = 0
+    result: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        shown: dict[str, Any] = {
+            "job_id": self.job_id,
+            "file_name": self.file_name,
+            "list_name": self.list_name,
+            "status": self.status,
+            "rows_read": self.rows_read,
+            "error": self.error,
+            **self.result,
+        }
+        import_id = self.result.get("import_id")
+        if import_id is not None:
+            shown["rejects_url"] = f"/api/v1/lists/imports/{import_id}/rejects.csv"
+        return shown
+
+
+_JOBS: weakref.WeakKeyDictionary[web.Application, dict[str, ImportJob]] = (
+    weakref.WeakKeyDictionary()
+)
+_TASKS: set[asyncio.Task[None]] = set()
+
+
+def _jobs(app: web.Application) -> dict[str, ImportJob]:
+    return _JOBS.setdefault(app, {})
+
+
+async def _run(app: web.Application, job: ImportJob, path: Path, options: ImportOptions) -> None:
+    from dialer.app import POOL
+
+    def progress(rows: int) -> None:
+        job.rows_read = rows
+
+    job.status = "running"
+    try:
+        async with app[POOL].acquire() as connection:
+            summary = await import_file(connection, path, options, progress=progress)
+    except (ListLoadError, ListImportError) as exc:
+        job.status, job.error = "failed", str(exc)
+    except Exception as exc:  # noqa: BLE001 - reported to the person who uploaded
+        job.status, job.error = "failed", f"the import failed and changed nothing: {exc}"
+    else:
+        job.result = summary.as_json()
+        job.status = "skipped" if summary.skipped else "done"
+    finally:
+        path.unlink(missing_ok=True)
+
+
+@routes.route(
+    "POST",
+    "/api/v1/lists/imports",
+    roles=_MANAGERS,
+    summary="Upload a list file (multipart: file, name, region, encoding, mapping, sheet, "
+    "force); returns the import job.",
+)
+async def upload_list(request: web.Request) -> web.Response:
+    from dialer.app import SETTINGS
+
+    if not request.content_type.startswith("multipart/"):
+        raise Problem(415, "Unsupported media type", "Send the list as multipart/form-data.")
+    fields: dict[str, str] = {}
+    upload_dir = request.app[SETTINGS].data_dir / "uploads"
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    path: Path | None = None
+    file_name = ""
+    reader = await request.multipart()
+    async for part in reader:
+        if not isinstance(part, BodyPartReader):
+            continue
+        if part.name == "file" and part.filename:
+            file_name = Path(part.filename or "list").name
+            path = upload_dir / f"{uuid.uuid4().hex}{Path(file_name).suffix.lower()}"
+            with path.open("wb") as out:
+                while chunk := await part.read_chunk(_CHUNK):
+                    out.write(chunk)
+        elif part.name:
+            fields[part.name] = await part.text()
+    if path is None:
+        raise Problem(422, "Invalid request", "Attach the list as the 'file' field.")
+    name = fields.get("name", "").strip()
+    if not name:
+        path.unlink(missing_ok=True)
+        raise Problem(422, "Invalid request", "Give the list a name ('name' field).")
+    try:
+        options = ImportOptions(
+            list_name=name,
+            region=fields.get("region", "CN") or "CN",
+            encoding=fields.get("encoding") or None,
+            mapping=parse_mapping(fields.get("mapping", "")),
+            sheet=fields.get("sheet") or None,
+            force=fields.get("force", "").lower() in ("1", "true", "yes", "on"),
+        )
+    except ListLoadError as exc:
+        path.unlink(missing_ok=True)
+        raise Problem(422, "Invalid mapping", str(exc)) from exc
+    job = ImportJob(uuid.uuid4().hex, file_name, name)
+    _jobs(request.app)[job.job_id] = job
+    task = asyncio.create_task(_run(request.app, job, path, options))
+    _TASKS.add(task)
+    task.add_done_callback(_TASKS.discard)
+    return json_response(
+        {**job.as_json(), "status_url": f"/api/v1/lists/imports/jobs/{job.job_id}"}, status=202
+    )
+
+
+@routes.route(
+    "GET",
+    "/api/v1/lists/imports/jobs/{job_id}",
+    roles=_MANAGERS,
+    summary="Progress and, when finished, the summary of an import job.",
+)
+async def import_status(request: web.Request) -> web.Response:
+    job = _jobs(request.app).get(request.match_info["job_id"])
+    if job is None:
+        raise Problem(404, "Not found", "No such import job (jobs are forgotten on restart).")
+    return json_response(job.as_json())
+
+
+@routes.route(
+    "GET",
+    "/api/v1/lists/imports/{import_id}/rejects.csv",
+    roles=_MANAGERS,
+    summary="The rejected rows of an import as CSV (formula-looking cells neutralised).",
+)
+async def import_rejects(request: web.Request) -> web.Response:
+    from dialer.app import pool_of
+
+    import_id = path_int(request, "import_id")
+    out = io.StringIO()
+    async with pool_of(request).acquire() as connection:
+        exists = await connection.fetchval(QUERIES["import_exists"], import_id)
+        if exists is None:
+            raise Problem(404, "Not found", f"No import {import_id}.")
+        await write_reject_file(connection, import_id, out)
+    return web.Response(
+        body=out.getvalue().encode("utf-8"),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="rejects-{import_id}.csv"'},
+    )
