@@ -76,7 +76,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "console_refused": {"zh": "未通过", "en": "Refused"},
     "console_wrap_up": {"zh": "话后处理", "en": "Wrap-up"},
     "console_wrap_up_left": {"zh": "剩余", "en": "left"},
-    "console_back_to_ready": {"zh": "回到就绪", "en": "Back to ready"},
+    "console_back_to_ready": {"zh": "回到就绪（R）", "en": "Back to ready (R)"},
     "console_my_day": {"zh": "今日业绩", "en": "My day"},
     "console_calls": {"zh": "通话数", "en": "Calls"},
     "console_contacts": {"zh": "有效接触", "en": "Contacts"},

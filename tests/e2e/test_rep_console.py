@@ -202,7 +202,9 @@ async def test_a_rep_works_calls_by_keyboard(console_server, page, pool):
             "SELECT code FROM dispositions WHERE call_attempt_id = $1", call
         )
         assert recorded == code
-        await back_to_ready()
+        # the whole call by keyboard: R returns to ready once the outcome is saved
+        await page.keyboard.press("r")
+        await page.wait_for_selector("#state[data-state=ready]")
 
     assert (
         await pool.fetchval(

@@ -250,7 +250,12 @@
     }
     const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName);
     if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
-    if (event.key === "Enter" && pop && selected) { event.preventDefault(); save(); return; }
+    if (event.key === "Enter" && pop && selected && !disposed) { event.preventDefault(); save(); return; }
+    if ((event.key === "r" || event.key === "R") && session && session.state === "wrap_up" && disposed) {
+      event.preventDefault(); // the outcome is in: R takes the next call
+      changeState({ state: "ready" });
+      return;
+    }
     if (!pop || disposed) return;
     const button = $("dispositions").querySelector('button[data-hotkey="' + CSS.escape(event.key) + '"]');
     if (button) { event.preventDefault(); choose(button.dataset.code); }
