@@ -379,3 +379,36 @@ async def test_the_console_api_is_in_the_openapi_document(console_client):
         "/api/v1/console/preview/{account_id}/dial",
     ):
         assert path in document["paths"], path
+
+
+async def test_a_rep_cannot_leave_a_call_without_its_outcome(console_client, pool, clock):
+    world = await build_world(pool)
+    h = world.rep_headers
+    other_campaign = await second_campaign(pool, world)
+    await console_client.post(
+        "/api/v1/console/session", json={"campaign_id": world.campaign_id}, headers=h
+    )
+    # ready or paused, a rep may switch campaign; the first session is closed
+    switched = await console_client.post(
+        "/api/v1/console/session", json={"campaign_id": other_campaign}, headers=h
+    )
+    assert (await switched.json())["session"]["campaign_id"] == other_campaign
+    assert await pool.fetchval("SELECT count(*) FROM agent_sessions WHERE ended_at IS NULL") == 1
+    await console_client.post(
+        "/api/v1/console/session", json={"campaign_id": world.campaign_id}, headers=h
+    )
+    await console_client.post("/api/v1/console/state", json={"state": "ready"}, headers=h)
+    await connect_call(pool, None, world, world.accounts[0], clock.advance(1))
+    for path, body in [
+        ("/api/v1/console/state", {"state": "paused", "pause_code": "break"}),
+        ("/api/v1/console/state", {"state": "ready"}),
+        ("/api/v1/console/logout", None),
+        ("/api/v1/console/session", {"campaign_id": other_campaign}),
+    ]:
+        response = await console_client.post(path, json=body, headers=h)
+        assert response.status == 409, (path, await response.text())
+    assert (await _state(console_client, h))["session"]["state"] == "on_call"
+    missing = await console_client.post(
+        "/api/v1/console/session", json={"campaign_id": 999}, headers=h
+    )
+    assert missing.status == 404
