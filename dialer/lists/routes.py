@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from aiohttp import BodyPartReader, web
 
 from campaigns.lists.columns import parse_mapping
@@ -27,9 +28,62 @@ from dialer.lists.importer import (
     import_file,
     write_reject_file,
 )
+from dialer.web import i18n
+from dialer.web.pages import CONSOLE_LINKS, page_context
 
 routes = Routes()
 _MANAGERS = {Role.CAMPAIGN_MANAGER, Role.ADMIN}
+
+_environment = jinja2.Environment(
+    loader=jinja2.ChoiceLoader(
+        [
+            jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+            jinja2.FileSystemLoader(Path(__file__).parent.parent / "web" / "templates"),
+        ]
+    ),
+    autoescape=jinja2.select_autoescape(["html"]),
+)
+_TEXTS = {
+    "list_upload": {"zh": "导入名单", "en": "Load a list"},
+    "list_name": {"zh": "名单名称", "en": "List name"},
+    "list_file": {"zh": "文件 (CSV/TSV/XLSX)", "en": "File (CSV/TSV/XLSX)"},
+    "list_region": {"zh": "默认地区", "en": "Default region"},
+    "list_encoding": {"zh": "编码", "en": "Encoding"},
+    "list_sheet": {"zh": "工作表", "en": "Sheet"},
+    "list_mapping": {"zh": "列映射", "en": "Column mapping"},
+    "list_force": {"zh": "重复文件也导入", "en": "Import again if already loaded"},
+    "list_upload_button": {"zh": "上传并导入", "en": "Upload and load"},
+    "list_rows": {"zh": "总行数", "en": "Rows"},
+    "list_accepted": {"zh": "导入", "en": "Accepted"},
+    "list_merged": {"zh": "合并", "en": "Merged"},
+    "list_rejected": {"zh": "拒绝", "en": "Rejected"},
+    "list_reasons": {"zh": "拒绝原因", "en": "Reject reasons"},
+    "list_download_rejects": {"zh": "下载被拒绝的行", "en": "Download rejected rows"},
+    "list_uploading": {"zh": "上传中…", "en": "Uploading…"},
+    "list_running": {"zh": "导入中，已读取行数", "en": "Loading, rows read"},
+    "list_failed": {"zh": "导入失败，未做任何更改：", "en": "Failed, nothing changed:"},
+    "list_skipped": {"zh": "该文件已导入过，未做更改。", "en": "Already loaded; nothing changed."},
+    "list_done": {"zh": "导入完成", "en": "Loaded"},
+}
+i18n.register(_TEXTS)
+for _role in _MANAGERS:
+    _links = CONSOLE_LINKS.setdefault(_role.value, [])
+    if ("/lists/upload", "list_upload") not in _links:
+        _links.append(("/lists/upload", "list_upload"))
+
+
+@routes.route("GET", "/lists/upload", roles=_MANAGERS, summary="The list upload page.", api=False)
+async def upload_page(request: web.Request) -> web.Response:
+    context = page_context(request)
+    translate = context["t"]
+    texts = {
+        key: translate("list_" + key)
+        for key in ("uploading", "running", "failed", "skipped", "done")
+    }
+    html = _environment.get_template("lists_upload.html").render(**context, texts=texts)
+    return web.Response(text=html, content_type="text/html")
+
+
 _CHUNK = 1 << 20
 
 
