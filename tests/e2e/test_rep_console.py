@@ -6,6 +6,7 @@ on the app's EventBus."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -225,3 +226,39 @@ async def test_a_rep_works_calls_by_keyboard(console_server, page, pool):
     await page.wait_for_selector("#state[data-state=paused]")
     assert await page.inner_text("#pause-reason") == "用餐"
     await screenshot(page, "console-11-paused")
+
+
+async def test_preview_mode_in_english_shows_the_next_account_with_dial_and_skip(
+    console_server, page, pool
+):
+    url, app = console_server
+    world = await build_world(
+        pool, customers=3, rep_name="rep-ann", language="en", pacing_mode="preview"
+    )
+    names = [
+        await pool.fetchval("SELECT name FROM accounts WHERE account_id = $1", a)
+        for a in world.accounts
+    ]
+    await page.goto(f"{url}/rep")
+    await page.fill("input[name=username]", "rep-ann")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("#sign-in")
+    await page.click("#console-log-in")
+    await page.wait_for_selector("#preview-account:has-text('" + names[0] + "')")
+    assert await page.inner_text("#state") == "Paused"
+    await screenshot(page, "console-20-preview")
+    await page.click("#preview-skip")
+    await page.wait_for_selector("#preview-account:has-text('" + names[1] + "')")
+    async with app[EVENTS].subscribe(f"campaign:{world.campaign_id}") as queue:
+        await page.click("#preview-dial")
+        await page.wait_for_selector("#preview-result:has-text('Dial requested')")
+        event = await asyncio.wait_for(queue.get(), 5)
+    assert (event["kind"], event["account_id"]) == ("preview_dial", world.accounts[1])
+    await screenshot(page, "console-21-preview-dial")
+    decisions = await pool.fetch(
+        "SELECT account_id, action FROM preview_decisions ORDER BY preview_decision_id"
+    )
+    assert [(d["account_id"], d["action"]) for d in decisions] == [
+        (world.accounts[0], "skip"),
+        (world.accounts[1], "dial"),
+    ]
