@@ -121,6 +121,7 @@ async def _load_batch(
     now: datetime,
     since: datetime,
     agent_user_id: int | None,
+    candidates: Sequence[int],
 ) -> _BatchFacts:
     """Every fact the gate reads for the batch: one query per kind of fact."""
     campaign = await _campaign_facts(connection, campaign_id)
@@ -140,9 +141,17 @@ async def _load_batch(
     for row in await connection.fetch(QUERIES["gate_dnc_entries"], e164s, now):
         dnc[row["e164"]].append(row)
     registrations: list[str] | None = None
-    if agent_user_id is not None:
-        held = await connection.fetchval(QUERIES["gate_rep_registrations"], agent_user_id)
-        registrations = list(held or [])
+    required = campaign.product["required_registration"] if campaign.product else None
+    reps = [agent_user_id] if agent_user_id is not None else list(candidates) if required else []
+    if reps:
+        held = {
+            r["user_id"]: set(r["registrations"])
+            for r in await connection.fetch(QUERIES["gate_rep_registrations"], reps)
+        }
+        # what every one of them holds (a user not found holds nothing)
+        common = set.intersection(*(held.get(rep, set()) for rep in reps))
+        if agent_user_id is not None or required in common:
+            registrations = sorted(common)
     return _BatchFacts(
         campaign=campaign,
         callees=callees,
@@ -162,6 +171,7 @@ async def check_numbers(
     *,
     dial_mode: str,
     agent_user_id: int | None = None,
+    candidate_agent_user_ids: Sequence[int] = (),
     rule_book: RuleBook = DEFAULT_RULE_BOOK,
     policy: FirmPolicy = DEFAULT_POLICY,
 ) -> list[GateOutcome]:
@@ -169,8 +179,10 @@ async def check_numbers(
 
     `dial_mode` is how the engine would dial them (preview, progressive, power, predictive
     or a campaign pacing-mode name); `agent_user_id` the rep the call goes to when already
-    known (preview, callbacks), else None: the gate then REQUIREs a registered rep where
-    the campaign's product needs one. The outcomes come back in the order of `numbers`.
+    known (preview, callbacks). When it is not known, the gate REQUIREs a rep registered
+    for the campaign's product (CN-A1 / FIRM-A1), unless `candidate_agent_user_ids`, the
+    only reps the engine will connect these calls to, all hold that registration: then
+    the requirement is met. The outcomes come back in the order of `numbers`.
     """
     if not numbers:
         return []
@@ -183,11 +195,21 @@ async def check_numbers(
     mode = DialMode(dial_mode)
     since = now - attempt_lookback(rule_book, policy)
     if connection.is_in_transaction():
-        batch = await _load_batch(connection, campaign_id, numbers, now, since, agent_user_id)
+        batch = await _load_batch(
+            connection, campaign_id, numbers, now, since, agent_user_id, candidate_agent_user_ids
+        )
     else:
         # one snapshot of the database for every fact of the batch
         async with connection.transaction(isolation="repeatable_read", readonly=True):
-            batch = await _load_batch(connection, campaign_id, numbers, now, since, agent_user_id)
+            batch = await _load_batch(
+                connection,
+                campaign_id,
+                numbers,
+                now,
+                since,
+                agent_user_id,
+                candidate_agent_user_ids,
+            )
     campaign, callees, registrations = batch.campaign, batch.callees, batch.registrations
     consents, dnc = batch.consents, batch.dnc
     attempts_by_account, attempts_by_number = batch.attempts_by_account, batch.attempts_by_number
@@ -228,6 +250,7 @@ async def check_numbers(
             "campaign_id": campaign_id,
             "phone_id": number.phone_id,
             "agent_user_id": agent_user_id,
+            "candidate_agent_user_ids": sorted(candidate_agent_user_ids),
             "reason_zh": reason_zh(decision),
         }
         decided.append((number, decision, {**entry, "detail": detail}))

@@ -55,10 +55,10 @@ LEFT JOIN dnc_snapshots s ON s.snapshot_id = d.snapshot_id
 WHERE d.e164 = ANY ($1::text[]) AND (d.expires_at IS NULL OR d.expires_at > $2);
 
 -- name: gate_rep_registrations
--- an inactive user holds no active registration
-SELECT CASE WHEN active THEN registrations ELSE '{}'::text[] END AS registrations
+-- $1 user ids; an inactive user holds no active registration
+SELECT user_id, CASE WHEN active THEN registrations ELSE '{}'::text[] END AS registrations
 FROM users
-WHERE user_id = $1;
+WHERE user_id = ANY ($1::bigint[]);
 
 -- name: append_decisions
 -- Every decision, in one statement; audit ids come back in the order of the arrays.

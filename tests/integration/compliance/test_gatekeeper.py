@@ -54,6 +54,7 @@ async def _decide(
     numbers: list[hopper.ClaimedNumber],
     now: datetime,
     agent_user_id: int | None = None,
+    candidates: tuple[int, ...] = (),
 ) -> dict[str, GateOutcome]:
     async with pool.acquire() as connection:
         outcomes = await check_numbers(
@@ -63,6 +64,7 @@ async def _decide(
             now,
             dial_mode="predictive",
             agent_user_id=agent_user_id,
+            candidate_agent_user_ids=candidates,
         )
     assert [o.phone_id for o in outcomes] == [n.phone_id for n in numbers]
     return {o.e164: o for o in outcomes}
@@ -115,6 +117,15 @@ async def test_china_marketing_decisions_from_the_loaded_facts(pool: asyncpg.Poo
     refused_rep = await _decide(pool, campaign_id, first, NOW_CN, agent_user_id=unregistered)
     assert refused_rep["+8613800000001"].decision.rules == ("CN-A1",)
     assert refused_rep["+8613800000001"].decision.verdict is Verdict.BLOCK
+
+    # predictive: no rep chosen, but the engine connects these calls only to candidates
+    async def with_candidates(*reps: int) -> Verdict:
+        decided = await _decide(pool, campaign_id, first, NOW_CN, candidates=reps)
+        return decided["+8613800000001"].decision.verdict
+
+    assert await with_candidates(advisor) is Verdict.ALLOW
+    assert await with_candidates(advisor, unregistered) is Verdict.REQUIRE
+    assert await with_candidates(advisor, 999_999) is Verdict.REQUIRE  # no such user
 
 
 async def test_every_decision_is_audited_with_its_rules_inputs_and_data_versions(
