@@ -128,7 +128,12 @@ async def _load_batch(
     phone_ids = [n.phone_id for n in numbers]
     account_ids = sorted({n.account_id for n in numbers})
     e164s = sorted({n.e164 for n in numbers})
-    callees = {r["phone_id"]: r for r in await connection.fetch(QUERIES["gate_callees"], phone_ids)}
+    callees: dict[int, Row] = {}
+    for row in await connection.fetch(QUERIES["gate_callees"], phone_ids):
+        callee = dict(row)
+        if isinstance(callee["extra"], str):  # a connection without the pool's jsonb codec
+            callee["extra"] = json.loads(callee["extra"])
+        callees[callee["phone_id"]] = callee
     consents: dict[int, list[Row]] = defaultdict(list)
     for row in await connection.fetch(QUERIES["gate_consents"], account_ids):
         consents[row["account_id"]].append(row)

@@ -431,3 +431,26 @@ async def test_inside_the_callers_transaction_the_audit_is_the_callers_to_commit
         assert await connection.fetchval("SELECT count(*) FROM audit_log") == 1
         await transaction.rollback()
     assert await pool.fetchval("SELECT count(*) FROM audit_log") == 0
+
+
+async def test_a_plain_connection_without_json_codecs_reads_the_same_facts(
+    pool: asyncpg.Pool, db_url: str
+) -> None:
+    account_id, _ = await add_callee(pool, "+442079460123", region="England", consents=CONSENTED)
+    await pool.execute(
+        """UPDATE accounts SET extra = '{"client_expects_calls": true}',"""
+        " existing_customer_since = '2020-01-01' WHERE account_id = $1",
+        account_id,
+    )
+    await pool.execute(
+        "INSERT INTO dnc_snapshots (source, snapshot_date) VALUES ('tps', '2026-11-20')"
+    )
+    campaign_id = await add_campaign(pool, "uk", jurisdiction="UK")
+    numbers = await claim_all(pool, campaign_id, NOW_US)
+    plain = await asyncpg.connect(db_url)
+    try:
+        [outcome] = await check_numbers(plain, campaign_id, numbers, NOW_US, dial_mode="preview")
+    finally:
+        await plain.close()
+    # the existing client expects calls: the FCA cold-call gate (UK-F1) lets it through
+    assert outcome.decision.verdict is Verdict.ALLOW, outcome.decision.reason
