@@ -119,6 +119,14 @@
   // -- the customer pop ------------------------------------------------------------------
   function text(id, value) { $(id).textContent = value === null || value === undefined ? "—" : value; }
 
+  // times on the pop are the customer's local times, like the callback field
+  function local(instant, zone) {
+    try {
+      return new Date(instant).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB",
+        { timeZone: zone, dateStyle: "short", timeStyle: "short" });
+    } catch (error) { return new Date(instant).toLocaleString(); }
+  }
+
   function showPop(p) {
     pop = p;
     disposed = false;
@@ -167,8 +175,8 @@
     for (const h of earlier) {
       const row = body.insertRow();
       const label = h.disposition ? (lang === "zh" ? h.disposition_label_zh : h.disposition_label_en) : h.status;
-      for (const value of [new Date(h.created_at).toLocaleString(), h.campaign_name, h.agent || "",
-                           label, h.note || "", h.callback_due_at ? new Date(h.callback_due_at).toLocaleString() : ""]) {
+      for (const value of [local(h.created_at, c.time_zone), h.campaign_name, h.agent || "",
+                           label, h.note || "", h.callback_due_at ? local(h.callback_due_at, c.time_zone) : ""]) {
         row.insertCell().textContent = value;
       }
     }
