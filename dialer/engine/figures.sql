@@ -17,6 +17,6 @@ WITH spans AS (
     FROM agent_state_changes c
     JOIN agent_sessions s USING (agent_session_id)
     WHERE ($1::bigint IS NULL OR s.campaign_id = $1)
-    WINDOW w AS (PARTITION BY c.agent_session_id ORDER BY c.at, c.to_state)
+    WINDOW w AS (PARTITION BY c.agent_session_id ORDER BY c.at, c.change_id)
 )
 SELECT state, sum(greatest(seconds, 0))::float8 AS seconds FROM spans GROUP BY state;

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,7 +26,15 @@ import structlog
 
 from campaigns.agents import Rep, RepState
 from campaigns.governor import UK_RULE, AbandonRule
-from campaigns.pacing import Pacer, PacingLimits, PacingMode, PacingState, make_pacer
+from campaigns.pacing import (
+    Pacer,
+    PacingLimits,
+    PacingMode,
+    PacingState,
+    apply_limits,
+    make_pacer,
+    progressive_launch,
+)
 from campaigns.retry import AttemptCaps, CallOutcome, RetryPolicy, next_attempt
 from campaigns.routing import RoutingPolicy, route_call
 from dialer.clock import Clock
@@ -48,6 +57,7 @@ from dialer.telephony.decisions import (
 from dialer.telephony.provider import (
     AmdVerdict,
     CallEvent,
+    CallEventKind,
     CallPlacementUnknown,
     CallRefused,
     CallRequest,
@@ -60,6 +70,8 @@ QUERIES = load_queries("dialer.engine", "live.sql")
 
 _POLL_FOR_REP_SECONDS = 0.1
 MACHINE_DISPOSITION = "VOICEMAIL"
+# rules whose BLOCK concerns the whole campaign (a stale national register), not the number
+CAMPAIGN_WIDE_BLOCKS = frozenset({"US-D2", "UK-T1", "UK-T2"})
 
 
 def room_for(user_id: int) -> str:
@@ -194,6 +206,9 @@ class CampaignEngine:
         )
         self.figures = EngineFigures()
         self._launches: list[float] = []
+        self._wraps_seen_until = clock()
+        self.halted: str | None = None
+
         self._placing: set[asyncio.Task[None]] = set()
 
     # -- the pacing loop ------------------------------------------------------------
@@ -212,6 +227,12 @@ class CampaignEngine:
     async def run(self, stop: asyncio.Event) -> None:
         await self.warm_up()
         while not stop.is_set():
+            if self.halted is not None:
+                await self.pool.execute(QUERIES["pause_campaign"], self.campaign.campaign_id)
+                log.warning(
+                    "campaign_halted", campaign_id=self.campaign.campaign_id, reason=self.halted
+                )
+                break
             try:
                 await self.tick()
             except (OSError, asyncpg.PostgresConnectionError) as exc:
@@ -245,15 +266,59 @@ class CampaignEngine:
             launched_last_second=len(self._launches),
         )
 
+    async def learn_wrap_ups(self, now: datetime) -> None:
+        """Teach the pacer how long reps wrapped up since the last look (the console
+        records wrap-ups; the engine only reads them)."""
+        rows = await self.pool.fetch(
+            QUERIES["wrap_ups_finished"], self.campaign.campaign_id, self._wraps_seen_until, now
+        )
+        for row in rows:
+            self.pacer.observe_wrap(float(row["seconds"]))
+        self._wraps_seen_until = now
+
     async def tick(self) -> int:
         now = self.clock()
         await hopper.release_expired_leases(self.pool, now)
+        await self.learn_wrap_ups(now)
         state = await self.snapshot(now)
         decision = self.pacer.decide(state)
-        self.figures.last_decision = f"{decision.mode.value}: {decision.reason}"
-        if decision.launch <= 0:
+        launch = decision.launch
+        reason = f"{decision.mode.value}: {decision.reason}"
+        progressive = apply_limits(progressive_launch(state), state, self.pacer.limits)
+        if launch > progressive:
+            # whatever the pacer believes, the regulator's count decides: dial ahead only
+            # while every call beyond the ready reps could be abandoned and the campaign
+            # would still be within its target
+            exposure = state.calls_in_flight + launch - state.ready_reps
+            budget = await self.abandon_budget(now)
+            if exposure > budget:
+                launch = max(progressive, min(launch, progressive + budget - (exposure - launch)))
+                reason = f"{reason}; abandon budget {budget}: capped at {launch}"
+        self.figures.last_decision = reason
+        if launch <= 0:
             return 0
-        return await self.launch(decision.launch, now)
+        return await self.launch(launch, now)
+
+    async def abandon_budget(self, now: datetime) -> int:
+        """How many more abandoned calls the campaign can take and stay within its target,
+        counted in the database over its regulatory window (30 days; today for UK)."""
+        since = now - timedelta(days=30)
+        if self.campaign.jurisdiction == "UK":
+            since = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        row = await self.pool.fetchrow(QUERIES["abandon_window"], self.campaign.campaign_id, since)
+        allowed = math.floor(self.campaign.abandon_target * int(row["persons"]))
+        return max(0, allowed - int(row["abandoned"]))
+        since = now - timedelta(days=30)
+        if self.campaign.jurisdiction == "UK":
+            since = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        row = await self.pool.fetchrow(QUERIES["abandon_window"], self.campaign.campaign_id, since)
+        persons, abandoned = int(row["persons"]), int(row["abandoned"])
+        # one more abandon must not carry the rate over the target either
+        self._rate_at_target = (
+            persons == 0 or (abandoned + 1) / max(persons, 1) > self.campaign.abandon_target
+        )
+        self._rate_checked_at = now
+        return self._rate_at_target
 
     async def launch(self, count: int, now: datetime) -> int:
         claimed = await hopper.claim(
@@ -275,6 +340,14 @@ class CampaignEngine:
             for number in claimed:
                 outcome = by_phone[number.phone_id]
                 verdict = outcome.decision.verdict.value
+                if verdict == "BLOCK" and CAMPAIGN_WIDE_BLOCKS & set(outcome.decision.rules):
+                    # a stale register blocks every marketing call of the campaign: the
+                    # campaign stops rather than closing numbers a fresh import would free
+                    await hopper.defer(
+                        connection, number, now + timedelta(hours=1), outcome.decision.reason
+                    )
+                    self.halted = outcome.decision.reason
+                    continue
                 if verdict == "BLOCK":
                     self.figures.blocked += 1
                     await hopper.close(connection, number, "blocked", outcome.decision.reason)
@@ -428,7 +501,6 @@ class CampaignEngine:
             await connection.execute(
                 QUERIES["attempt_bridged_to"], attempt["call_attempt_id"], user_id
             )
-        self.pacer.observe_person(now.timestamp(), False)
         await self.events.publish(
             agent_channel(user_id),
             {
@@ -478,7 +550,18 @@ class CampaignEngine:
         return HangUpMachine()
 
     async def on_event(self, event: CallEvent, transition: Transition) -> None:
-        if not transition.state.is_terminal:
+        state = transition.state
+        if (
+            event.kind is CallEventKind.AMD_VERDICT
+            and transition.changed
+            and state.answered_at is not None
+            and state.amd_at is not None
+        ):
+            self.pacer.observe_screening(
+                max(0.0, (state.amd_at - state.answered_at).total_seconds()),
+                state.amd_verdict is AmdVerdict.HUMAN,
+            )
+        if not state.is_terminal:
             return
         now = self.clock()
         row = await self.pool.fetchrow(QUERIES["ended_attempt"], event.call_id)
@@ -494,9 +577,10 @@ class CampaignEngine:
                     await set_agent_state(
                         connection, int(row["agent_user_id"]), RepState.WRAP_UP, now
                     )
-            if row["talk_seconds"]:
-                self.pacer.observe_talk(float(row["talk_seconds"]))
-        if row["abandoned"] and row["answered_by"] != "machine":
+            if row["answered_by"] != "machine" and row["talked_seconds"] is not None:
+                self.pacer.observe_talk(float(row["talked_seconds"]))
+                self.pacer.observe_person(now.timestamp(), False)
+        elif row["abandoned"] and row["answered_by"] != "machine":
             self.pacer.observe_person(now.timestamp(), True)
         if row["ring_seconds"] is not None:
             self.pacer.observe_ring(float(row["ring_seconds"]), row["answered_at"] is not None)

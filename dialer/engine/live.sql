@@ -64,7 +64,9 @@ UPDATE call_attempts SET agent_user_id = $2, reserved_agent_user_id = $2 WHERE c
 
 -- name: ended_attempt
 SELECT call_attempt_id, status, agent_user_id, abandoned, answered_by, answered_at,
-       ring_seconds, talk_seconds, end_reason, provider_error_code, sip_code
+       ring_seconds, end_reason, provider_error_code, sip_code,
+       -- measured on our clock (a provider's duration may be rounded or simulated)
+       extract(epoch FROM ended_at - coalesce(bridged_at, answered_at))::float8 AS talked_seconds
 FROM call_attempts WHERE provider_call_id = $1;
 
 -- name: attempt_history
@@ -89,3 +91,26 @@ SELECT 1 FROM agent_sessions
 WHERE user_id = $1 AND ended_at IS NULL AND current_call_attempt_id = $2
   AND state IN ('reserved', 'on_call')
 FOR UPDATE;
+
+-- name: wrap_ups_finished
+-- wrap-ups of the campaign's reps that ended in ($2, $3], with how long each took
+SELECT extract(epoch FROM c.at - w.at)::float8 AS seconds
+FROM agent_state_changes c
+JOIN agent_sessions s USING (agent_session_id)
+JOIN LATERAL (
+    SELECT p.at FROM agent_state_changes p
+    WHERE p.agent_session_id = c.agent_session_id AND p.to_state = 'wrap_up' AND p.at <= c.at
+    ORDER BY p.at DESC, p.change_id DESC LIMIT 1
+) w ON true
+WHERE s.campaign_id = $1 AND c.from_state = 'wrap_up' AND c.at > $2 AND c.at <= $3;
+
+-- name: pause_campaign
+UPDATE campaigns SET status = 'paused' WHERE campaign_id = $1 AND status = 'running';
+
+-- name: abandon_window
+-- the campaign's abandon rate as the regulator counts it, since $2
+SELECT count(*) FILTER (WHERE agent_user_id IS NOT NULL
+                        OR (abandoned AND coalesce(answered_by, 'human') <> 'machine')) AS persons,
+       count(*) FILTER (WHERE abandoned AND coalesce(answered_by, 'human') <> 'machine') AS abandoned
+FROM call_attempts
+WHERE campaign_id = $1 AND created_at >= $2 AND coalesce(answered_by, 'human') <> 'machine';

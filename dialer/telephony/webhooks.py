@@ -153,6 +153,9 @@ class TelephonyWebhooks:
             amd=str(event.amd_verdict),
             verdict=transition.verdict.value,
         )
+        if transition.changed:
+            # the engine learns how long screening took and how often it found a person
+            await self._decisions.on_event(event, transition)
         machine = event.amd_verdict in (AmdVerdict.MACHINE, AmdVerdict.FAX)
         if transition.verdict is Verdict.RECORDED and machine:
             call = self._answered_call(request, params)

@@ -1,0 +1,101 @@
+"""The live engine's last line of defence: the abandon rate counted in the database."""
+
+from datetime import UTC, datetime, timedelta
+
+from campaigns.pacing import PacingDecision, PacingMode, PacingState
+from dialer.engine.live import CampaignEngine, load_campaign
+from dialer.events import EventBus
+from dialer.routes.campaigns import NewCampaign, create_campaign
+from dialer.seed import seed
+
+NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+
+
+class _Limits:
+    calls_per_second = 5.0
+    max_concurrent_calls = None
+
+
+class _NoProvider:
+    """The test never reaches the provider: it stops at the launch decision."""
+
+    limits = _Limits()
+
+
+async def _engine(pool) -> CampaignEngine:
+    await seed(pool, accounts=60, seed_value=2)
+    campaign_id = await create_campaign(
+        pool,
+        NewCampaign(
+            name="budget", purpose="service", pacing_mode="predictive", caller_id="+862195500000"
+        ),
+        None,
+    )
+    settings = await load_campaign(pool, campaign_id, {"abandon_message": "call us back"})
+    return CampaignEngine(pool, _NoProvider(), EventBus(), lambda: NOW, settings)  # type: ignore[arg-type]
+
+
+async def _calls(pool, campaign_id: int, *, persons: int, abandoned: int) -> None:
+    account_id, phone_id = await pool.fetchrow(
+        "SELECT account_id, phone_id FROM account_phones LIMIT 1"
+    )
+    rep = await pool.fetchval("SELECT user_id FROM users WHERE role = 'telesales_rep' LIMIT 1")
+    for index in range(persons + abandoned):
+        await pool.execute(
+            "INSERT INTO call_attempts (campaign_id, account_id, phone_id, e164, idempotency_key, status,"
+            " created_at, answered_at, ended_at, answered_by, abandoned, agent_user_id)"
+            " VALUES ($1, $2, $3, '+8613800000000', $4, 'completed', $5, $5, $5, 'human', $6, $7)",
+            campaign_id,
+            account_id,
+            phone_id,
+            f"k{campaign_id}-{index}-{persons}",
+            NOW - timedelta(minutes=index),
+            index >= persons,
+            None if index >= persons else rep,
+        )
+
+
+async def test_the_budget_is_what_the_target_still_allows(pool):
+    engine = await _engine(pool)
+    campaign_id = engine.campaign.campaign_id
+    assert await engine.abandon_budget(NOW) == 0  # no history: no dialing ahead
+    await _calls(pool, campaign_id, persons=79, abandoned=1)
+    # floor(2.5% of 80 persons) = 2, one already spent
+    assert await engine.abandon_budget(NOW) == 1
+    # machines do not count as persons
+    await pool.execute(
+        "UPDATE call_attempts SET answered_by = 'machine' WHERE abandoned = false AND created_at < $1",
+        NOW - timedelta(minutes=40),
+    )
+    assert await engine.abandon_budget(NOW) == 0
+
+
+async def test_the_engine_never_dials_ahead_beyond_the_budget(pool, monkeypatch):
+    engine = await _engine(pool)
+    await _calls(
+        pool, engine.campaign.campaign_id, persons=200, abandoned=3
+    )  # budget floor(5.075)-3 = 2
+    launched: list[int] = []
+
+    async def launch(count, now):
+        launched.append(count)
+        return count
+
+    async def snapshot(now):
+        return PacingState(
+            now=now.timestamp(),
+            logged_in_reps=10,
+            ready_reps=2,
+            talking_ages=(30.0,) * 8,
+            ringing_ages=(1.0, 2.0),
+        )
+
+    monkeypatch.setattr(engine, "launch", launch)
+    monkeypatch.setattr(engine, "snapshot", snapshot)
+    monkeypatch.setattr(
+        engine.pacer, "decide", lambda state: PacingDecision(9, PacingMode.PREDICTIVE, "eager")
+    )
+    await engine.tick()
+    # 2 ringing + launch - 2 ready may all abandon: at most 2 of them, so launch <= 2
+    assert launched == [2]
+    assert "abandon budget 2" in engine.figures.last_decision
