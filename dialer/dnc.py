@@ -44,6 +44,7 @@ import asyncpg
 import phonenumbers
 import structlog
 
+from dialer.logs import mask_phone
 from dialer.sql import load_queries
 
 log = structlog.get_logger(__name__)
@@ -580,7 +581,7 @@ async def add_opt_out(
     accounts = tuple(sorted(r["subject_id"] for r in audited if r["subject_type"] == "account"))
     log.info(
         "dnc_opt_out_added",
-        e164=number,
+        number=mask_phone(number),
         channel=via.value,
         dnc_entry_id=entry["dnc_entry_id"],
         accounts=len(accounts),

@@ -39,6 +39,7 @@ from dialer.console.errors import (
     DispositionRefused,
     NotYourCall,
 )
+from dialer.dnc import add_opt_out
 from dialer.sql import load_queries
 
 log = structlog.get_logger(__name__)
@@ -237,13 +238,18 @@ async def record_disposition(
             )
             callback_id = callback["callback_id"]
         if code["do_not_call"]:
-            dnc_entry_id = await connection.fetchval(
-                QUERIES["insert_firm_dnc"],
+            # the same path as an opt-out from any channel: a new, renewed or widened firm
+            # entry blocking every call from now on, audited on each account with the number
+            opt_out = await add_opt_out(
+                connection,
                 call["e164"],
+                "phone",
                 now,
                 call["account_id"],
-                f"do-not-call disposition on call {entry.call_attempt_id}",
+                user_id,
+                note=f"do-not-call disposition on call {entry.call_attempt_id}",
             )
+            dnc_entry_id = opt_out.dnc_entry_id
             await connection.execute(
                 QUERIES["audit"],
                 now,

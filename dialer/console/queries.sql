@@ -119,12 +119,6 @@ SELECT lead_id FROM lead_events
 WHERE kind = 'warm_disposition_added' AND (detail ->> 'disposition_id')::bigint = $1
 LIMIT 1;
 
--- name: insert_firm_dnc
-INSERT INTO dnc_entries (e164, source, scope, channel, added_at, account_id, note)
-VALUES ($1, 'firm', 'all', 'phone', $2, $3, $4)
-ON CONFLICT (e164, source) DO NOTHING
-RETURNING dnc_entry_id;
-
 -- name: audit
 INSERT INTO audit_log (at, actor_user_id, kind, subject_type, subject_id, detail)
 VALUES ($1, $2, $3, $4, $5, $6);
