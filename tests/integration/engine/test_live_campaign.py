@@ -15,7 +15,6 @@ from dialer.clock import shifted_clock
 from dialer.engine.figures import campaign_figures
 from dialer.engine.service import TELEPHONY
 from dialer.engine.simulated_reps import SimulatedReps
-from dialer.events import EventBus
 from dialer.routes.campaigns import NewCampaign, create_campaign
 from dialer.seed import seed
 
@@ -35,7 +34,7 @@ async def service(settings, pool):
     settings.public_base_url = f"http://127.0.0.1:{port}"
     settings.sim_speed = 40.0
     clock = shifted_clock(CAMPAIGN_DAY)
-    app = create_app(settings, pool=pool, clock=clock, events=EventBus(pool))
+    app = create_app(settings, pool=pool, clock=clock)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
