@@ -78,38 +78,30 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
 
 def all_routes() -> Routes:
     """Every route of the service, from every module that declares some."""
+    # imported here: the feature modules import this module's AppKeys
+    from dialer import compliance_routes
+    from dialer.console import routes as console
+    from dialer.engine import routes as engine
+    from dialer.leads import routes as leads
+    from dialer.lists import routes as lists
     from dialer.routes import campaigns, customers, health, people
     from dialer.web import pages
 
     routes = Routes()
-    for module in (health, people, customers, campaigns, pages):
-        routes.specs.extend(module.routes.specs)
-    for extension in _route_extensions():
-        routes.specs.extend(extension.specs)
-    return routes
-
-
-def _route_extensions() -> list[Routes]:
-    """Routes contributed by feature packages (telephony webhooks, consoles, leads …)."""
-    import importlib
-
-    found: list[Routes] = []
-    for module_name in (
-        "dialer.engine.routes",
-        "dialer.telephony.routes",
-        "dialer.lists.routes",
-        "dialer.leads.routes",
-        "dialer.console.routes",
-        "dialer.compliance_routes",
+    for module in (
+        health,
+        people,
+        customers,
+        campaigns,
+        pages,
+        engine,
+        lists,
+        leads,
+        console,
+        compliance_routes,
     ):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not module_name.startswith(exc.name):
-                raise
-            continue
-        found.append(module.routes)
-    return found
+        routes.specs.extend(module.routes.specs)
+    return routes
 
 
 def create_app(
@@ -173,25 +165,10 @@ def create_app(
     return app
 
 
-# long-lived parts of feature packages, started after the pool and the event bus
-BACKGROUND = [
-    "dialer.engine.service:telephony_context",
-    "dialer.console.disconnects:console_background",
-    "dialer.leads.background:lead_background",
-]
-
-
 def _background_contexts() -> list[Callable[[web.Application], AsyncIterator[None]]]:
-    import importlib
+    """Long-lived parts of feature packages, started after the pool and the event bus."""
+    from dialer.console.disconnects import console_background
+    from dialer.engine.service import telephony_context
+    from dialer.leads.background import lead_background
 
-    found = []
-    for target in BACKGROUND:
-        module_name, name = target.split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not module_name.startswith(exc.name):
-                raise
-            continue
-        found.append(getattr(module, name))
-    return found
+    return [telephony_context, console_background, lead_background]
