@@ -152,6 +152,13 @@ class PreviewDecision(BaseModel):
     preview_decision_id: int
     action: Literal["dial", "skip"]
     replayed: bool
+    call_attempt_id: int | None = Field(
+        default=None, description="A dial: the call the engine placed for the rep."
+    )
+    refused: str | None = Field(
+        default=None,
+        description="A dial the engine did not place, and why (also pushed as preview_refused).",
+    )
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -419,6 +426,14 @@ async def _decide(request: web.Request, action: Literal["dial", "skip"]) -> web.
         except ConsoleError as exc:
             raise _problem(exc) from exc
     if action == "dial" and not decision["replayed"]:
+        from dialer.engine.preview import dial_preview
+        from dialer.engine.service import TELEPHONY
+
+        telephony = request.app.get(TELEPHONY)
+        if telephony is not None:
+            dialed = await dial_preview(telephony, campaign_id, user.user_id, account_id, now)
+            decision["call_attempt_id"] = dialed.call_attempt_id
+            decision["refused"] = dialed.refused
         await request.app[EVENTS].publish(
             campaign_channel(campaign_id),
             {
@@ -427,6 +442,7 @@ async def _decide(request: web.Request, action: Literal["dial", "skip"]) -> web.
                 "account_id": account_id,
                 "user_id": user.user_id,
                 "preview_decision_id": decision["preview_decision_id"],
+                "call_attempt_id": decision.get("call_attempt_id"),
             },
         )
     return json_response(decision, status=200 if decision["replayed"] else 201)

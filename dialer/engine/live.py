@@ -382,6 +382,13 @@ class CampaignEngine:
             self.pacer.observe_launch(now.timestamp(), launched)
         return launched
 
+    async def place(self, attempt_id: int, number: hopper.ClaimedNumber) -> None:
+        """Have the provider dial an attempt written outside the pacing loop (a rep's
+        preview dial, see dialer.engine.preview)."""
+        self.figures.launched += 1
+        self._launches.append(self.clock().timestamp())
+        await self._place(attempt_id, number)
+
     async def _place(self, attempt_id: int, number: hopper.ClaimedNumber) -> None:
         request = CallRequest(
             attempt_ref=str(attempt_id),
@@ -459,38 +466,47 @@ class CampaignEngine:
                 return None
             if attempt["agent_user_id"] is not None:  # a repeated answer webhook
                 return int(attempt["agent_user_id"])
-            # a REQUIRE without a mode (the rep must hold the product's registration) is
-            # honoured here: only qualified reps are offered the call
-            rows = await connection.fetch(
-                QUERIES["ready_reps_for_update"],
-                self.campaign.campaign_id,
-                self.campaign.required_registration,
-            )
-            reps = [
-                Rep(
-                    rep_id=str(r["user_id"]),
-                    senior=r["is_senior"],
-                    state=RepState.READY,
-                    since=r["state_since"].timestamp(),
+            reserved = attempt["reserved_agent_user_id"]
+            if reserved is not None and await connection.fetchval(
+                QUERIES["rep_still_on_call"], reserved, attempt["call_attempt_id"]
+            ):
+                # a rep's preview dial: the rep waits, reserved for this very call
+                user_id = int(reserved)
+            else:
+                # a REQUIRE without a mode (the rep must hold the product's registration)
+                # is honoured here: only qualified reps are offered the call
+                rows = await connection.fetch(
+                    QUERIES["ready_reps_for_update"],
+                    self.campaign.campaign_id,
+                    self.campaign.required_registration,
                 )
-                for r in rows
-            ]
-            chosen = route_call(
-                reps,
-                tier=attempt["tier"],
-                owner_rep_id=str(attempt["callback_owner"]) if attempt["callback_owner"] else None,
-                policy=RoutingPolicy(senior_first=self.campaign.senior_first),
-            )
-            if chosen is None:
-                return None
-            user_id = int(chosen.rep_id)
-            await set_agent_state(
-                connection,
-                user_id,
-                RepState.RESERVED,
-                now,
-                call_attempt_id=attempt["call_attempt_id"],
-            )
+                reps = [
+                    Rep(
+                        rep_id=str(r["user_id"]),
+                        senior=r["is_senior"],
+                        state=RepState.READY,
+                        since=r["state_since"].timestamp(),
+                    )
+                    for r in rows
+                ]
+                chosen = route_call(
+                    reps,
+                    tier=attempt["tier"],
+                    owner_rep_id=str(attempt["callback_owner"])
+                    if attempt["callback_owner"]
+                    else None,
+                    policy=RoutingPolicy(senior_first=self.campaign.senior_first),
+                )
+                if chosen is None:
+                    return None
+                user_id = int(chosen.rep_id)
+                await set_agent_state(
+                    connection,
+                    user_id,
+                    RepState.RESERVED,
+                    now,
+                    call_attempt_id=attempt["call_attempt_id"],
+                )
             await set_agent_state(
                 connection,
                 user_id,
@@ -582,6 +598,17 @@ class CampaignEngine:
                 self.pacer.observe_person(now.timestamp(), False)
         elif row["abandoned"] and row["answered_by"] != "machine":
             self.pacer.observe_person(now.timestamp(), True)
+        if row["agent_user_id"] is None and row["reserved_agent_user_id"] is not None:
+            # a preview dial that never reached its rep: the rep waiting for it is free
+            async with self.pool.acquire() as connection, connection.transaction():
+                if await connection.fetchval(
+                    QUERIES["rep_still_on_call"],
+                    row["reserved_agent_user_id"],
+                    row["call_attempt_id"],
+                ):
+                    await set_agent_state(
+                        connection, int(row["reserved_agent_user_id"]), RepState.READY, now
+                    )
         if row["ring_seconds"] is not None:
             self.pacer.observe_ring(float(row["ring_seconds"]), row["answered_at"] is not None)
         await self.settle(int(row["call_attempt_id"]), outcome_of(row), now)

@@ -45,7 +45,8 @@ SET provider_call_id = coalesce(provider_call_id, $2),
 WHERE call_attempt_id = $1;
 
 -- name: attempt_for_routing
-SELECT c.call_attempt_id, c.account_id, c.agent_user_id, a.tier::text AS tier, n.callback_owner
+SELECT c.call_attempt_id, c.account_id, c.agent_user_id, c.reserved_agent_user_id,
+       a.tier::text AS tier, n.callback_owner
 FROM call_attempts c
 JOIN accounts a USING (account_id)
 LEFT JOIN campaign_numbers n ON n.campaign_id = c.campaign_id AND n.phone_id = c.phone_id
@@ -63,7 +64,8 @@ FOR UPDATE OF s SKIP LOCKED;
 UPDATE call_attempts SET agent_user_id = $2, reserved_agent_user_id = $2 WHERE call_attempt_id = $1;
 
 -- name: ended_attempt
-SELECT call_attempt_id, status, agent_user_id, abandoned, answered_by, answered_at,
+SELECT call_attempt_id, status, agent_user_id, reserved_agent_user_id, abandoned,
+       answered_by, answered_at,
        ring_seconds, end_reason, provider_error_code, sip_code,
        -- measured on our clock (a provider's duration may be rounded or simulated)
        extract(epoch FROM ended_at - coalesce(bridged_at, answered_at))::float8 AS talked_seconds

@@ -1,0 +1,292 @@
+"""Preview dialing end to end: a rep chooses dial through the console API, the engine leases
+the account's number, runs the compliance gate in preview mode for that rep, and places the
+call through the Twilio adapter into the carrier simulator; the answered call is bridged
+to that rep, not to another ready one, and a refused or unanswered dial frees the rep."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from dialer.app import EVENTS, create_app
+from dialer.clock import shifted_clock
+from dialer.events import EventBus, agent_channel
+from dialer.http import Role
+from tests.helpers import make_user, token_headers
+from tests.integration.console.world import MORNING, World, build_world
+
+OUTCOMES = {"human": 0.0, "machine": 0.0, "busy": 0.0, "no_answer": 0.0, "invalid": 0.0}
+
+
+def _scenario(outcome: str) -> dict[str, Any]:
+    return {
+        "name": f"every customer: {outcome}",
+        "agents": 1,
+        "shift_hours": 1,
+        "seeds": [1],
+        "outcomes": {**OUTCOMES, outcome: 1.0},
+        "ring_seconds": {"dist": "fixed", "value": 2},
+        "no_answer_seconds": {"dist": "fixed", "value": 20},
+        "talk_seconds": {"dist": "fixed", "value": 40},
+        "wrap_seconds": {"dist": "fixed", "value": 1},
+        "amd": {"mode": "off"},
+    }
+
+
+App = tuple[web.Application, str]
+
+
+@pytest.fixture
+async def live_app(settings, pool, tmp_path) -> AsyncIterator[Callable[[str], Awaitable[App]]]:
+    """The real app on a TCP port (the simulator's webhooks come back over HTTP), its
+    simulated customers all ending in one outcome."""
+    runners: list[web.AppRunner] = []
+
+    async def start(outcome: str) -> App:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+        scenario = tmp_path / "scenario.json"
+        scenario.write_text(json.dumps(_scenario(outcome)))
+        settings.public_base_url = f"http://127.0.0.1:{port}"
+        settings.sim_scenario = scenario
+        settings.sim_speed = 20.0
+        app = create_app(settings, pool=pool, clock=shifted_clock(MORNING), events=EventBus(pool))
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        runners.append(runner)
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        return app, settings.public_base_url
+
+    yield start
+    for runner in runners:
+        await runner.cleanup()
+
+
+async def _preview_world(pool) -> World:
+    world = await build_world(pool, pacing_mode="preview")
+    await pool.execute(
+        "UPDATE campaigns SET caller_id = '+862195500000' WHERE campaign_id = $1",
+        world.campaign_id,
+    )
+    return world
+
+
+async def _ready(http: aiohttp.ClientSession, headers: dict[str, str], campaign_id: int) -> None:
+    async with http.post(
+        "/api/v1/console/session", json={"campaign_id": campaign_id}, headers=headers
+    ) as response:
+        assert response.status == 201, await response.text()
+    async with http.post(
+        "/api/v1/console/state", json={"state": "ready"}, headers=headers
+    ) as response:
+        assert response.status == 200, await response.text()
+        assert (await response.json())["session"]["state"] == "ready"
+
+
+async def _event(queue: asyncio.Queue[dict[str, Any]], kind: str) -> dict[str, Any]:
+    async with asyncio.timeout(10):
+        while True:
+            event = await queue.get()
+            if event.get("kind") == kind:
+                return event
+
+
+async def _state(pool, user_id: int) -> str:
+    state: str = await pool.fetchval(
+        "SELECT state FROM agent_sessions WHERE user_id = $1 AND ended_at IS NULL", user_id
+    )
+    return state
+
+
+async def _wait_for(pool, query: str, *args: Any) -> Any:
+    for _ in range(200):
+        value = await pool.fetchval(query, *args)
+        if value:
+            return value
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"never true: {query} {args}")
+
+
+async def test_an_answered_preview_dial_is_bridged_to_the_rep_who_dialled(live_app, pool):
+    app, url = await live_app("human")
+    world = await _preview_world(pool)
+    # another rep of the campaign, ready for longer: routing among ready reps would pick them
+    other = await make_user(pool, Role.TELESALES_REP, "rep-zhao")
+    await pool.execute("UPDATE users SET registrations = '{advisor}' WHERE user_id = $1", other)
+    async with aiohttp.ClientSession(base_url=url) as http:
+        await _ready(http, await token_headers(pool, other), world.campaign_id)
+        await _ready(http, world.rep_headers, world.campaign_id)
+        async with app[EVENTS].subscribe(agent_channel(world.rep_id)) as queue:
+            async with http.get("/api/v1/console/preview", headers=world.rep_headers) as got:
+                account_id = (await got.json())["account_id"]
+            assert account_id == world.accounts[0]
+            async with http.post(
+                f"/api/v1/console/preview/{account_id}/dial", headers=world.rep_headers
+            ) as response:
+                assert response.status == 201
+                dial = await response.json()
+            assert dial["refused"] is None, dial
+            call_id = dial["call_attempt_id"]
+            assert call_id is not None
+            connected = await _event(queue, "call_connected")
+        assert connected["call_attempt_id"] == call_id
+        assert connected["account_id"] == account_id
+
+    await _wait_for(
+        pool,
+        "SELECT bridged_at IS NOT NULL FROM call_attempts WHERE call_attempt_id = $1",
+        call_id,
+    )
+    attempt = await pool.fetchrow(
+        "SELECT c.agent_user_id, c.reserved_agent_user_id, c.bridged_at, c.account_id,"
+        " a.detail FROM call_attempts c JOIN audit_log a ON a.audit_id = c.compliance_decision_id"
+        " WHERE c.call_attempt_id = $1",
+        call_id,
+    )
+    assert attempt["agent_user_id"] == world.rep_id
+    assert attempt["reserved_agent_user_id"] == world.rep_id
+    assert attempt["bridged_at"] is not None and attempt["account_id"] == account_id
+    detail = attempt["detail"]
+    assert detail["verdict"] in ("ALLOW", "REQUIRE") and detail["required_mode"] is None
+    assert detail["inputs"]["dial_mode"] == "preview"
+    assert detail["agent_user_id"] == world.rep_id
+    assert (
+        await pool.fetchval(
+            "SELECT dialed_call_attempt_id FROM preview_decisions WHERE account_id = $1",
+            account_id,
+        )
+        == call_id
+    )
+    # the rep went reserved for the call, then on it; the other rep never left ready
+    changes = await pool.fetch(
+        "SELECT c.to_state, c.call_attempt_id FROM agent_state_changes c"
+        " JOIN agent_sessions s USING (agent_session_id) WHERE s.user_id = $1"
+        " ORDER BY c.at, c.change_id",
+        world.rep_id,
+    )
+    assert [(c["to_state"], c["call_attempt_id"]) for c in changes][-2:] == [
+        ("reserved", call_id),
+        ("on_call", call_id),
+    ]
+    assert await _state(pool, other) == "ready"
+    assert (
+        await pool.fetchval("SELECT count(*) FROM call_attempts WHERE agent_user_id = $1", other)
+        == 0
+    )
+    # the customer hangs up after the talk: the rep wraps up
+    await _wait_for(
+        pool,
+        "SELECT ended_at IS NOT NULL FROM call_attempts WHERE call_attempt_id = $1",
+        call_id,
+    )
+    await _wait_for(
+        pool,
+        "SELECT state = 'wrap_up' FROM agent_sessions WHERE user_id = $1 AND ended_at IS NULL",
+        world.rep_id,
+    )
+
+
+async def test_a_forbidden_account_is_refused_to_the_rep_and_never_dialled(live_app, pool):
+    app, url = await live_app("human")
+    world = await _preview_world(pool)
+    account_id = world.accounts[0]
+    # the customer refused marketing calls on another channel (CN): the gate blocks him, yet
+    # he is still shown, as only the firm's own list is left out of preview
+    await pool.execute(
+        "INSERT INTO dnc_entries (e164, source, added_at, account_id)"
+        " VALUES ($1, 'cn_refusal', $2, $3)",
+        world.phones[account_id],
+        MORNING,
+        account_id,
+    )
+    async with aiohttp.ClientSession(base_url=url) as http:
+        await _ready(http, world.rep_headers, world.campaign_id)
+        async with app[EVENTS].subscribe(agent_channel(world.rep_id)) as queue:
+            async with http.get("/api/v1/console/preview", headers=world.rep_headers) as got:
+                assert (await got.json())["account_id"] == account_id
+            async with http.post(
+                f"/api/v1/console/preview/{account_id}/dial", headers=world.rep_headers
+            ) as response:
+                assert response.status == 201
+                dial = await response.json()
+            refused = await _event(queue, "preview_refused")
+    assert dial["call_attempt_id"] is None and dial["refused"]
+    assert refused["reason"] == dial["refused"] and refused["account_id"] == account_id
+    assert refused["reason_zh"]
+
+    assert await pool.fetchval("SELECT count(*) FROM call_attempts") == 0
+    audit = await pool.fetchrow(
+        "SELECT subject_id, detail FROM audit_log WHERE audit_id = $1", refused["audit_id"]
+    )
+    detail = audit["detail"]
+    assert audit["subject_id"] == account_id
+    assert detail["verdict"] == "BLOCK" and detail["reason"] == dial["refused"]
+    assert detail["inputs"]["dial_mode"] == "preview"
+    assert detail["agent_user_id"] == world.rep_id
+    number = await pool.fetchrow(
+        "SELECT state, reason FROM campaign_numbers WHERE account_id = $1", account_id
+    )
+    assert (number["state"], number["reason"]) == ("blocked", dial["refused"])
+    assert await _state(pool, world.rep_id) == "ready"
+    assert (
+        await pool.fetchval(
+            "SELECT dialed_call_attempt_id FROM preview_decisions WHERE account_id = $1",
+            account_id,
+        )
+        is None
+    )
+
+
+async def test_an_unanswered_preview_dial_returns_the_rep_to_ready(live_app, pool):
+    app, url = await live_app("no_answer")
+    world = await _preview_world(pool)
+    async with aiohttp.ClientSession(base_url=url) as http:
+        await _ready(http, world.rep_headers, world.campaign_id)
+        async with http.post(
+            f"/api/v1/console/preview/{world.accounts[1]}/dial", headers=world.rep_headers
+        ) as response:
+            dial = await response.json()
+    call_id = dial["call_attempt_id"]
+    assert call_id is not None, dial
+    await _wait_for(
+        pool,
+        "SELECT ended_at IS NOT NULL FROM call_attempts WHERE call_attempt_id = $1",
+        call_id,
+    )
+    await _wait_for(
+        pool,
+        "SELECT state = 'ready' FROM agent_sessions WHERE user_id = $1 AND ended_at IS NULL",
+        world.rep_id,
+    )
+    attempt = await pool.fetchrow(
+        "SELECT agent_user_id, reserved_agent_user_id, answered_at FROM call_attempts"
+        " WHERE call_attempt_id = $1",
+        call_id,
+    )
+    assert attempt["agent_user_id"] is None and attempt["answered_at"] is None
+    assert attempt["reserved_agent_user_id"] == world.rep_id
+    changes = await pool.fetch(
+        "SELECT c.from_state, c.to_state FROM agent_state_changes c"
+        " JOIN agent_sessions s USING (agent_session_id) WHERE s.user_id = $1"
+        " ORDER BY c.at, c.change_id",
+        world.rep_id,
+    )
+    assert [(c["from_state"], c["to_state"]) for c in changes][-2:] == [
+        ("ready", "reserved"),
+        ("reserved", "ready"),
+    ]
+    # the number waits for its next try by the retry policy
+    assert (
+        await pool.fetchval(
+            "SELECT state FROM campaign_numbers WHERE account_id = $1", world.accounts[1]
+        )
+        == "pending"
+    )
