@@ -1,8 +1,9 @@
 """Preview mode: the rep sees the next account before it is dialled, then dials or skips.
 
-A decision is stored in `preview_decisions`; a dial is also announced on the campaign's
-channel as `{"kind": "preview_dial", ...}` for the engine, which places the call (through
-the compliance gate) and records the attempt in `dialed_call_attempt_id`.
+A decision is stored in `preview_decisions`; the console's route has the engine place a
+dial at once (`dialer.engine.preview.dial_preview`: through the compliance gate, the
+attempt recorded in `dialed_call_attempt_id`) and announces it on the campaign's channel
+as `{"kind": "preview_dial", ...}`.
 """
 
 from __future__ import annotations
