@@ -54,6 +54,15 @@ async def decide_preview(
     now: datetime,
 ) -> dict[str, Any]:
     """Store the rep's decision; a second dial of the same account returns the first."""
+    if action == "dial":
+        live = await connection.fetchrow(QUERIES["live_preview_dial"], campaign_id, account_id)
+        if live is not None:
+            return {
+                "preview_decision_id": live["preview_decision_id"],
+                "action": action,
+                "replayed": True,
+                "call_attempt_id": live["dialed_call_attempt_id"],
+            }
     decision_id = await connection.fetchval(
         QUERIES["insert_preview_decision"], campaign_id, account_id, user_id, action, now
     )

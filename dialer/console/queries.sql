@@ -276,6 +276,15 @@ RETURNING preview_decision_id;
 SELECT preview_decision_id FROM preview_decisions
 WHERE campaign_id = $1 AND account_id = $2 AND action = 'dial' AND dialed_call_attempt_id IS NULL;
 
+-- name: live_preview_dial
+-- a dial of the account already placed and still in its call: pressing dial again replays it
+SELECT p.preview_decision_id, p.dialed_call_attempt_id
+FROM preview_decisions p JOIN call_attempts c ON c.call_attempt_id = p.dialed_call_attempt_id
+WHERE p.campaign_id = $1 AND p.account_id = $2 AND p.action = 'dial'
+  AND c.status IN ('created', 'queued', 'initiated', 'ringing', 'in_progress')
+ORDER BY p.preview_decision_id DESC
+LIMIT 1;
+
 -- name: open_console_count
 SELECT count(*) FROM console_connections WHERE user_id = $1 AND closed_at IS NULL;
 

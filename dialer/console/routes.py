@@ -425,15 +425,20 @@ async def _decide(request: web.Request, action: Literal["dial", "skip"]) -> web.
             )
         except ConsoleError as exc:
             raise _problem(exc) from exc
-    if action == "dial" and not decision["replayed"]:
+    placed = False
+    if action == "dial" and decision.get("call_attempt_id") is None:
         from dialer.engine.preview import dial_preview
         from dialer.engine.service import TELEPHONY
 
         telephony = request.app.get(TELEPHONY)
         if telephony is not None:
+            # a replay without a call is a dial still pending (refused, say, while the rep
+            # was paused): the engine tries it again; a placed dial replays its call
             dialed = await dial_preview(telephony, campaign_id, user.user_id, account_id, now)
             decision["call_attempt_id"] = dialed.call_attempt_id
             decision["refused"] = dialed.refused
+            placed = dialed.call_attempt_id is not None
+    if action == "dial" and (not decision["replayed"] or placed):
         await request.app[EVENTS].publish(
             campaign_channel(campaign_id),
             {

@@ -136,6 +136,13 @@ async def test_an_answered_preview_dial_is_bridged_to_the_rep_who_dialled(live_a
             assert dial["refused"] is None, dial
             call_id = dial["call_attempt_id"]
             assert call_id is not None
+            # pressed again (or retried by the network): the same call, not a second one
+            async with http.post(
+                f"/api/v1/console/preview/{account_id}/dial", headers=world.rep_headers
+            ) as response:
+                assert response.status == 200
+                again = await response.json()
+            assert (again["replayed"], again["call_attempt_id"]) == (True, call_id)
             connected = await _event(queue, "call_connected")
         assert connected["call_attempt_id"] == call_id
         assert connected["account_id"] == account_id
@@ -151,6 +158,8 @@ async def test_an_answered_preview_dial_is_bridged_to_the_rep_who_dialled(live_a
         " WHERE c.call_attempt_id = $1",
         call_id,
     )
+    assert await pool.fetchval("SELECT count(*) FROM call_attempts") == 1
+    assert await pool.fetchval("SELECT count(*) FROM preview_decisions") == 1
     assert attempt["agent_user_id"] == world.rep_id
     assert attempt["reserved_agent_user_id"] == world.rep_id
     assert attempt["bridged_at"] is not None and attempt["account_id"] == account_id
@@ -248,12 +257,34 @@ async def test_a_forbidden_account_is_refused_to_the_rep_and_never_dialled(live_
 async def test_an_unanswered_preview_dial_returns_the_rep_to_ready(live_app, pool):
     app, url = await live_app("no_answer")
     world = await _preview_world(pool)
+    dial_url = f"/api/v1/console/preview/{world.accounts[1]}/dial"
     async with aiohttp.ClientSession(base_url=url) as http:
-        await _ready(http, world.rep_headers, world.campaign_id)
         async with http.post(
-            f"/api/v1/console/preview/{world.accounts[1]}/dial", headers=world.rep_headers
+            "/api/v1/console/session",
+            json={"campaign_id": world.campaign_id},
+            headers=world.rep_headers,
         ) as response:
+            assert response.status == 201
+        # still paused after logging in: the dial waits, nothing is leased, gated or placed
+        async with http.post(dial_url, headers=world.rep_headers) as response:
+            assert response.status == 201
+            paused = await response.json()
+        assert paused["call_attempt_id"] is None and "go ready" in paused["refused"]
+        assert (
+            await pool.fetchval("SELECT count(*) FROM audit_log WHERE kind = 'compliance_decision'")
+            == 0
+        )
+        assert await _state(pool, world.rep_id) == "paused"
+        async with http.post(
+            "/api/v1/console/state", json={"state": "ready"}, headers=world.rep_headers
+        ) as response:
+            assert response.status == 200
+        # the same dial again, now ready: the pending decision is placed
+        async with http.post(dial_url, headers=world.rep_headers) as response:
+            assert response.status == 200
             dial = await response.json()
+        assert dial["replayed"] is True
+        assert dial["preview_decision_id"] == paused["preview_decision_id"]
     call_id = dial["call_attempt_id"]
     assert call_id is not None, dial
     await _wait_for(
