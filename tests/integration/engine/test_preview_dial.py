@@ -17,8 +17,10 @@ from aiohttp import web
 
 from dialer.app import EVENTS, create_app
 from dialer.clock import shifted_clock
+from dialer.engine.service import TELEPHONY
 from dialer.events import EventBus, agent_channel
 from dialer.http import Role
+from dialer.telephony.provider import CallRefused, CallRequest, PlacementFailure
 from tests.helpers import make_user, token_headers
 from tests.integration.console.world import MORNING, World, build_world
 
@@ -320,4 +322,37 @@ async def test_an_unanswered_preview_dial_returns_the_rep_to_ready(live_app, poo
             "SELECT state FROM campaign_numbers WHERE account_id = $1", world.accounts[1]
         )
         == "pending"
+    )
+
+
+async def test_a_dial_the_carrier_refuses_frees_the_rep_at_once(live_app, pool, monkeypatch):
+    app, url = await live_app("human")
+    world = await _preview_world(pool)
+
+    async def refuse(request: CallRequest) -> None:
+        # what the Twilio adapter raises for a 4xx (here: no permission to call that region)
+        raise CallRefused("refused by the test carrier", PlacementFailure.GEO_PERMISSION, 21215)
+
+    monkeypatch.setattr(app[TELEPHONY].provider, "place_call", refuse)
+    async with aiohttp.ClientSession(base_url=url) as http:
+        await _ready(http, world.rep_headers, world.campaign_id)
+        async with app[EVENTS].subscribe(agent_channel(world.rep_id)) as queue:
+            async with http.post(
+                f"/api/v1/console/preview/{world.accounts[0]}/dial", headers=world.rep_headers
+            ) as response:
+                dial = await response.json()
+            refused = await _event(queue, "preview_refused")
+    assert dial["call_attempt_id"] is not None and "carrier" in dial["refused"]
+    assert refused["reason"] == dial["refused"]
+    assert await _state(pool, world.rep_id) == "ready"
+    status = await pool.fetchval(
+        "SELECT status FROM call_attempts WHERE call_attempt_id = $1", dial["call_attempt_id"]
+    )
+    assert status == "failed"
+    # a number the firm may not call from this account retires from the queue
+    assert (
+        await pool.fetchval(
+            "SELECT state FROM campaign_numbers WHERE account_id = $1", world.accounts[0]
+        )
+        == "retired"
     )
