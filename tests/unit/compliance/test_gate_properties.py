@@ -232,7 +232,9 @@ def test_the_property_generator_reaches_every_verdict() -> None:
     """Guards the properties above against a generator that never produces a DELAY."""
     seen: set[Verdict] = set()
 
-    @settings(max_examples=200, deadline=None, database=None)
+    # derandomized: the same 500 cases every run, so this guard cannot flicker when a rare
+    # verdict (REQUIRE) happens not to be drawn
+    @settings(max_examples=500, deadline=None, database=None, derandomize=True)
     @given(cases())
     def collect(case: Case) -> None:
         seen.add(run(case).verdict)
