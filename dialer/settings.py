@@ -13,6 +13,9 @@ import phonenumbers
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+# Pinned: a new major of the SDK changes the Device API that console/audio.js uses.
+TWILIO_VOICE_SDK_URL = "https://cdn.jsdelivr.net/npm/@twilio/voice-sdk@2.17.0/dist/twilio.min.js"
+
 
 class SettingsError(Exception):
     """The service's configuration is wrong; the message names the variable to fix."""
@@ -45,6 +48,12 @@ class Settings(BaseSettings):
     )
     twilio_caller_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     twilio_calls_per_second: float = Field(default=1.0, gt=0)
+    # the browser audio leg: an API key to mint Voice SDK access tokens, the TwiML app
+    # whose Voice URL is <public base>/twilio/voice/rep-room, and where the SDK is loaded
+    twilio_api_key_sid: str | None = None
+    twilio_api_key_secret: str | None = None
+    twilio_twiml_app_sid: str | None = None
+    twilio_voice_sdk_url: str = TWILIO_VOICE_SDK_URL
 
     # the built-in carrier simulator (used when no Twilio credentials are set)
     sim_scenario: Path | None = None
@@ -99,6 +108,23 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL that Twilio can reach")
         return value.rstrip("/")
+
+    @field_validator("twilio_voice_sdk_url")
+    @classmethod
+    def _sdk_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://", "/")):
+            raise ValueError("must be an https:// URL (or a path on this service) of twilio.min.js")
+        return value
+
+    @property
+    def browser_audio_configured(self) -> bool:
+        """Voice SDK tokens can be minted: account, API key and TwiML app are set."""
+        return bool(
+            self.twilio_account_sid
+            and self.twilio_api_key_sid
+            and self.twilio_api_key_secret
+            and self.twilio_twiml_app_sid
+        )
 
     @property
     def twilio_configured(self) -> bool:

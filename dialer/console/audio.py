@@ -4,9 +4,16 @@ The engine bridges every answered call into the rep's room (`rep-<user_id>`); th
 joins that room in one of three ways, a setting per rep (`users.audio_leg`):
 
 - browser: the console's Twilio Voice JavaScript SDK, with a short-lived access token
-  minted here (identity `rep-<user_id>`, incoming calls allowed);
-- phone: the service dials the rep's own phone and keeps that leg in the room;
+  minted here (identity `rep-<user_id>`, incoming calls allowed); the page connects to
+  the TwiML app, whose Voice URL (the rep-room webhook) puts `client:rep-<id>` in room
+  `rep-<id>`;
+- phone: on log-in the service dials the rep's own phone (`join_phone_leg`); answered,
+  the rep-room webhook (`?rep=<id>` in the signed URL) puts it in the room; logging out
+  hangs it up (`drop_phone_leg`). The call's sid is kept on the agent session;
 - simulated: the carrier simulator plays both sides (demo, tests).
+
+Whoever asks, a leg only ever joins its own rep's room: the room comes from the caller's
+identity (token) or the signed URL, never from a parameter the caller chose.
 
 Minting needs a Twilio API key and a TwiML app (settings twilio_api_key_sid,
 twilio_api_key_secret, twilio_twiml_app_sid); without them the answer says so.
@@ -14,14 +21,35 @@ twilio_api_key_secret, twilio_twiml_app_sid); without them the answer says so.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
+import asyncpg
+import structlog
 from pydantic import BaseModel
 
 from dialer.console.customer_pop import mask_number
+from dialer.sql import load_queries
+from dialer.telephony.decisions import AnswerDecision, BridgeToRoom, PlayAndHangUp
+from dialer.telephony.provider import TelephonyError
 
+log = structlog.get_logger(__name__)
+QUERIES = load_queries("dialer.console")
 TOKEN_TTL = timedelta(minutes=15)
+_CLIENT_IDENTITY = re.compile(r"^client:rep-([1-9][0-9]{0,17})$")
+_REP_REF = re.compile(r"^[1-9][0-9]{0,17}$")
+NOT_A_REP_MESSAGE = "This line is not set up for a telesales rep. Goodbye."
+
+
+class RepLegDialer(Protocol):
+    """What the phone leg needs from telephony (the provider, or the service in front of
+    it that also tells the carrier simulator which numbers are reps' phones)."""
+
+    async def place_rep_leg(self, to_number: str, caller_id: str, rep_ref: str) -> str: ...
+
+    async def hang_up(self, call_id: str) -> None: ...
 
 
 class AudioLeg(BaseModel):
@@ -65,11 +93,12 @@ def audio_leg_for(rep: Any, settings: Any, now: datetime) -> AudioLeg:
     key_sid = getattr(settings, "twilio_api_key_sid", None)
     key_secret = getattr(settings, "twilio_api_key_secret", None)
     app_sid = getattr(settings, "twilio_twiml_app_sid", None)
-    if not (account_sid and key_sid and key_secret):
+    if not (account_sid and key_sid and key_secret and app_sid):
         return leg.model_copy(
             update={
-                "detail": "browser audio needs TWILIO_ACCOUNT_SID, DIALER_TWILIO_API_KEY_SID and "
-                "DIALER_TWILIO_API_KEY_SECRET; until then use the phone or simulated leg"
+                "detail": "browser audio needs TWILIO_ACCOUNT_SID, DIALER_TWILIO_API_KEY_SID, "
+                "DIALER_TWILIO_API_KEY_SECRET and DIALER_TWILIO_TWIML_APP_SID; until then "
+                "use the phone or simulated leg"
             }
         )
     from twilio.jwt.access_token import AccessToken
@@ -92,3 +121,114 @@ def audio_leg_for(rep: Any, settings: Any, now: datetime) -> AudioLeg:
             "detail": "join with the Twilio Voice SDK: Device(token)",
         }
     )
+
+
+# -- the rep-room webhook ---------------------------------------------------------------------
+
+
+def rep_of_leg(from_identity: str, rep_ref: str | None) -> int | None:
+    """Whose room a leg calling the rep-room webhook joins, or None.
+
+    A browser leg is `client:rep-<id>`, the identity in the token we minted; a phone leg
+    carries `?rep=<id>` in the URL we gave the provider (signed with the rest). A leg
+    that names two different reps is refused; any room parameter is ignored.
+    """
+    browser = _CLIENT_IDENTITY.match(from_identity)
+    if from_identity.startswith("client:") and browser is None:
+        return None
+    named = int(rep_ref) if rep_ref is not None and _REP_REF.match(rep_ref) else None
+    if rep_ref is not None and named is None:
+        return None
+    if browser is not None:
+        own = int(browser.group(1))
+        return own if named is None or named == own else None
+    return named
+
+
+async def rep_room_decision(
+    pool: asyncpg.Pool, params: Mapping[str, str], rep_ref: str | None
+) -> AnswerDecision:
+    """Put a verified rep-room leg in its own rep's room, or say why not and hang up."""
+    from_identity = params.get("From", "")
+    user_id = rep_of_leg(from_identity, rep_ref)
+    rep = await pool.fetchrow(QUERIES["active_rep"], user_id) if user_id is not None else None
+    if rep is None:
+        log.warning(
+            "rep_room_refused",
+            call=params.get("CallSid", ""),
+            caller=from_identity if from_identity.startswith("client:") else "phone",
+            rep=rep_ref,
+        )
+        return PlayAndHangUp(NOT_A_REP_MESSAGE)
+    room = room_for(int(rep["user_id"]))
+    asked = params.get("room")
+    if asked is not None and asked != room:
+        log.warning("rep_room_param_ignored", user_id=rep["user_id"], asked=asked[:40])
+    log.info("rep_leg_joined_room", user_id=rep["user_id"], call=params.get("CallSid", ""))
+    return BridgeToRoom(room=room, rep=room)
+
+
+# -- the phone leg --------------------------------------------------------------------------
+
+
+def rep_leg_caller_id(settings: Any) -> str:
+    """The number a rep's phone shows when the service calls it: the firm's first caller
+    ID, else its callback number."""
+    caller_ids = getattr(settings, "twilio_caller_ids", None) or []
+    return str(caller_ids[0]) if caller_ids else str(settings.firm_callback_number)
+
+
+async def join_phone_leg(
+    pool: asyncpg.Pool, provider: RepLegDialer, caller_id: str, user_id: int
+) -> str | None:
+    """On log-in: ring the phone of a rep on the phone leg, once per session.
+
+    Returns the leg's call id (None: not a phone rep, no number, or the call failed;
+    a failure is logged and leaves the session as it is, the rep can log in again)."""
+    row = await pool.fetchrow(QUERIES["phone_leg_of_session"], user_id)
+    if row is None or row["audio_leg"] != "phone" or not row["phone_e164"]:
+        return None
+    if row["audio_call_id"] is not None:
+        existing: str = row["audio_call_id"]
+        return existing
+    phone = str(row["phone_e164"])
+    try:
+        call_id = await provider.place_rep_leg(phone, caller_id, str(user_id))
+    except TelephonyError as exc:
+        log.warning("rep_phone_leg_failed", user_id=user_id, to=mask_number(phone), error=str(exc))
+        return None
+    kept = await pool.fetchval(QUERIES["keep_phone_leg"], row["agent_session_id"], call_id)
+    if kept is None:
+        # a second log-in placed its own leg first: one ring is enough
+        await _hang_up(provider, call_id, user_id)
+        current: str | None = await pool.fetchval(
+            QUERIES["phone_leg_of_session_id"], row["agent_session_id"]
+        )
+        return current
+    log.info("rep_phone_leg_placed", user_id=user_id, to=mask_number(phone), call=call_id)
+    return call_id
+
+
+async def carry_phone_leg(pool: asyncpg.Pool, from_session_id: int, to_session_id: int) -> None:
+    """Changing campaign keeps the phone in the room (the room is the rep's, not the
+    campaign's): the new session takes over the leg of the one it ended."""
+    if from_session_id != to_session_id:
+        await pool.execute(QUERIES["carry_phone_leg"], from_session_id, to_session_id)
+
+
+async def drop_phone_leg(
+    pool: asyncpg.Pool, provider: RepLegDialer, agent_session_id: int, user_id: int
+) -> str | None:
+    """On log-out: hang up the session's phone leg, if it has one. Returns its call id."""
+    call_id: str | None = await pool.fetchval(QUERIES["take_phone_leg"], agent_session_id)
+    if call_id is not None:
+        await _hang_up(provider, call_id, user_id)
+    return call_id
+
+
+async def _hang_up(provider: RepLegDialer, call_id: str, user_id: int) -> None:
+    try:
+        await provider.hang_up(call_id)
+        log.info("rep_phone_leg_hung_up", user_id=user_id, call=call_id)
+    except TelephonyError as exc:
+        log.warning("rep_phone_leg_not_hung_up", user_id=user_id, call=call_id, error=str(exc))

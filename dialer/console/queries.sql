@@ -290,3 +290,37 @@ SELECT count(*) FROM console_connections WHERE user_id = $1 AND closed_at IS NUL
 
 -- name: open_session_state
 SELECT state FROM agent_sessions WHERE user_id = $1 AND ended_at IS NULL;
+
+-- name: active_rep
+SELECT user_id, audio_leg FROM users
+WHERE user_id = $1 AND role = 'telesales_rep' AND active;
+
+-- name: phone_leg_of_session
+SELECT s.agent_session_id, s.audio_call_id, u.audio_leg, u.phone_e164
+FROM agent_sessions s JOIN users u USING (user_id)
+WHERE s.user_id = $1 AND s.ended_at IS NULL;
+
+-- name: phone_leg_of_session_id
+SELECT audio_call_id FROM agent_sessions WHERE agent_session_id = $1;
+
+-- name: keep_phone_leg
+UPDATE agent_sessions SET audio_call_id = $2
+WHERE agent_session_id = $1 AND audio_call_id IS NULL AND ended_at IS NULL
+RETURNING audio_call_id;
+
+-- name: carry_phone_leg
+WITH moved AS (
+    UPDATE agent_sessions SET audio_call_id = NULL
+    WHERE agent_session_id = $1 AND audio_call_id IS NOT NULL
+    RETURNING audio_call_id
+)
+UPDATE agent_sessions SET audio_call_id = (SELECT audio_call_id FROM moved)
+WHERE agent_session_id = $2 AND audio_call_id IS NULL AND EXISTS (SELECT 1 FROM moved);
+
+-- name: take_phone_leg
+WITH leg AS (
+    SELECT audio_call_id FROM agent_sessions WHERE agent_session_id = $1 FOR UPDATE
+)
+UPDATE agent_sessions s SET audio_call_id = NULL
+FROM leg WHERE s.agent_session_id = $1 AND leg.audio_call_id IS NOT NULL
+RETURNING leg.audio_call_id;

@@ -22,7 +22,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NaiveDatetime
 
 from campaigns.agents import RepState
 from dialer import auth
-from dialer.console import agent_sessions, messages, preview, stats
+from dialer.console import agent_sessions, audio, messages, preview, stats
 from dialer.console.audio import AudioLeg, audio_leg_for
 from dialer.console.customer_pop import build_pop
 from dialer.console.dispositions import DispositionInput, record_disposition
@@ -183,6 +183,29 @@ def _pool(request: web.Request) -> Any:
     return request.app[POOL]
 
 
+def _telephony(request: web.Request) -> Any:
+    from dialer.engine.service import TELEPHONY
+
+    return request.app.get(TELEPHONY)
+
+
+async def _join_audio(
+    request: web.Request, user_id: int, previous: int | None, session_id: int
+) -> None:
+    """After log-in: a phone-leg rep's phone rings and joins their room (once)."""
+    from dialer.app import SETTINGS
+
+    telephony = _telephony(request)
+    if telephony is None:
+        return
+    pool = _pool(request)
+    if previous is not None:
+        await audio.carry_phone_leg(pool, previous, session_id)
+    await audio.join_phone_leg(
+        pool, telephony, audio.rep_leg_caller_id(request.app[SETTINGS]), user_id
+    )
+
+
 async def session_view(executor: Any, user_id: int, now: datetime) -> SessionView:
     row = await agent_sessions.current_session(executor, user_id)
     info = None
@@ -253,10 +276,18 @@ async def log_in(request: web.Request) -> web.Response:
     body = await read_body(request, LogIn)
     now = _now(request)
     async with _pool(request).acquire() as connection:
+        before = await agent_sessions.current_session(connection, user.user_id)
         try:
-            await agent_sessions.log_in(connection, user.user_id, body.campaign_id, now)
+            session = await agent_sessions.log_in(connection, user.user_id, body.campaign_id, now)
         except ConsoleError as exc:
             raise _problem(exc) from exc
+    await _join_audio(
+        request,
+        user.user_id,
+        before["agent_session_id"] if before is not None else None,
+        session.agent_session_id,
+    )
+    async with _pool(request).acquire() as connection:
         return json_response(await session_view(connection, user.user_id, now), status=201)
 
 
@@ -303,9 +334,13 @@ async def log_out(request: web.Request) -> web.Response:
     now = _now(request)
     async with _pool(request).acquire() as connection:
         try:
-            await agent_sessions.log_out(connection, user.user_id, now)
+            ended = await agent_sessions.log_out(connection, user.user_id, now)
         except ConsoleError as exc:
             raise _problem(exc) from exc
+    telephony = _telephony(request)
+    if telephony is not None:
+        await audio.drop_phone_leg(_pool(request), telephony, ended.agent_session_id, user.user_id)
+    async with _pool(request).acquire() as connection:
         return json_response(await session_view(connection, user.user_id, now))
 
 

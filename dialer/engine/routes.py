@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from dialer.console.audio import rep_room_decision
 from dialer.engine.figures import campaign_figures
 from dialer.engine.service import TELEPHONY
 from dialer.http import PUBLIC, Problem, Role, Routes, json_response, path_int
+from dialer.telephony.twilio_adapter import REP_ROOM_PATH
 
 routes = Routes()
 _MANAGERS = {Role.CAMPAIGN_MANAGER, Role.ADMIN}
@@ -48,6 +50,26 @@ async def twilio_status(request: web.Request) -> web.Response:
 )
 async def twilio_amd(request: web.Request) -> web.Response:
     return await request.app[TELEPHONY].webhooks.amd(request)
+
+
+@routes.route(
+    "POST",
+    REP_ROOM_PATH,
+    roles=PUBLIC,
+    summary="Twilio voice webhook: a rep's browser or phone leg joins the rep's own room.",
+    api=False,
+    csrf_exempt=True,
+)
+async def twilio_rep_room(request: web.Request) -> web.Response:
+    """The Voice URL of the TwiML app (browser legs, `From=client:rep-<id>`) and of the
+    calls to reps' phones (`?rep=<id>`, inside the signed URL)."""
+    from dialer.app import pool_of
+
+    telephony = request.app[TELEPHONY]
+    params = await telephony.webhooks.verified(request)
+    decision = await rep_room_decision(pool_of(request), params, request.query.get("rep"))
+    content_type, body = telephony.provider.render_answer(decision)
+    return web.Response(text=body, content_type=content_type)
 
 
 async def _campaign_status(request: web.Request, campaign_id: int) -> str:

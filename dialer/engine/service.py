@@ -167,6 +167,18 @@ class TelephonyService:
     def running(self) -> list[int]:
         return sorted(self._tasks)
 
+    # -- reps' phone legs ---------------------------------------------------------------
+
+    async def place_rep_leg(self, to_number: str, caller_id: str, rep_ref: str) -> str:
+        """Ring a rep's own phone into their room. On the carrier simulator the number
+        becomes a staff phone first: answered at once, in the room until hung up."""
+        if self.simulator is not None:
+            self.simulator.staff_phones.add(to_number)
+        return await self.provider.place_rep_leg(to_number, caller_id, rep_ref)
+
+    async def hang_up(self, call_id: str) -> None:
+        await self.provider.hang_up(call_id)
+
     # -- CallDecisions: route each webhook to its campaign's engine --------------------
 
     async def _engine_of_call(self, call_id: str, attempt_ref: str | None) -> CampaignEngine | None:

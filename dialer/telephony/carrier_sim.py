@@ -10,6 +10,10 @@ sequence numbers. Who answers, after how long and for how long comes from the se
 population model (campaigns.population). Simulated reps sit in conference rooms and talk
 for the drawn time. `speed` compresses every ring, talk and pause for demos.
 
+Staff phones (`staff_phones`, or POST /sim/staff-phones {"numbers": [...]}) are the reps'
+own phones: a call to one is answered at once by a person, follows its TwiML into the
+conference room and stays there until it is hung up (the phone audio leg of a rep).
+
 Faults can be injected (duplicated, reordered, delayed, lost callbacks; 5xx, 429 and slow
 REST responses) from the command line or at run time with POST /sim/faults.
 """
@@ -27,7 +31,7 @@ import re
 import secrets
 import time
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -52,6 +56,7 @@ PLAY_SECONDS = 3.0
 INITIATED_TO_RINGING_SECONDS = 0.5
 TWILIO_TIMEOUT_BUFFER_SECONDS = 5.0
 CALLBACK_RETRY_SECONDS = 1.0
+STAFF_ANSWER_SECONDS = 1.0
 ERROR_DOCS = "https://www.twilio.com/docs/errors/"
 
 DEFAULT_SCENARIO: dict[str, Any] = {
@@ -197,6 +202,7 @@ class CarrierSimulator:
         account_calls_per_second: float | None = None,
         faults: FaultPlan | None = None,
         clock: Callable[[], datetime] = _now,
+        staff_phones: Iterable[str] = (),
     ) -> None:
         if speed <= 0:
             raise SimulatorError(f"--speed must be positive, got {speed}")
@@ -213,6 +219,7 @@ class CarrierSimulator:
         self.rng = random.Random(f"sim-faults:{seed}")
         self.calls: dict[str, SimCall] = {}
         self.rooms = ConferenceRooms()
+        self.staff_phones: set[str] = set(staff_phones)
         self.callbacks: list[SentCallback] = []
         self.create_received: list[float] = []  # monotonic seconds of every create received
         self.answer_latencies: list[float] = []  # answer-URL round trips, seconds
@@ -269,6 +276,7 @@ class CarrierSimulator:
         app.router.add_get("/sim/calls", self.sim_calls)
         app.router.add_get("/sim/stats", self.sim_stats)
         app.router.add_post("/sim/faults", self.sim_faults)
+        app.router.add_post("/sim/staff-phones", self.sim_staff_phones)
 
         async def lifecycle(_app: web.Application) -> Any:
             await self.start()
@@ -390,7 +398,7 @@ class CarrierSimulator:
             machine_detection=str(form.get("MachineDetection", ""))
             in ("Enable", "DetectMessageEnd"),
             ring_timeout=min(max(timeout, 5.0), 600.0) + TWILIO_TIMEOUT_BUFFER_SECONDS,
-            fate=self.population.fate(to, self.shift_offset()),
+            fate=self._fate(to),
             created_at=self.clock(),
             queue_seconds=queue_seconds,
         )
@@ -402,6 +410,19 @@ class CarrierSimulator:
         if fault == "error_after_create":
             return self._error(500, 20500, "Internal Server Error")
         return web.json_response(self._call_json(call), status=201)
+
+    def _fate(self, to: str) -> CallFate:
+        if to in self.staff_phones:
+            # a rep's own phone: picked up at once, on the line until hung up
+            return CallFate(
+                outcome="human",
+                seconds_to_result=STAFF_ANSWER_SECONDS,
+                talk_seconds=math.inf,
+                wrap_seconds=0.0,
+                amd_verdict=None,
+                amd_verdict_seconds=None,
+            )
+        return self.population.fate(to, self.shift_offset())
 
     async def list_calls(self, request: web.Request) -> web.Response:
         to = request.query.get("To")
@@ -487,6 +508,15 @@ class CarrierSimulator:
             "callback_latencies": list(self.callback_latencies),
             "create_received": [t - self._started for t in self.create_received],
         }
+
+    async def sim_staff_phones(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        numbers = [str(n) for n in body.get("numbers", [])]
+        bad = [n for n in numbers if not E164.match(n)]
+        if bad:
+            return self._error(400, 21211, f"not E.164: {', '.join(b[:4] for b in bad)}...")
+        self.staff_phones.update(numbers)
+        return web.json_response({"staff_phones": len(self.staff_phones)})
 
     async def sim_faults(self, request: web.Request) -> web.Response:
         self.faults = FaultPlan.model_validate(await request.json())
@@ -583,6 +613,10 @@ class CarrierSimulator:
         await self._end(call, "completed")
 
     async def _talk_in_room(self, call: SimCall, room: str) -> None:
+        if call.to in self.staff_phones:
+            call.rooms.append(room)  # a rep's phone leg waits in the room for callees
+            await call.ended.wait()
+            return
         fate = call.fate
         # A person talks for the drawn time; a machine taken for a person plays its
         # greeting until the rep recognises it and hangs up.

@@ -57,6 +57,9 @@ log = structlog.get_logger(__name__)
 TWILIO_API_BASE = "https://api.twilio.com"
 STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
 NOT_IN_PROGRESS = 21220
+# the Voice URL of the TwiML app (browser legs) and of the calls to reps' phones
+REP_ROOM_PATH = "/twilio/voice/rep-room"
+REP_LEG_RING_SECONDS = 30
 
 _T = TypeVar("_T")
 
@@ -139,10 +142,17 @@ class TwilioConfig:
     reconcile_window_seconds: float = 120.0
     machine_detection: str = "Enable"
     webhook_prefix: str = "/telephony/twilio"
+    rep_room_path: str = REP_ROOM_PATH
 
     def webhook_url(self, hook: str, attempt_ref: str) -> str:
         query = urlencode({"attempt": attempt_ref})
         return f"{self.public_base_url.rstrip('/')}{self.webhook_prefix}/{hook}?{query}"
+
+    def rep_room_url(self, rep_ref: str) -> str:
+        """The rep-room webhook for a rep's phone leg; Twilio signs the whole URL, so the
+        rep it names cannot be changed on the way."""
+        query = urlencode({"rep": rep_ref})
+        return f"{self.public_base_url.rstrip('/')}{self.rep_room_path}?{query}"
 
 
 def _wall_clock() -> datetime:
@@ -299,6 +309,38 @@ class TwilioProvider(TelephonyProvider):
             f"{len(candidates)} matching calls were found; its callbacks (which carry the "
             "attempt id) will settle it: do not redial meanwhile"
         )
+
+    async def place_rep_leg(self, to_number: str, caller_id: str, rep_ref: str) -> str:
+        cfg = self._config
+        await self._throttle.acquire()
+        try:
+            call = await self._bounded(
+                "create_rep_leg",
+                lambda: self._calls.create_async(
+                    to=to_number,
+                    from_=caller_id,
+                    url=cfg.rep_room_url(rep_ref),
+                    method="POST",
+                    timeout=REP_LEG_RING_SECONDS,
+                ),
+            )
+        except TwilioException as exc:
+            status = int(getattr(exc, "status", 0) or 0)
+            code = getattr(exc, "code", None)
+            raise CallRefused(
+                f"Twilio refused the call to rep {rep_ref}'s phone (code {code}, http {status}): "
+                "check the number on the rep's profile",
+                placement_failure(code, status),
+                code,
+            ) from exc
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise CallPlacementUnknown(
+                f"the call to rep {rep_ref}'s phone was not confirmed ({type(exc).__name__}); "
+                "if it does not ring, log out and in again"
+            ) from exc
+        sid = str(call.sid)
+        self._remember(sid, f"rep-{rep_ref}")
+        return sid
 
     async def _update(self, call_id: str, **fields: str) -> None:
         cfg = self._config

@@ -72,6 +72,10 @@ class TelephonyWebhooks:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
+    async def verified(self, request: web.Request) -> Mapping[str, str]:
+        """The request's parameters once its signature checked out; 403 otherwise."""
+        return await self._verified(request)
+
     async def _verified(self, request: web.Request) -> Mapping[str, str]:
         params = await request.post()
         url = self._public_base_url + request.path_qs
