@@ -309,13 +309,17 @@ WHERE agent_session_id = $1 AND audio_call_id IS NULL AND ended_at IS NULL
 RETURNING audio_call_id;
 
 -- name: carry_phone_leg
-WITH moved AS (
-    UPDATE agent_sessions SET audio_call_id = NULL
+-- (RETURNING would give the cleared value: the leg is read before it is moved)
+WITH leg AS (
+    SELECT audio_call_id FROM agent_sessions
     WHERE agent_session_id = $1 AND audio_call_id IS NOT NULL
-    RETURNING audio_call_id
+    FOR UPDATE
+), cleared AS (
+    UPDATE agent_sessions SET audio_call_id = NULL
+    WHERE agent_session_id = $1 AND EXISTS (SELECT 1 FROM leg)
 )
-UPDATE agent_sessions SET audio_call_id = (SELECT audio_call_id FROM moved)
-WHERE agent_session_id = $2 AND audio_call_id IS NULL AND EXISTS (SELECT 1 FROM moved);
+UPDATE agent_sessions SET audio_call_id = (SELECT audio_call_id FROM leg)
+WHERE agent_session_id = $2 AND audio_call_id IS NULL AND EXISTS (SELECT 1 FROM leg);
 
 -- name: take_phone_leg
 WITH leg AS (
