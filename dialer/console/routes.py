@@ -159,6 +159,9 @@ class PreviewDecision(BaseModel):
         default=None,
         description="A dial the engine did not place, and why (also pushed as preview_refused).",
     )
+    refused_zh: str | None = Field(
+        default=None, description="The compliance gate's reason in Chinese, when it has one."
+    )
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -472,6 +475,7 @@ async def _decide(request: web.Request, action: Literal["dial", "skip"]) -> web.
             dialed = await dial_preview(telephony, campaign_id, user.user_id, account_id, now)
             decision["call_attempt_id"] = dialed.call_attempt_id
             decision["refused"] = dialed.refused
+            decision["refused_zh"] = dialed.refused_zh
             placed = dialed.call_attempt_id is not None
     if action == "dial" and (not decision["replayed"] or placed):
         await request.app[EVENTS].publish(
@@ -524,6 +528,8 @@ def _client_messages(language: str) -> dict[str, str]:
 
 @routes.route("GET", "/rep", roles=REPS, summary="The rep console.", api=False)
 async def rep_page(request: web.Request) -> web.Response:
+    from dialer.app import SETTINGS
+
     user = auth.current_user(request)
     pool = _pool(request)
     now = _now(request)
@@ -531,9 +537,17 @@ async def rep_page(request: web.Request) -> web.Response:
     campaigns = await pool.fetch(QUERIES["campaigns_open_to_reps"])
     day = await stats.my_day(pool, user.user_id, now)
     rep = await pool.fetchrow(QUERIES["rep_profile"], user.user_id)
+    settings = request.app[SETTINGS]
+    # the SDK joins the room only with a token to mint; otherwise the page says why
+    browser_audio = rep["audio_leg"] == "browser" and settings.browser_audio_configured
+    leg = None if browser_audio else audio_leg_for(rep, settings, now)
     context = page_context(
         request,
         audio_leg=rep["audio_leg"],
+        audio_browser=browser_audio and view.logged_in,
+        audio_detail=leg.detail if leg is not None else "",
+        audio_phone=leg.phone if leg is not None else None,
+        voice_sdk_url=settings.twilio_voice_sdk_url,
         view=view,
         campaigns=campaigns,
         day=day,

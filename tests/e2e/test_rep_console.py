@@ -251,10 +251,16 @@ async def test_preview_mode_in_english_shows_the_next_account_with_dial_and_skip
     await page.wait_for_selector("#preview-account:has-text('" + names[1] + "')")
     async with app[EVENTS].subscribe(f"campaign:{world.campaign_id}") as queue:
         await page.click("#preview-dial")
-        await page.wait_for_selector("#preview-result:has-text('Dial requested')")
+        # the engine refuses the dial (this campaign has no caller ID): the page says why
+        # and the rep goes on
+        await page.wait_for_selector("#preview-result[data-refused=true]")
         event = await asyncio.wait_for(queue.get(), 5)
     assert (event["kind"], event["account_id"]) == ("preview_dial", world.accounts[1])
-    await screenshot(page, "console-21-preview-dial")
+    refusal = await page.inner_text("#preview-result")
+    assert refusal.startswith("Dial refused: ") and "no caller ID" in refusal, refusal
+    # the next account to go on with
+    await page.wait_for_selector("#preview-account:has-text('" + names[2] + "')")
+    await screenshot(page, "console-21-preview-dial-refused")
     decisions = await pool.fetch(
         "SELECT account_id, action FROM preview_decisions ORDER BY preview_decision_id"
     )

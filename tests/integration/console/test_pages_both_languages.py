@@ -15,7 +15,10 @@ from tests.helpers import PASSWORD
 from tests.integration.console.world import build_world, connect_call
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "dialer" / "web" / "templates" / "console"
-SCRIPT = Path(__file__).resolve().parents[3] / "dialer" / "web" / "static" / "console" / "rep.js"
+SCRIPTS = Path(__file__).resolve().parents[3] / "dialer" / "web" / "static" / "console"
+SCRIPT = SCRIPTS / "rep.js"
+AUDIO_SCRIPT = SCRIPTS / "audio.js"
+AUDIO_STATES = ("idle", "connecting", "connected", "failed", "unavailable")
 
 
 async def _sign_in(client, username: str) -> str:
@@ -45,7 +48,9 @@ def _keys_the_client_builds() -> set[str]:
         f"console_disclosure_{kind}"
         for kind in ("rep_name", "firm", "qualification_number", "risk_warning")
     }
-    keys |= set(re.findall(r't\("(console_[a-z_]+)"\)', SCRIPT.read_text("utf-8")))
+    for script in (SCRIPT, AUDIO_SCRIPT):
+        keys |= set(re.findall(r't\("(console_[a-z_]+)"\)', script.read_text("utf-8")))
+    keys |= {f"console_audio_{state}" for state in AUDIO_STATES}  # audio.js's show(state)
     return keys
 
 

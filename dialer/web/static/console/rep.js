@@ -65,7 +65,7 @@
   // -- state -----------------------------------------------------------------------------
   function showState(s) {
     session = s;
-    if (!s) { window.location.reload(); return; }
+    if (!s || s.state === "logged_out") { loggedOut(); window.location.reload(); return; }
     const state = $("state");
     state.dataset.state = s.state;
     state.textContent = t("console_state_" + s.state);
@@ -94,9 +94,16 @@
   $("back-to-ready").addEventListener("click", () => changeState({ state: "ready" }));
   $("go-pause").addEventListener("click", () =>
     changeState({ state: "paused", pause_code: $("pause-code").value }));
+  function loggedOut() {
+    // audio.js leaves the conference room (browser audio leg)
+    document.dispatchEvent(new CustomEvent("console:logged-out"));
+  }
   $("log-out").addEventListener("click", async () => {
-    try { await api("POST", "/logout"); window.location.reload(); }
-    catch (error) { $("state-error").textContent = error.message; }
+    try {
+      await api("POST", "/logout");
+      loggedOut();
+      window.location.reload();
+    } catch (error) { $("state-error").textContent = error.message; }
   });
 
   let autoReadySent = false;
@@ -285,6 +292,12 @@
 
   // -- preview mode ----------------------------------------------------------------------
   let previewId = null;
+  function showRefused(reason, reasonZh) {
+    // the engine did not place the dial: say why; the next account is shown to go on with
+    $("preview-result").textContent = t("console_dial_refused") + ": " +
+      (lang === "zh" && reasonZh ? reasonZh : reason);
+    $("preview-result").dataset.refused = "true";
+  }
   async function loadPreview() {
     if (!$("preview")) return;
     try {
@@ -301,8 +314,14 @@
     $("preview-dial").addEventListener("click", async () => {
       if (previewId === null) return;
       try {
-        await api("POST", "/preview/" + previewId + "/dial");
+        const decision = await api("POST", "/preview/" + previewId + "/dial");
+        if (decision.refused) {
+          showRefused(decision.refused, decision.refused_zh);
+          loadPreview();
+          return;
+        }
         $("preview-result").textContent = t("console_dial_requested");
+        $("preview-result").dataset.refused = "false";
       } catch (error) { $("preview-result").textContent = error.message; }
     });
     $("preview-skip").addEventListener("click", async () => {
@@ -328,6 +347,8 @@
         clockOffset = Date.parse(event.session.now) - Date.now();
         showState(event.session.session);
         document.body.dataset.live = "true";
+      } else if (event.kind === "preview_refused") {
+        if ($("preview")) { showRefused(event.reason, event.reason_zh); loadPreview(); }
       } else if (event.kind === "state_changed") {
         showState(Object.assign({}, session, {
           state: event.state,
