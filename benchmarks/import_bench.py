@@ -261,6 +261,17 @@ async def run(rows: int, database_url: str | None, keep: Path | None, phone_samp
             f"ratio import / COPY: {ratio:.2f} (target <= 4); peak RSS {peak_rss_mb():.0f} MB, "
             f"largest worker process {peak_worker_rss_mb():.0f} MB (target <= 400)"
         )
+        steps = summary.steps
+        writes = sum(
+            steps.get(name, 0.0)
+            for name in ("insert_new_accounts", "insert_phones", "insert_memberships")
+        )
+        print(
+            f"of which: validating and streaming into staging {steps.get('stream_and_copy', 0.0):.2f} s "
+            f"({steps.get('stream_and_copy', 0.0) / copy_seconds:.1f} x COPY); writing accounts, "
+            f"phones and memberships into their indexed, keyed tables {writes:.2f} s "
+            f"({writes / copy_seconds:.1f} x COPY)"
+        )
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()

@@ -250,6 +250,8 @@ async def import_file(
             format="csv",
         )
         step("stream_and_copy")
+        await connection.execute(QUERIES["analyze_staging"])
+        step("analyze_staging")
         await connection.execute(QUERIES["create_dnc_hits"])
         if await connection.fetchval(QUERIES["any_dnc_entries"], now):
             await connection.execute(QUERIES["collect_dnc_hits"], now)
@@ -257,9 +259,12 @@ async def import_file(
                 await connection.execute(QUERIES["reject_dnc_rows"])
         step("dnc_scrub")
         await connection.execute(QUERIES["find_duplicate_keys"])
+        await connection.execute(QUERIES["analyze_duplicate_keys"])
         step("find_duplicate_keys")
         await connection.execute(
-            QUERIES["build_incoming_accounts"], list(validator_extra_keys(context))
+            QUERIES["build_incoming_accounts"],
+            list(validator_extra_keys(context)),
+            await connection.fetchval(QUERIES["accounts_id_sequence"]),
         )
         step("build_incoming_accounts")
         await connection.execute(QUERIES["update_existing_accounts"], import_id, now)
@@ -278,7 +283,7 @@ async def import_file(
         )
         step("insert_memberships")
         await connection.execute(QUERIES["insert_rejects"], import_id)
-        outcome = await connection.fetchrow(QUERIES["count_outcomes"])
+        outcome = await connection.fetchrow(QUERIES["count_outcomes"], import_id)
         reasons = outcome["reject_reasons"]
         if isinstance(reasons, str):
             reasons = json.loads(reasons)

@@ -52,6 +52,11 @@ CREATE TEMPORARY TABLE list_staging (
     extra_values   text[]
 ) ON COMMIT DROP;
 
+-- name: analyze_staging
+-- temporary tables are never analysed by autovacuum: without statistics the planner takes
+-- the staging table for a few hundred rows and joins it by nested loops
+ANALYZE list_staging (line_number, reason, merge_key, account_number);
+
 -- name: any_dnc_entries
 SELECT EXISTS (SELECT 1 FROM dnc_entries WHERE expires_at IS NULL OR expires_at > $1);
 
@@ -95,14 +100,27 @@ WHERE reason IS NULL
 GROUP BY merge_key
 HAVING count(*) > 1;
 
+-- name: analyze_duplicate_keys
+ANALYZE list_duplicate_keys;
+
+-- name: accounts_id_sequence
+SELECT pg_get_serial_sequence('accounts', 'account_id');
+
 -- name: build_incoming_accounts
 -- each customer matched to an existing account (by account number; prospects by phone)
 -- or given a new account id
--- $1: the names of the extra columns
+-- $1: the names of the extra columns; $2: the accounts' id sequence (resolved once, not per row)
 -- one row per customer: single rows as they are; duplicates folded into their first line,
 -- blanks filled from later lines, extra attributes first-non-empty per key
 CREATE TEMPORARY TABLE list_incoming ON COMMIT DROP AS
-WITH list_groups AS (
+WITH duplicate_rows AS MATERIALIZED (
+    -- the rows of customers that appear more than once, and only them
+    SELECT s.*
+    FROM list_staging s
+    JOIN list_duplicate_keys d USING (merge_key)
+    WHERE s.reason IS NULL
+),
+list_groups AS (
     SELECT s.merge_key, s.line_number, s.account_number, s.name, s.branch, s.manager,
            s.assets_cents, s.opened_on, s.last_trade_on, s.risk_tolerance, s.region, s.city,
            s.address, s.segment, s.tier, s.phones[1] AS primary_phone,
@@ -134,26 +152,22 @@ WITH list_groups AS (
                (array_agg(s.segment ORDER BY s.line_number))[1] AS segment,
                (array_agg(s.tier ORDER BY s.line_number))[1] AS tier,
                (array_agg(s.phones[1] ORDER BY s.line_number))[1] AS primary_phone
-        FROM list_staging s
-        JOIN list_duplicate_keys d USING (merge_key)
-        WHERE s.reason IS NULL
+        FROM duplicate_rows s
         GROUP BY s.merge_key
     ) g
     LEFT JOIN (
         -- later lines first, so the first line's value is the one kept for each key
         SELECT s.merge_key, jsonb_object_agg(x.key, x.value ORDER BY s.line_number DESC) AS extra
-        FROM list_staging s
-        JOIN list_duplicate_keys d USING (merge_key)
+        FROM duplicate_rows s
         CROSS JOIN LATERAL jsonb_each(
             coalesce(jsonb_strip_nulls(jsonb_object($1::text[], s.extra_values)), '{}')
             || CASE WHEN s.invalid_phones IS NULL THEN '{}'::jsonb
                     ELSE jsonb_build_object('invalid_phones', to_jsonb(s.invalid_phones)) END) x
-        WHERE s.reason IS NULL
         GROUP BY s.merge_key
     ) e USING (merge_key)
 )
 SELECT coalesce(a.account_id, p.account_id,
-                nextval(pg_get_serial_sequence('accounts', 'account_id'))) AS account_id,
+                nextval($2::regclass)) AS account_id,
        (a.account_id IS NOT NULL OR p.account_id IS NOT NULL) AS existed,
        g.merge_key, g.line_number, g.grouped, g.account_number, g.name, g.segment, g.tier,
        b.branch_id, m.user_id AS account_manager_id,
@@ -346,12 +360,14 @@ FROM list_staging
 WHERE reason IS NOT NULL;
 
 -- name: count_outcomes
-SELECT (SELECT count(*) FROM list_staging) AS rows,
-       (SELECT count(*) FROM list_staging WHERE reason IS NULL) AS accepted_rows,
+-- $1: the import; its rejects were just inserted, so the reasons come from them
+SELECT s.rows, s.accepted_rows,
        (SELECT count(*) FROM list_incoming) AS customers,
        (SELECT coalesce(jsonb_object_agg(reason, n), '{}'::jsonb)
-        FROM (SELECT reason, count(*) AS n FROM list_staging
-              WHERE reason IS NOT NULL GROUP BY reason) r) AS reject_reasons;
+        FROM (SELECT reason, count(*) AS n FROM import_rejects
+              WHERE import_id = $1 GROUP BY reason) r) AS reject_reasons
+FROM (SELECT count(*) AS rows, count(*) FILTER (WHERE reason IS NULL) AS accepted_rows
+      FROM list_staging) s;
 
 -- name: finish_import
 UPDATE list_imports

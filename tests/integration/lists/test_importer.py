@@ -228,6 +228,41 @@ async def test_same_customer_on_two_lists_is_one_account_and_changes_are_recorde
         assert await connection.fetchval("SELECT count(*) FROM audit_log") == 1
 
 
+async def test_a_membership_names_an_import_of_its_own_list(
+    pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    rng = random.Random(6)
+    one = await run_import(
+        pool,
+        write_csv(tmp_path / "a.csv", CN_HEADER, [customer_row(rng, "31000000001")]),
+        name="branch A",
+    )
+    two = await run_import(
+        pool,
+        write_csv(tmp_path / "b.csv", CN_HEADER, [customer_row(rng, "31000000002")]),
+        name="branch B",
+    )
+    async with pool.acquire() as connection:
+        account_id = await connection.fetchval(
+            "SELECT account_id FROM accounts WHERE account_number = '31000000002'"
+        )
+        # list A with list B's import: the key over (list, import) refuses it
+        with pytest.raises(asyncpg.ForeignKeyViolationError):
+            await connection.execute(
+                "INSERT INTO list_memberships (list_id, account_id, import_id) VALUES ($1, $2, $3)",
+                one.list_id,
+                account_id,
+                two.import_id,
+            )
+        with pytest.raises(asyncpg.NotNullViolationError):
+            await connection.execute(
+                "INSERT INTO list_memberships (list_id, account_id) VALUES ($1, $2)",
+                one.list_id,
+                account_id,
+            )
+        assert await connection.fetchval("SELECT count(*) FROM list_memberships") == 2
+
+
 async def test_prospects_match_existing_prospects_by_phone(
     pool: asyncpg.Pool, tmp_path: Path
 ) -> None:
