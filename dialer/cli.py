@@ -33,6 +33,7 @@ DELEGATED: dict[tuple[str, ...], str] = {
     ("simulate",): "campaigns.simulation",
     ("sim-carrier",): "dialer.telephony.carrier_sim",
     ("lists", "import"): "dialer.lists.importer",
+    ("lists", "presets"): "dialer.lists.presets",
     ("compliance", "explain"): "compliance.explain",
     ("dnc", "import"): "dialer.dnc",
     ("conversions", "import"): "dialer.leads.conversions",

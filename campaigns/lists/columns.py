@@ -233,6 +233,17 @@ def parse_mapping(spec: str) -> dict[str, Field]:
     return mapping
 
 
+def with_preset(
+    header: Sequence[str], preset: Mapping[str, Field], explicit: Mapping[str, Field]
+) -> dict[str, Field]:
+    """The mapping for one file: a saved preset's entries for the columns this file has (a
+    preset serves several variants of an export), then the explicit mapping over them."""
+    names = {cell.strip() for cell in header}
+    merged = {column: field for column, field in preset.items() if column in names}
+    merged.update(explicit)
+    return merged
+
+
 def recognise(header: Sequence[str], overrides: Mapping[str, Field] | None = None) -> ColumnMapping:
     """Map a header row onto fields; `overrides` (header -> field) win over recognition."""
     names = tuple(cell.strip() for cell in header)

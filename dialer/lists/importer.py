@@ -29,7 +29,7 @@ from typing import Any, TextIO
 import asyncpg
 import structlog
 
-from campaigns.lists.columns import Field, parse_mapping, recognise
+from campaigns.lists.columns import Field, parse_mapping, recognise, with_preset
 from campaigns.lists.errors import ListLoadError, UnreadableFile
 from campaigns.lists.merging import Tally
 from campaigns.lists.reading import ListFile, inspect, read_rows, read_text_records, sha256_of
@@ -42,6 +42,7 @@ from campaigns.lists.staging import (
     stage_in_worker,
     start_worker,
 )
+from dialer.lists.presets import load_preset
 from dialer.sql import load_queries
 
 log = structlog.get_logger(__name__)
@@ -68,6 +69,7 @@ class ImportOptions:
     region: str = "CN"
     encoding: str | None = None
     mapping: dict[str, Field] = field(default_factory=dict)
+    preset: str | None = None  # a saved mapping; `mapping` wins over it entry by entry
     sheet: str | None = None
     force: bool = False
     rules: SegmentRules = field(default_factory=SegmentRules)
@@ -181,7 +183,8 @@ async def import_file(
     except StopIteration:
         raise UnreadableFile(f"{path.name} has no rows: export the list again") from None
     header_cells = header[2] if header[2] is not None else _split_header(source, header[1])
-    mapping = recognise(header_cells, options.mapping)
+    preset = await load_preset(connection, options.preset) if options.preset else {}
+    mapping = recognise(header_cells, with_preset(header_cells, preset, options.mapping))
     context = StagingContext(
         mapping=mapping,
         region=options.region,
@@ -236,6 +239,7 @@ async def import_file(
                     "region": options.region,
                     "encoding": source.encoding,
                     "sheet": options.sheet,
+                    "preset": options.preset,
                     "mapping": mapping.describe(),
                 },
                 ensure_ascii=False,
@@ -356,6 +360,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--mapping", default="", help="header=field pairs or JSON, e.g. '备用号码=phone'"
     )
+    parser.add_argument(
+        "--preset", help="a saved mapping (dialer lists presets); --mapping wins over it"
+    )
     parser.add_argument("--sheet", help="workbook sheet (the first one when absent)")
     parser.add_argument("--force", action="store_true", help="import again a file already loaded")
     parser.add_argument("--rejects", type=Path, help="write the rejected rows to this CSV")
@@ -377,6 +384,7 @@ async def _run(args: argparse.Namespace) -> int:
         region=args.region,
         encoding=args.encoding,
         mapping=parse_mapping(args.mapping),
+        preset=args.preset,
         sheet=args.sheet,
         force=args.force,
         workers=args.workers,

@@ -383,3 +383,22 @@ ORDER BY line_number;
 
 -- name: import_exists
 SELECT 1 FROM list_imports WHERE import_id = $1;
+
+-- name: get_mapping_preset
+SELECT mapping::text FROM list_mapping_presets WHERE name = $1;
+
+-- name: list_mapping_presets
+SELECT name, mapping::text AS mapping, updated_at
+FROM list_mapping_presets
+ORDER BY name;
+
+-- name: save_mapping_preset
+INSERT INTO list_mapping_presets (name, mapping, updated_by, updated_at)
+VALUES ($1, $2::text::jsonb, $3, $4)
+ON CONFLICT (name) DO UPDATE
+SET mapping = EXCLUDED.mapping, updated_by = EXCLUDED.updated_by,
+    updated_at = EXCLUDED.updated_at
+RETURNING name, mapping::text AS mapping, updated_at;
+
+-- name: delete_mapping_preset
+DELETE FROM list_mapping_presets WHERE name = $1 RETURNING name;

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import uuid
 import weakref
 from dataclasses import dataclass, field
@@ -17,10 +18,12 @@ from typing import Any
 
 import jinja2
 from aiohttp import BodyPartReader, web
+from pydantic import BaseModel, Field
 
 from campaigns.lists.columns import parse_mapping
 from campaigns.lists.errors import ListLoadError
-from dialer.http import Problem, Role, Routes, json_response, path_int
+from dialer import auth
+from dialer.http import Problem, Role, Routes, json_response, path_int, read_body
 from dialer.lists.importer import (
     QUERIES,
     ImportOptions,
@@ -28,6 +31,7 @@ from dialer.lists.importer import (
     import_file,
     write_reject_file,
 )
+from dialer.lists.presets import UnknownPreset, delete_preset, list_presets, save_preset
 from dialer.web import i18n
 from dialer.web.pages import CONSOLE_LINKS, page_context
 
@@ -51,6 +55,8 @@ _TEXTS = {
     "list_encoding": {"zh": "编码", "en": "Encoding"},
     "list_sheet": {"zh": "工作表", "en": "Sheet"},
     "list_mapping": {"zh": "列映射", "en": "Column mapping"},
+    "list_preset": {"zh": "已保存的列映射", "en": "Saved mapping"},
+    "list_no_preset": {"zh": "（不使用）", "en": "(none)"},
     "list_force": {"zh": "重复文件也导入", "en": "Import again if already loaded"},
     "list_upload_button": {"zh": "上传并导入", "en": "Upload and load"},
     "list_rows": {"zh": "总行数", "en": "Rows"},
@@ -80,7 +86,13 @@ async def upload_page(request: web.Request) -> web.Response:
         key: translate("list_" + key)
         for key in ("uploading", "running", "failed", "skipped", "done")
     }
-    html = _environment.get_template("lists_upload.html").render(**context, texts=texts)
+    from dialer.app import pool_of
+
+    async with pool_of(request).acquire() as connection:
+        presets = await list_presets(connection)
+    html = _environment.get_template("lists_upload.html").render(
+        **context, texts=texts, presets=presets
+    )
     return web.Response(text=html, content_type="text/html")
 
 
@@ -148,8 +160,8 @@ async def _run(app: web.Application, job: ImportJob, path: Path, options: Import
     "POST",
     "/api/v1/lists/imports",
     roles=_MANAGERS,
-    summary="Upload a list file (multipart: file, name, region, encoding, mapping, sheet, "
-    "force); returns the import job.",
+    summary="Upload a list file (multipart: file, name, region, encoding, mapping, preset, "
+    "sheet, force); returns the import job.",
 )
 async def upload_list(request: web.Request) -> web.Response:
     from dialer.app import SETTINGS
@@ -179,18 +191,32 @@ async def upload_list(request: web.Request) -> web.Response:
     if not name:
         path.unlink(missing_ok=True)
         raise Problem(422, "Invalid request", "Give the list a name ('name' field).")
+    preset = fields.get("preset", "").strip() or None
     try:
         options = ImportOptions(
             list_name=name,
             region=fields.get("region", "CN") or "CN",
             encoding=fields.get("encoding") or None,
             mapping=parse_mapping(fields.get("mapping", "")),
+            preset=preset,
             sheet=fields.get("sheet") or None,
             force=fields.get("force", "").lower() in ("1", "true", "yes", "on"),
         )
+        if preset is not None:
+            from dialer.app import pool_of
+            from dialer.lists.presets import load_preset
+
+            async with pool_of(request).acquire() as connection:
+                await load_preset(connection, preset)
     except ListLoadError as exc:
         path.unlink(missing_ok=True)
-        raise Problem(422, "Invalid mapping", str(exc)) from exc
+        field_name = "preset" if isinstance(exc, UnknownPreset) else "mapping"
+        raise Problem(
+            422,
+            "Invalid request",
+            str(exc),
+            errors=[{"field": field_name, "message": str(exc)}],
+        ) from exc
     job = ImportJob(uuid.uuid4().hex, file_name, name)
     _jobs(request.app)[job.job_id] = job
     task = asyncio.create_task(_run(request.app, job, path, options))
@@ -236,3 +262,73 @@ async def import_rejects(request: web.Request) -> web.Response:
         charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="rejects-{import_id}.csv"'},
     )
+
+
+class MappingPreset(BaseModel):
+    """A saved mapping: header -> field, as a JSON object or as 'header=field,…' text."""
+
+    mapping: dict[str, str] | str = Field(
+        description='e.g. {"备用号码": "phone", "客户": "name"} or "备用号码=phone,客户=name"'
+    )
+
+
+@routes.route(
+    "GET",
+    "/api/v1/lists/presets",
+    roles=_MANAGERS,
+    summary="The saved column mappings (presets) for list loading.",
+)
+async def get_presets(request: web.Request) -> web.Response:
+    from dialer.app import pool_of
+
+    async with pool_of(request).acquire() as connection:
+        return json_response({"presets": await list_presets(connection)})
+
+
+@routes.route(
+    "PUT",
+    "/api/v1/lists/presets/{name}",
+    roles=_MANAGERS,
+    summary="Save (or replace) a named column mapping to pick when loading lists.",
+    body=MappingPreset,
+)
+async def put_preset(request: web.Request) -> web.Response:
+    from dialer.app import now_of, pool_of
+
+    body = await read_body(request, MappingPreset)
+    spec = (
+        body.mapping
+        if isinstance(body.mapping, str)
+        else json.dumps(body.mapping, ensure_ascii=False)
+    )
+    try:
+        mapping = parse_mapping(spec)
+        async with pool_of(request).acquire() as connection:
+            preset = await save_preset(
+                connection,
+                request.match_info["name"],
+                mapping,
+                user_id=auth.current_user(request).user_id,
+                now=now_of(request),
+            )
+    except ListLoadError as exc:
+        raise Problem(
+            422, "Invalid mapping", str(exc), errors=[{"field": "mapping", "message": str(exc)}]
+        ) from exc
+    return json_response(preset)
+
+
+@routes.route(
+    "DELETE",
+    "/api/v1/lists/presets/{name}",
+    roles=_MANAGERS,
+    summary="Delete a saved column mapping.",
+)
+async def remove_preset(request: web.Request) -> web.Response:
+    from dialer.app import pool_of
+
+    name = request.match_info["name"]
+    async with pool_of(request).acquire() as connection:
+        if not await delete_preset(connection, name):
+            raise Problem(404, "Not found", f"No mapping preset named {name!r}.")
+    return web.Response(status=204)
