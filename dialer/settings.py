@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] = "json"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     session_max_age_hours: int = Field(default=12, gt=0)
+    # a rep whose consoles are all closed this long, while ready or on a call, is
+    # wrapped up with DISCONNECTED and paused (dialer/console/disconnects.py)
+    console_disconnect_grace_seconds: float = Field(default=30.0, gt=0, le=3600)
     cookie_secure: bool = False
 
     @field_validator("twilio_caller_ids", mode="before")

@@ -26,16 +26,23 @@ from campaigns.agents import RepState
 from dialer.console import agent_sessions
 from dialer.console.dispositions import DISCONNECTED, DispositionInput, record_disposition
 from dialer.console.errors import ConsoleError
+from dialer.settings import Settings
 from dialer.sql import load_queries
 
 log = structlog.get_logger(__name__)
 QUERIES = load_queries("dialer.console")
 
-#: how long a console may be gone before the rep is wrapped up and paused
+#: how long a console may be gone before the rep is wrapped up and paused (the default of
+#: the setting console_disconnect_grace_seconds)
 DISCONNECT_GRACE = timedelta(seconds=30)
 #: how often the service sweeps
 SWEEP_INTERVAL_SECONDS = 5.0
 _SWEPT_STATES = ("ready", "reserved", "on_call", "wrap_up")
+
+
+def disconnect_grace(settings: Settings) -> timedelta:
+    """The configured grace period (DIALER_CONSOLE_DISCONNECT_GRACE_SECONDS)."""
+    return timedelta(seconds=settings.console_disconnect_grace_seconds)
 
 
 async def _still_disconnected(connection: asyncpg.Connection, user_id: int) -> bool:
@@ -141,8 +148,7 @@ async def console_background(app: web.Application) -> AsyncIterator[None]:
     """
     from dialer.app import CLOCK, POOL, SETTINGS
 
-    seconds = getattr(app[SETTINGS], "console_disconnect_grace_seconds", None)
-    grace = timedelta(seconds=seconds) if seconds else DISCONNECT_GRACE
+    grace = disconnect_grace(app[SETTINGS])
     task = asyncio.create_task(run_sweeps(app[POOL], app[CLOCK], grace))
     yield
     task.cancel()

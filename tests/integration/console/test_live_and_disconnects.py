@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
+
 from dialer.app import EVENTS
 from dialer.console.disconnects import sweep_disconnected
 from tests.integration.console.world import build_world, connect_call
@@ -201,6 +203,52 @@ async def test_the_background_sweeper_pauses_a_lost_rep_in_a_running_service(
             await connect_call(pool, None, world, world.accounts[0], clock.advance(1))
         await _wait_closed(pool)
         clock.advance(disconnects.DISCONNECT_GRACE.total_seconds())
+        for _ in range(100):
+            if await pool.fetchval("SELECT state FROM agent_sessions") == "paused":
+                break
+            await asyncio.sleep(0.05)
+        assert await pool.fetchval("SELECT pause_code FROM agent_sessions") == "disconnected"
+        assert await pool.fetchval("SELECT code FROM dispositions") == "DISCONNECTED"
+
+
+def test_the_disconnect_grace_is_read_from_the_environment(monkeypatch):
+    from dialer.console.disconnects import DISCONNECT_GRACE, disconnect_grace
+    from dialer.settings import SettingsError, load_settings
+
+    assert disconnect_grace(load_settings()) == DISCONNECT_GRACE
+    monkeypatch.setenv("DIALER_CONSOLE_DISCONNECT_GRACE_SECONDS", "4.5")
+    assert disconnect_grace(load_settings()) == timedelta(seconds=4.5)
+    monkeypatch.setenv("DIALER_CONSOLE_DISCONNECT_GRACE_SECONDS", "0")
+    with pytest.raises(SettingsError, match="DIALER_CONSOLE_DISCONNECT_GRACE_SECONDS"):
+        load_settings()
+
+
+async def test_the_running_service_honours_a_configured_grace(settings, pool, clock, monkeypatch):
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from dialer.app import create_app
+    from dialer.console import disconnects
+
+    monkeypatch.setattr(disconnects, "SWEEP_INTERVAL_SECONDS", 0.05)
+    short = settings.model_copy(update={"console_disconnect_grace_seconds": 2.0})
+    app = create_app(short, pool=pool, clock=clock)
+    if disconnects.console_background not in app.cleanup_ctx:
+        app.cleanup_ctx.append(disconnects.console_background)
+    world = await build_world(pool)
+    h = world.rep_headers
+    async with TestClient(TestServer(app)) as client:
+        await client.post(
+            "/api/v1/console/session", json={"campaign_id": world.campaign_id}, headers=h
+        )
+        await client.post("/api/v1/console/state", json={"state": "ready"}, headers=h)
+        async with client.ws_connect("/console/ws", headers=h) as ws:
+            await _next(ws, "hello")
+            await connect_call(pool, None, world, world.accounts[0], clock.advance(1))
+        await _wait_closed(pool)
+        clock.advance(1)
+        await asyncio.sleep(0.3)  # several sweeps: one second is inside the 2 s grace
+        assert await pool.fetchval("SELECT state FROM agent_sessions") == "on_call"
+        clock.advance(1)  # 2 s: far short of the 30 s default, but the configured grace
         for _ in range(100):
             if await pool.fetchval("SELECT state FROM agent_sessions") == "paused":
                 break
