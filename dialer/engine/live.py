@@ -61,9 +61,11 @@ from dialer.telephony.provider import (
     CallPlacementUnknown,
     CallRefused,
     CallRequest,
+    PlacementFailure,
     ProviderUnavailable,
     TelephonyProvider,
 )
+from dialer.telephony.twilio_errors import RETIRING_SIP_CODES
 
 log = structlog.get_logger(__name__)
 QUERIES = load_queries("dialer.engine", "live.sql")
@@ -413,6 +415,8 @@ class CampaignEngine:
                 attempt_id,
                 CallOutcome.INVALID if refused.outcome.retires_number else CallOutcome.NO_ANSWER,
                 now,
+                retire_reason=f"carrier refused: {refused.outcome.value}",
+                number_invalid=refused.outcome is PlacementFailure.INVALID_NUMBER,
             )
             return
         except CallPlacementUnknown:
@@ -611,10 +615,30 @@ class CampaignEngine:
                     )
         if row["ring_seconds"] is not None:
             self.pacer.observe_ring(float(row["ring_seconds"]), row["answered_at"] is not None)
-        await self.settle(int(row["call_attempt_id"]), outcome_of(row), now)
+        await self.settle(
+            int(row["call_attempt_id"]),
+            outcome_of(row),
+            now,
+            retire_reason=f"carrier: SIP {row['sip_code']}, the number does not exist",
+        )
 
-    async def settle(self, attempt_id: int, outcome: CallOutcome, now: datetime) -> None:
-        """Schedule the number's next try by the retry policy, or close it."""
+    async def settle(
+        self,
+        attempt_id: int,
+        outcome: CallOutcome,
+        now: datetime,
+        *,
+        retire_reason: str = "invalid number",
+        number_invalid: bool = True,
+    ) -> None:
+        """Schedule the number's next try by the retry policy, or close it. An invalid
+        number is retired everywhere: its phones (every account's) and every campaign's
+        queue entry, so no other campaign redials it."""
+        if outcome is CallOutcome.INVALID:
+            await self.pool.execute(
+                QUERIES["retire_phone"], attempt_id, now, retire_reason, number_invalid
+            )
+            log.info("number_retired", attempt_id=attempt_id, reason=retire_reason)
         row = await self.pool.fetchrow(QUERIES["attempt_history"], attempt_id)
         if row is None:
             return
@@ -652,6 +676,6 @@ def outcome_of(row: asyncpg.Record) -> CallOutcome:
         return CallOutcome.CONNECTED if row["agent_user_id"] is not None else CallOutcome.MACHINE
     if status == "busy":
         return CallOutcome.BUSY
-    if row["sip_code"] in (404, 410, 484, 604):  # the number does not exist
+    if row["sip_code"] in RETIRING_SIP_CODES:  # the number does not exist
         return CallOutcome.INVALID
     return CallOutcome.NO_ANSWER

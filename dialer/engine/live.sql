@@ -116,3 +116,22 @@ SELECT count(*) FILTER (WHERE agent_user_id IS NOT NULL
        count(*) FILTER (WHERE abandoned AND coalesce(answered_by, 'human') <> 'machine') AS abandoned
 FROM call_attempts
 WHERE campaign_id = $1 AND created_at >= $2 AND coalesce(answered_by, 'human') <> 'machine';
+
+-- name: retire_phone
+-- The carrier says the number itself is bad (invalid, not permitted, blocked, does not
+-- exist): every account's phone with that number is retired, not just this campaign's
+-- queue entry, and other campaigns' queued entries for it leave their queues too.
+-- $1 attempt, $2 now, $3 reason, $4 the number is invalid (not merely not permitted)
+WITH retired AS (
+    UPDATE account_phones p
+    SET retired_at = coalesce(p.retired_at, $2),
+        retired_reason = coalesce(p.retired_reason, $3),
+        is_valid = p.is_valid AND NOT $4
+    FROM call_attempts c
+    WHERE c.call_attempt_id = $1 AND p.e164 = c.e164
+    RETURNING p.phone_id
+)
+UPDATE campaign_numbers n
+SET state = 'retired', reason = $3, leased_by = NULL, lease_expires_at = NULL
+FROM retired
+WHERE n.phone_id = retired.phone_id AND n.state IN ('pending', 'leased');

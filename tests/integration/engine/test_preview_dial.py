@@ -17,12 +17,13 @@ from aiohttp import web
 
 from dialer.app import EVENTS, create_app
 from dialer.clock import shifted_clock
+from dialer.engine import hopper
 from dialer.engine.service import TELEPHONY
 from dialer.events import EventBus, agent_channel
 from dialer.http import Role
 from dialer.telephony.provider import CallRefused, CallRequest, PlacementFailure
 from tests.helpers import make_user, token_headers
-from tests.integration.console.world import MORNING, World, build_world
+from tests.integration.console.world import MORNING, World, build_world, second_campaign
 
 OUTCOMES = {"human": 0.0, "machine": 0.0, "busy": 0.0, "no_answer": 0.0, "invalid": 0.0}
 
@@ -334,6 +335,10 @@ async def test_a_dial_the_carrier_refuses_frees_the_rep_at_once(live_app, pool, 
         raise CallRefused("refused by the test carrier", PlacementFailure.GEO_PERMISSION, 21215)
 
     monkeypatch.setattr(app[TELEPHONY].provider, "place_call", refuse)
+    # another campaign already has the same customers queued
+    other_campaign = await second_campaign(pool, world)
+    async with pool.acquire() as connection:
+        assert await hopper.load_numbers(connection, other_campaign, MORNING) == len(world.accounts)
     async with aiohttp.ClientSession(base_url=url) as http:
         await _ready(http, world.rep_headers, world.campaign_id)
         async with app[EVENTS].subscribe(agent_channel(world.rep_id)) as queue:
@@ -352,7 +357,35 @@ async def test_a_dial_the_carrier_refuses_frees_the_rep_at_once(live_app, pool, 
     # a number the firm may not call from this account retires from the queue
     assert (
         await pool.fetchval(
-            "SELECT state FROM campaign_numbers WHERE account_id = $1", world.accounts[0]
+            "SELECT state FROM campaign_numbers WHERE account_id = $1 AND campaign_id = $2",
+            world.accounts[0],
+            world.campaign_id,
         )
         == "retired"
+    )
+    # and from every other campaign: the phone itself is retired with the carrier's reason
+    phone = await pool.fetchrow(
+        "SELECT phone_id, retired_at, retired_reason, is_valid FROM account_phones"
+        " WHERE account_id = $1",
+        world.accounts[0],
+    )
+    assert phone["retired_at"] is not None
+    assert phone["retired_reason"] == "carrier refused: geo_permission"
+    assert phone["is_valid"]  # not permitted from this account is not an invalid number
+    queued = await pool.fetchrow(
+        "SELECT state, reason FROM campaign_numbers WHERE campaign_id = $1 AND phone_id = $2",
+        other_campaign,
+        phone["phone_id"],
+    )
+    assert (queued["state"], queued["reason"]) == ("retired", phone["retired_reason"])
+    claimed = await hopper.claim(pool, other_campaign, MORNING, 100, "engine-other")
+    assert claimed and phone["phone_id"] not in {n.phone_id for n in claimed}
+    # a campaign started later never queues it
+    later_campaign = await second_campaign(pool, world, name="Later campaign")
+    async with pool.acquire() as connection:
+        await hopper.load_numbers(connection, later_campaign, MORNING)
+    assert not await pool.fetchval(
+        "SELECT count(*) FROM campaign_numbers WHERE campaign_id = $1 AND phone_id = $2",
+        later_campaign,
+        phone["phone_id"],
     )
