@@ -29,6 +29,16 @@ async def test_seed_is_deterministic_and_plausible(pool):
     assert regions["CN"] > regions["US"] > 0 and regions["GB"] > 0
     tiers = dict(await pool.fetch("SELECT tier::text, count(*) FROM accounts GROUP BY 1"))
     assert tiers["silver"] > tiers["gold"] > 0
+    risks = dict(
+        await pool.fetch(
+            "SELECT risk_tolerance, count(*) FROM accounts"
+            " WHERE risk_tolerance IS NOT NULL GROUP BY 1"
+        )
+    )
+    assert set(risks) == {"C1", "C2", "C3", "C4", "C5"}
+    assert counts.consents == await pool.fetchval("SELECT count(*) FROM consents") > 0
+    purposes = {r["purpose"] for r in await pool.fetch("SELECT DISTINCT purpose FROM consents")}
+    assert "marketing" in purposes
     first = await pool.fetch(
         "SELECT name, segment, assets_cents FROM accounts ORDER BY account_id LIMIT 50"
     )
