@@ -21,7 +21,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
-from revenue.conversions import Conversion, Currency
+from revenue.conversions import Conversion, Currency, RevenueKind
 from revenue.errors import LedgerInconsistent, NothingToReverse
 from revenue.money import refuse_float, require_cents
 from revenue.parties import Party
@@ -60,6 +60,8 @@ class LedgerEntry(BaseModel):
     currency: Currency
     booked_at: AwareDatetime
     revenue_id: str
+    revenue_kind: RevenueKind = RevenueKind.NET_COMMISSION
+    """What kind of revenue the item was (net commission, an advisory fee, …)."""
     customer_id: str
     conversion_id: str
     lead_id: str
@@ -109,6 +111,7 @@ def post_split(
             currency=split.revenue.currency,
             booked_at=booked_at,
             revenue_id=revenue_id,
+            revenue_kind=split.revenue.kind,
             customer_id=split.conversion.customer_id,
             conversion_id=split.conversion.conversion_id,
             lead_id=lead.lead_id,

@@ -26,6 +26,7 @@ from typing import Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from revenue.conversions import RevenueKind
 from revenue.errors import RevenueError
 from revenue.ledger import EntryType, LedgerEntry, check_ledger
 from revenue.parties import Party, Side
@@ -78,6 +79,7 @@ class StatementLine(BaseModel):
     booked_at: AwareDatetime
     amount: Decimal
     revenue_id: str
+    revenue_kind: RevenueKind
     customer_id: str
     conversion_id: str
     lead_id: str
@@ -97,6 +99,7 @@ class StatementLine(BaseModel):
             booked_at=entry.booked_at,
             amount=entry.amount,
             revenue_id=entry.revenue_id,
+            revenue_kind=entry.revenue_kind,
             customer_id=entry.customer_id,
             conversion_id=entry.conversion_id,
             lead_id=entry.lead_id,
@@ -222,6 +225,7 @@ CSV_COLUMNS = (
     "lead_id",
     "call_id",
     "revenue_id",
+    "revenue_kind",
     "customer_id",
     "rule",
     "service_multiplier",
@@ -251,6 +255,7 @@ def statements_csv(statements: Iterable[Statement]) -> str:
                     line.lead_id,
                     line.call_id or "",
                     line.revenue_id,
+                    line.revenue_kind.value,
                     line.customer_id,
                     f"{line.rule_firm_id} v{line.rule_version}",
                     str(line.service_multiplier),
@@ -265,6 +270,7 @@ def statements_csv(statements: Iterable[Statement]) -> str:
                 *head,
                 "",
                 "total",
+                "",
                 "",
                 "",
                 "",

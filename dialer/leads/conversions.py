@@ -3,7 +3,7 @@
 `dialer conversions import FILE` reads a CSV (UTF-8, or GB18030 as Chinese back-office
 exports often are) with the columns ``external_ref, account_number, kind, occurred_on``
 and optionally ``amount`` (yuan, at most two decimals) and ``period`` (``YYYY-MM``,
-required for ``net_commission``). Nothing is lost:
+required for the revenue kinds ``net_commission`` and ``advisory_fee``). Nothing is lost:
 
 - every row is accepted or rejected with a reason: rows = accepted + rejected;
 - atomic: the rows are written in one transaction, or (on any failure) none are;
@@ -13,9 +13,10 @@ required for ``net_commission``). Nothing is lost:
 
 Each new conversion is attributed to the lead that earns it (``revenue.attribution``): the
 customer's lead handed off on the conversion's day or the ``attribution_days`` days before
-it, in the firm's time zone; the most recent wins. A ``net_commission`` row counts toward
-the customer's most recent attributed conversion within ``revenue_days`` before it. With
-neither, the row is recorded unattributed (``lead_id`` NULL), not forced onto a lead.
+it, in the firm's time zone; the most recent wins. A revenue row (``net_commission`` or
+``advisory_fee``) counts toward the customer's most recent attributed conversion within
+``revenue_days`` before it. With neither, the row is recorded unattributed (``lead_id``
+NULL), not forced onto a lead.
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ from revenue.attribution import most_recent_lead
 log = structlog.get_logger(__name__)
 QUERIES = load_queries("dialer.leads")
 
-KINDS = ("reactivated", "funds_in", "advisory_signed", "product_bought", "net_commission")
+REVENUE_KINDS = ("net_commission", "advisory_fee")
+"""Rows that report revenue (the ``revenue.conversions.RevenueKind`` the rules may count)."""
+KINDS = ("reactivated", "funds_in", "advisory_signed", "product_bought", *REVENUE_KINDS)
 REQUIRED_COLUMNS = ("external_ref", "account_number", "kind", "occurred_on")
 OPTIONAL_COLUMNS = ("amount", "period")
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -214,8 +217,8 @@ def parse_row(line: int, raw: str, fields: dict[str, str]) -> ConversionRow | Re
     period = fields.get("period") or None
     if period is not None and not _PERIOD.match(period):
         return Rejection(line, raw, f"period {period!r} is not YYYY-MM")
-    if kind == "net_commission" and period is None:
-        return Rejection(line, raw, "net_commission needs the period (YYYY-MM) it was earned in")
+    if kind in REVENUE_KINDS and period is None:
+        return Rejection(line, raw, f"{kind} needs the period (YYYY-MM) it was earned in")
     return ConversionRow(
         line=line,
         raw=raw,
@@ -410,7 +413,7 @@ async def _attribute(
         for r in await connection.fetch(QUERIES["attributed_conversions_of_accounts"], accounts)
     ]
     for row, account_id in fresh:
-        if row.kind == "net_commission":
+        if row.kind in REVENUE_KINDS:
             continue
         # The conversion's day, in the firm's time zone, and the `window` days before it.
         day_end = datetime.combine(row.occurred_on + timedelta(days=1), time.min, time_zone)
@@ -423,7 +426,7 @@ async def _attribute(
                 _Earning(account_id, row.occurred_on, lead.database_id, row.external_ref)
             )
     for row, account_id in fresh:
-        if row.kind != "net_commission":
+        if row.kind not in REVENUE_KINDS:
             continue
         earning = _earning_conversion(row, account_id, earnings, revenue_days)
         if earning is not None:

@@ -1,9 +1,10 @@
 """The revenue ledger in PostgreSQL: rule versions, posting splits, reading entries back.
 
 The money rules themselves are pure (``revenue``); this module only moves data between
-them and the database. Posting takes every attributed ``net_commission`` conversion that is
-not yet on the ledger, splits it under the rule version in force on the day of the
-conversion it counts toward, and appends the parts (``revenue_ledger`` refuses updates and
+them and the database. Posting takes every attributed revenue row (``net_commission`` or
+``advisory_fee``, each split as its own kind, which the rules may count or not) that is not
+yet on the ledger, splits it under the rule version in force on the day of the conversion
+it counts toward, and appends the parts (``revenue_ledger`` refuses updates and
 deletes). Running it again posts nothing twice: a conversion on the ledger is skipped.
 
 In the database a ledger row's ``conversion_id`` is the revenue row (the commission), and
@@ -114,7 +115,7 @@ async def post_revenue(
     time_zone: ZoneInfo,
     service_scores: Mapping[int, Decimal] | None = None,
 ) -> PostingReport:
-    """Split and post every attributed commission not yet on the ledger, in one transaction.
+    """Split and post every attributed revenue row not yet on the ledger, in one transaction.
 
     ``service_scores`` maps a user id to their service coefficient from complaints (0..1);
     a rep's or account manager's share is scaled by its band, the firm keeps the difference.
@@ -215,7 +216,7 @@ def _split(
         item = RevenueItem(
             revenue_id=str(conversion_id),
             customer_id=customer,
-            kind=RevenueKind.NET_COMMISSION,
+            kind=RevenueKind(row["revenue_kind"]),
             amount=from_cents(row["amount_cents"]),
             currency=rule_set.currency,
             earned_at=_start_of(row["occurred_on"], tz),
@@ -270,6 +271,7 @@ def entry_from_row(row: asyncpg.Record) -> LedgerEntry:
         currency=row["currency"] or "CNY",
         booked_at=row["posted_at"],
         revenue_id=str(row["conversion_id"]),
+        revenue_kind=RevenueKind(row["revenue_kind"]),
         customer_id=str(row["account_id"]),
         conversion_id=str(row["conversion_id"]),
         lead_id="" if row["lead_id"] is None else str(row["lead_id"]),
@@ -383,7 +385,7 @@ def read_scores(text: str) -> dict[int, Decimal]:
 
 def main(argv: list[str]) -> int:
     """`dialer revenue post [--rules FILE.json]`: store a rule version if given, then split
-    and post every attributed commission not yet on the ledger. Exit 0, or 2 on errors."""
+    and post every attributed revenue row not yet on the ledger. Exit 0, or 2 on errors."""
     import argparse
     import asyncio
     import sys
@@ -399,7 +401,7 @@ def main(argv: list[str]) -> int:
 
     parser = argparse.ArgumentParser(
         prog="dialer revenue post",
-        description="Split attributed commission under the firm's rules and post it to the ledger.",
+        description="Split attributed revenue under the firm's rules and post it to the ledger.",
     )
     parser.add_argument("--rules", type=Path, help="a rule version (JSON) to store first")
     parser.add_argument("--time-zone", default="Asia/Shanghai", help="the firm's time zone")

@@ -117,11 +117,11 @@ FROM leads
 WHERE account_id = ANY($1::bigint[]);
 
 -- name: attributed_conversions_of_accounts
--- Earlier conversions that earned a lead: commission reported later counts toward them.
+-- Earlier conversions that earned a lead: revenue reported later counts toward them.
 SELECT account_id, occurred_on, lead_id, external_ref
 FROM conversions
 WHERE account_id = ANY($1::bigint[])
-  AND kind <> 'net_commission'
+  AND kind NOT IN ('net_commission', 'advisory_fee')
   AND lead_id IS NOT NULL;
 
 -- name: insert_conversions
@@ -153,9 +153,11 @@ ORDER BY effective_from, rule_set_id;
 SELECT pg_advisory_xact_lock(hashtext('dialer.revenue.post'));
 
 -- name: unposted_revenue
--- Attributed net commission not yet on the ledger, with the lead's people and the
--- conversion it counts toward (the lead's latest other conversion on or before it).
-SELECT c.conversion_id, c.account_id, c.amount_cents, c.occurred_on, c.period, c.lead_id,
+-- Attributed revenue (net commission, advisory fees) not yet on the ledger, with the lead's
+-- people and the conversion it counts toward (the lead's latest other conversion on or
+-- before it).
+SELECT c.conversion_id, c.account_id, c.kind AS revenue_kind, c.amount_cents, c.occurred_on,
+       c.period, c.lead_id,
        l.handed_off_at, l.call_attempt_id, l.rep_user_id, rep.team_id, l.branch_id,
        l.assigned_to, earning.conversion_id AS earning_id, earning.kind AS earning_kind,
        earning.occurred_on AS earning_on
@@ -166,12 +168,12 @@ LEFT JOIN LATERAL (
     SELECT e.conversion_id, e.kind, e.occurred_on
     FROM conversions e
     WHERE e.lead_id = c.lead_id
-      AND e.kind <> 'net_commission'
+      AND e.kind NOT IN ('net_commission', 'advisory_fee')
       AND e.occurred_on <= c.occurred_on
     ORDER BY e.occurred_on DESC, e.conversion_id DESC
     LIMIT 1
 ) earning ON true
-WHERE c.kind = 'net_commission'
+WHERE c.kind IN ('net_commission', 'advisory_fee')
   AND NOT EXISTS (SELECT 1 FROM revenue_ledger g WHERE g.conversion_id = c.conversion_id)
 ORDER BY c.occurred_on, c.conversion_id;
 
@@ -196,7 +198,7 @@ FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], 
 -- The ledger (of one period, or all with NULL) with what statements need to trace a line.
 SELECT g.entry_id, g.conversion_id, g.lead_id, g.call_attempt_id, g.party_kind, g.party_id,
        g.amount_cents, g.period, g.reason, g.posted_at, g.reverses_entry_id,
-       s.rules ->> 'firm_id' AS rule_firm_id, (s.rules ->> 'version')::int AS rule_version,
+       c.kind AS revenue_kind, s.rules ->> 'firm_id' AS rule_firm_id, (s.rules ->> 'version')::int AS rule_version,
        s.rules ->> 'currency' AS currency,
        c.account_id, l.rep_user_id, rep.team_id, l.branch_id, l.assigned_to
 FROM revenue_ledger g
@@ -391,20 +393,20 @@ INSERT INTO revenue_ledger (conversion_id, lead_id, call_attempt_id, rule_set_id
 VALUES ($1, $2, $3, $4, 'firm', NULL, $5, $6, $7, $8);
 
 -- name: posted_revenue_of_account
--- A customer's posted commission, with the conversion each counts toward.
+-- A customer's posted revenue, with the conversion each counts toward.
 SELECT c.conversion_id, earning.occurred_on AS earning_on, earning.kind AS earning_kind
 FROM conversions c
 JOIN LATERAL (
     SELECT e.occurred_on, e.kind
     FROM conversions e
     WHERE e.lead_id = c.lead_id
-      AND e.kind <> 'net_commission'
+      AND e.kind NOT IN ('net_commission', 'advisory_fee')
       AND e.occurred_on <= c.occurred_on
     ORDER BY e.occurred_on DESC, e.conversion_id DESC
     LIMIT 1
 ) earning ON true
 WHERE c.account_id = $1
-  AND c.kind = 'net_commission'
+  AND c.kind IN ('net_commission', 'advisory_fee')
   AND EXISTS (SELECT 1 FROM revenue_ledger g WHERE g.conversion_id = c.conversion_id)
 ORDER BY c.conversion_id;
 

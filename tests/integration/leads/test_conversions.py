@@ -64,9 +64,10 @@ def test_rows_are_checked_field_by_field() -> None:
         "R1,A1,reactivated,2026-11-02,,\n"
         "R9,A1,funds_in,2026-11-02,,,extra\n"
         "R10,A1,funds_in,2026-11-02,abc,\n"
+        "R11,A1,advisory_fee,2026-11-30,88.00,\n"
     )
     rows, rejected, total = parse_rows(text)
-    assert total == 12  # the blank line is not a row
+    assert total == 13  # the blank line is not a row
     assert [row.external_ref for row in rows] == ["R1", "R2"]
     assert rows[1] == ConversionRow(
         line=3,
@@ -80,7 +81,8 @@ def test_rows_are_checked_field_by_field() -> None:
     )
     reasons = {r.line: r.reason for r in rejected}
     assert reasons == {
-        5: "kind 'bought_car' is not one of reactivated, funds_in, advisory_signed, product_bought, net_commission",
+        5: "kind 'bought_car' is not one of reactivated, funds_in, advisory_signed, product_bought, "
+        "net_commission, advisory_fee",
         6: "occurred_on '2026-02-30' is not a YYYY-MM-DD date",
         7: "amount 12.345 has more than two decimals",
         8: "amount -5 is negative",
@@ -90,6 +92,7 @@ def test_rows_are_checked_field_by_field() -> None:
         12: "external_ref R1 already appears on line 2",
         13: "7 fields, header has 6",
         14: "amount 'abc' is not a number",
+        15: "advisory_fee needs the period (YYYY-MM) it was earned in",
     }
     assert len(rows) + len(rejected) == total
 

@@ -31,8 +31,9 @@ from dialer.leads.ledger import (
 )
 from dialer.leads.statements import main, reconcile_ledger
 from revenue.conversions import RevenueKind
+from revenue.parties import Side
 from revenue.rules import RuleSet, SplitShares
-from revenue.statements import StatementKind
+from revenue.statements import StatementKind, statements_csv
 
 from .conftest import NOW, Brokerage, make_account
 
@@ -155,6 +156,69 @@ async def test_commission_is_split_posted_once_and_reconciles(
     assert november.reconciliation.branch_total == Decimal("100.01")
     line = november.statements.get(StatementKind.REP, str(b.rep)).lines[0]
     assert line.lead_id and line.call_id and line.rule_version == 1
+
+
+async def test_an_advisory_fee_is_imported_posted_as_such_and_the_statements_agree(
+    brokerage: Brokerage,
+) -> None:
+    b = brokerage
+    counted = {RevenueKind.NET_COMMISSION: 365, RevenueKind.ADVISORY_FEE: 365}
+    await store_rule_set(b.pool, rules(counted_revenue=counted))
+    (manager,) = await b.account_managers(b.branch_a, "am-a", 1)
+    await customer(b, "A1", manager, with_call=True)
+    text = HEADER + (
+        "S1,A1,advisory_signed,2026-11-02,,\n"
+        "F1,A1,advisory_fee,2026-11-30,2000.01,2026-11\n"
+        "K1,A1,net_commission,2026-11-30,1000.00,2026-11\n"
+    )
+    imported = await import_conversions(b.pool, text, now=NOW, time_zone=SHANGHAI)
+    assert (imported.new, imported.attributed, imported.rejected) == (3, 3, [])
+
+    report = await post_revenue(b.pool, now=NOW, time_zone=SHANGHAI)
+    assert (report.conversions_posted, report.not_posted) == (2, [])
+    fee = {
+        r["party_kind"]: r["amount_cents"]
+        for r in await b.pool.fetch(
+            "SELECT g.party_kind, g.amount_cents FROM revenue_ledger g"
+            " JOIN conversions c USING (conversion_id) WHERE c.external_ref = 'F1'"
+        )
+    }
+    assert sum(fee.values()) == 200001
+    assert fee["rep"] == 10000 and fee["account_manager"] == 20000
+
+    (november,) = await reconcile_ledger(b.pool, None, SHANGHAI)
+    assert november.ok, november.reconciliation.report()
+    result = november.reconciliation
+    assert result.ledger_total == Decimal("3000.01")
+    assert result.centre_total + result.branch_total + result.firm_retained_total == Decimal(
+        "3000.01"
+    )
+    # The centre's statements (rep and team) and the branch's agree with the ledger's rows.
+    assert result.centre_total == november.statements.side_total(Side.CENTRE) == Decimal("180.00")
+    assert result.branch_total == november.statements.side_total(Side.BRANCH) == Decimal("300.00")
+    kinds = {
+        line.revenue_id: line.revenue_kind
+        for line in november.statements.get(StatementKind.REP, str(b.rep)).lines
+    }
+    ids = dict(await b.pool.fetch("SELECT external_ref, conversion_id::text FROM conversions"))
+    f1, k1 = ids["F1"], ids["K1"]
+    assert kinds == {f1: RevenueKind.ADVISORY_FEE, k1: RevenueKind.NET_COMMISSION}
+    table = list(csv.DictReader(io.StringIO(statements_csv(november.statements.statements))))
+    assert {r["revenue_kind"] for r in table if r["revenue_id"] == f1} == {"advisory_fee"}
+
+
+async def test_an_advisory_fee_the_rules_do_not_count_is_not_posted(brokerage: Brokerage) -> None:
+    b = brokerage
+    await store_rule_set(b.pool, rules())  # counts net commission only
+    await customer(b, "A1", None, with_call=False)
+    text = HEADER + (
+        "S1,A1,advisory_signed,2026-11-02,,\nF1,A1,advisory_fee,2026-11-30,10.00,2026-11\n"
+    )
+    await import_conversions(b.pool, text, now=NOW, time_zone=SHANGHAI)
+    report = await post_revenue(b.pool, now=NOW, time_zone=SHANGHAI)
+    assert report.conversions_posted == 0
+    assert "do not count advisory_fee" in report.not_posted[0][1]
+    assert await b.pool.fetchval("SELECT count(*) FROM revenue_ledger") == 0
 
 
 async def test_revenue_outside_the_rules_is_not_posted_and_says_why(brokerage: Brokerage) -> None:
@@ -282,6 +346,20 @@ async def test_a_correction_is_a_reversing_entry_never_an_update(brokerage: Brok
     assert [str(c.month) for c in checks] == ["2026-11", "2026-12"]
     assert all(c.ok for c in checks)
     assert checks[1].reconciliation.ledger_total == Decimal("-1000.00")
+
+
+async def test_the_ledger_refuses_truncate_delete_and_update(brokerage: Brokerage) -> None:
+    b = brokerage
+    await posted_book(b)
+    for statement in (
+        "TRUNCATE revenue_ledger",
+        "TRUNCATE revenue_ledger CASCADE",
+        "DELETE FROM revenue_ledger",
+        "UPDATE revenue_ledger SET reason = 'edited'",
+    ):
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
+            await b.pool.execute(statement)
+    assert await b.pool.fetchval("SELECT count(*) FROM revenue_ledger") == 4
 
 
 async def test_a_customer_leaving_within_the_period_claws_back_the_shares(
