@@ -83,6 +83,13 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--branch", help="branch code (branch and account managers)")
     add.add_argument("--team", help="team name (reps and team leaders)")
     add.add_argument("--language", default="zh", choices=["zh", "en"])
+    add.add_argument(
+        "--audio-leg",
+        default="browser",
+        choices=["browser", "phone", "simulated"],
+        help="how a rep hears calls (phone needs --phone)",
+    )
+    add.add_argument("--phone", help="the rep's own phone in E.164, rung for the phone leg")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
 
     seed = commands.add_parser("seed", help="create the synthetic brokerage")
@@ -148,7 +155,9 @@ def _cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
-    from dialer.http import Problem, Role
+    from pydantic import ValidationError
+
+    from dialer.http import Problem, Role, field_errors
     from dialer.routes.people import NewUser, create_user
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
@@ -161,9 +170,12 @@ def _cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
             branch_code=args.branch,
             team=args.team,
             language=args.language,
+            audio_leg=args.audio_leg,
+            phone_e164=args.phone,
         )
-    except Exception as exc:
-        raise CommandError(str(exc).splitlines()[0] + ": " + str(exc).splitlines()[-1]) from exc
+    except ValidationError as exc:
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in field_errors(exc))
+        raise CommandError(f"invalid user: {detail}") from None
 
     async def run(pool: asyncpg.Pool) -> Any:
         from dialer import migrations

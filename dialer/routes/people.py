@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import asyncpg
+import phonenumbers
 from aiohttp import web
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from dialer import auth
-from dialer.http import ALL_ROLES, Problem, Role, Routes, json_response, read_body
+from dialer.http import ALL_ROLES, Problem, Role, Routes, json_response, path_int, read_body
 
 routes = Routes()
 
@@ -22,6 +25,32 @@ class Me(BaseModel):
     language: str
 
 
+AudioLegChoice = Literal["browser", "phone", "simulated"]
+
+
+def e164(number: str) -> str:
+    """A phone number in E.164 (+<country><number>), normalised; ValueError otherwise."""
+    if not number.startswith("+"):
+        raise ValueError(f"{number!r} is not an E.164 number (+<country><number>)")
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"{number!r} is not an E.164 number (+<country><number>)") from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError(f"{number!r} is not a valid phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _require_phone_for_phone_leg(audio_leg: str, phone: str | None) -> None:
+    if audio_leg == "phone" and not phone:
+        raise Problem(
+            422,
+            "Invalid request",
+            "A rep on the phone audio leg needs a phone number to ring.",
+            errors=[{"field": "phone_e164", "message": "required when audio_leg is phone"}],
+        )
+
+
 class NewUser(BaseModel):
     username: str = Field(pattern=r"^[a-z0-9_.-]{2,64}$")
     display_name: str = Field(min_length=1, max_length=100)
@@ -30,6 +59,33 @@ class NewUser(BaseModel):
     branch_code: str | None = None
     team: str | None = None
     language: str = Field(default="zh", pattern="^(zh|en)$")
+    # how the rep hears calls (dialer/console/audio.py); a phone leg needs the phone
+    audio_leg: AudioLegChoice = "browser"
+    phone_e164: str | None = None
+
+    @field_validator("phone_e164")
+    @classmethod
+    def _phone_is_e164(cls, value: str | None) -> str | None:
+        return None if value is None else e164(value)
+
+
+class UserAudioChange(BaseModel):
+    """Change a user's audio leg or phone; a field left out is kept, null clears the phone."""
+
+    audio_leg: AudioLegChoice | None = None
+    phone_e164: str | None = None
+
+    @field_validator("phone_e164")
+    @classmethod
+    def _phone_is_e164(cls, value: str | None) -> str | None:
+        return None if value is None else e164(value)
+
+
+class UserAudio(BaseModel):
+    user_id: int
+    username: str
+    audio_leg: AudioLegChoice
+    phone_e164: str | None
 
 
 class CreatedUser(BaseModel):
@@ -63,6 +119,7 @@ async def me(request: web.Request) -> web.Response:
 
 async def create_user(pool: asyncpg.Pool, new: NewUser) -> int:
     """Create a user; branch and team are named by code/name. Raises Problem on a clash."""
+    _require_phone_for_phone_leg(new.audio_leg, new.phone_e164)
     async with pool.acquire() as connection, connection.transaction():
         branch_id = None
         if new.branch_code:
@@ -84,8 +141,9 @@ async def create_user(pool: asyncpg.Pool, new: NewUser) -> int:
             )
         try:
             user_id: int = await connection.fetchval(
-                "INSERT INTO users (username, display_name, role, branch_id, team_id, password_hash, language)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING user_id",
+                "INSERT INTO users (username, display_name, role, branch_id, team_id, password_hash,"
+                " language, audio_leg, phone_e164)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING user_id",
                 new.username,
                 new.display_name,
                 new.role.value,
@@ -93,6 +151,8 @@ async def create_user(pool: asyncpg.Pool, new: NewUser) -> int:
                 team_id,
                 auth.hash_password(new.password),
                 new.language,
+                new.audio_leg,
+                new.phone_e164,
             )
         except asyncpg.UniqueViolationError as exc:
             raise Problem(
@@ -123,6 +183,46 @@ async def post_user(request: web.Request) -> web.Response:
     new = await read_body(request, NewUser)
     user_id = await create_user(pool_of(request), new)
     return json_response(CreatedUser(user_id=user_id, username=new.username), status=201)
+
+
+async def change_user_audio(pool: asyncpg.Pool, user_id: int, change: UserAudioChange) -> UserAudio:
+    """Set a user's audio leg and/or phone (fields left out are kept). A logged-in rep's
+    new leg takes effect at their next log-in. Raises Problem (404, 422)."""
+    async with pool.acquire() as connection, connection.transaction():
+        row = await connection.fetchrow(
+            "SELECT audio_leg, phone_e164 FROM users WHERE user_id = $1 FOR UPDATE", user_id
+        )
+        if row is None:
+            raise Problem(404, "Not found", f"No user {user_id}.")
+        given = change.model_fields_set
+        audio_leg = change.audio_leg if change.audio_leg is not None else row["audio_leg"]
+        phone = change.phone_e164 if "phone_e164" in given else row["phone_e164"]
+        _require_phone_for_phone_leg(audio_leg, phone)
+        updated = await connection.fetchrow(
+            "UPDATE users SET audio_leg = $2, phone_e164 = $3 WHERE user_id = $1"
+            " RETURNING user_id, username, audio_leg, phone_e164",
+            user_id,
+            audio_leg,
+            phone,
+        )
+    return UserAudio.model_validate(dict(updated))
+
+
+@routes.route(
+    "PATCH",
+    "/api/v1/users/{user_id}",
+    roles={Role.ADMIN},
+    summary="Change a user's audio leg (browser, phone, simulated) or phone number (admin).",
+    body=UserAudioChange,
+    response=UserAudio,
+)
+async def patch_user(request: web.Request) -> web.Response:
+    from dialer.app import pool_of
+
+    change = await read_body(request, UserAudioChange)
+    return json_response(
+        await change_user_audio(pool_of(request), path_int(request, "user_id"), change)
+    )
 
 
 @routes.route(
