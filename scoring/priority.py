@@ -1,8 +1,9 @@
 """The order the hopper dials in, until a learned score replaces it.
 
-The documented rule: higher tier first (diamond, gold, silver), then the number that has
-waited longest since its last attempt (never-attempted first). Due callbacks always come
-before both; fairness across lists interleaves the lists a campaign draws from.
+The documented rule: due callbacks first; then the priority: higher tier first (diamond,
+gold, silver), then the number that has waited longest since its last attempt
+(never-attempted first); then fairness across lists, which interleaves the lists a
+campaign draws from (each list's numbers are ranked 1, 2, 3, … and equal ranks alternate).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ def dialing_order_key(
     tier: str,
     fairness_rank: int,
     last_attempt_at: datetime | None,
-) -> tuple[int, int, int, float]:
-    """The sort key the hopper's SQL implements (smaller sorts first)."""
+) -> tuple[int, int, float, int]:
+    """The sort key the hopper's SQL implements (smaller sorts first): due callback, tier,
+    last attempt (oldest first, never-attempted before all), fairness rank."""
     waited = float("-inf") if last_attempt_at is None else last_attempt_at.timestamp()
-    return (0 if callback_due else 1, -tier_priority(tier), fairness_rank, waited)
+    return (0 if callback_due else 1, -tier_priority(tier), waited, fairness_rank)

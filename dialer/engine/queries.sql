@@ -26,13 +26,16 @@ WHERE state = 'leased' AND lease_expires_at < $1
 RETURNING campaign_id, phone_id;
 
 -- name: claim_numbers
+-- Dialing order (scoring.priority.dialing_order_key): due callbacks, then the priority
+-- (tier, then longest since the last attempt, never-attempted first), then fairness
+-- across lists (fairness_rank interleaves the lists' numbers).
 -- $1 campaign, $2 now, $3 how many, $4 engine id, $5 lease seconds
 WITH next AS (
     SELECT campaign_id, phone_id
     FROM campaign_numbers
     WHERE campaign_id = $1 AND state = 'pending' AND next_attempt_at <= $2
     ORDER BY (callback_due_at IS NOT NULL AND callback_due_at <= $2) DESC,
-             priority DESC, fairness_rank, last_attempt_at NULLS FIRST
+             priority DESC, last_attempt_at ASC NULLS FIRST, fairness_rank
     LIMIT $3
     FOR UPDATE SKIP LOCKED
 )

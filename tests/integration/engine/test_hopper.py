@@ -7,6 +7,7 @@ import asyncpg
 
 from dialer.engine import hopper
 from dialer.seed import seed
+from scoring.priority import dialing_order_key
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
@@ -126,3 +127,97 @@ async def test_the_claim_query_uses_the_due_index(pool):
         )
         plan = "\n".join(r[0] for r in rows)
         assert "campaign_numbers_due" in plan
+
+
+async def _list(pool: asyncpg.Pool, name: str, account_ids: list[int]) -> int:
+    list_id: int = await pool.fetchval(
+        "INSERT INTO lists (name) VALUES ($1) RETURNING list_id", name
+    )
+    import_id = await pool.fetchval(
+        "INSERT INTO list_imports (list_id, file_name, content_sha256) VALUES ($1, $2, $3)"
+        " RETURNING import_id",
+        list_id,
+        f"{name}.csv",
+        name,
+    )
+    await pool.executemany(
+        "INSERT INTO list_memberships (list_id, account_id, import_id) VALUES ($1, $2, $3)",
+        [(list_id, account_id, import_id) for account_id in account_ids],
+    )
+    return list_id
+
+
+async def test_claims_follow_tier_then_time_since_last_attempt_then_fairness_across_lists(pool):
+    await seed(pool, accounts=120, seed_value=8)
+    accounts = [r["account_id"] for r in await pool.fetch("SELECT account_id FROM accounts")]
+    first = await _list(pool, "first", accounts[: len(accounts) // 2])
+    second = await _list(pool, "second", accounts[len(accounts) // 2 :])
+    campaign_id = await pool.fetchval(
+        "INSERT INTO campaigns (name, purpose, list_ids) VALUES ('two lists', 'marketing', $1)"
+        " RETURNING campaign_id",
+        [first, second],
+    )
+    async with pool.acquire() as connection:
+        await hopper.load_numbers(connection, campaign_id, NOW)
+    # a retried number waits by its last attempt, whatever its place in its list: the
+    # late-ranked numbers of each list were tried longest ago
+    retried = await pool.fetch(
+        "SELECT phone_id, fairness_rank FROM campaign_numbers n WHERE campaign_id = $1"
+        " AND fairness_rank > (SELECT max(fairness_rank) - 15 FROM campaign_numbers m"
+        "                      WHERE m.campaign_id = $1 AND m.list_id = n.list_id)",
+        campaign_id,
+    )
+    assert len(retried) == 30
+    for row in retried:
+        await pool.execute(
+            "UPDATE campaign_numbers SET attempts = 1, last_attempt_at = $3"
+            " WHERE campaign_id = $1 AND phone_id = $2",
+            campaign_id,
+            row["phone_id"],
+            NOW - timedelta(hours=1, minutes=row["fairness_rank"]),
+        )
+    order: list[hopper.ClaimedNumber] = []
+    while batch := await hopper.claim(pool, campaign_id, NOW, 1, "engine-a"):
+        order.extend(batch)
+    facts = {
+        r["phone_id"]: r
+        for r in await pool.fetch(
+            "SELECT n.phone_id, n.list_id, n.fairness_rank, a.tier::text AS tier"
+            " FROM campaign_numbers n JOIN accounts a USING (account_id) WHERE campaign_id = $1",
+            campaign_id,
+        )
+    }
+    keys = [
+        dialing_order_key(
+            callback_due=False,
+            tier=facts[n.phone_id]["tier"],
+            fairness_rank=facts[n.phone_id]["fairness_rank"],
+            last_attempt_at=n.last_attempt_at,
+        )
+        for n in order
+    ]
+    # the SQL and the pure rule agree on the whole order
+    assert len(order) == len(facts)
+    assert keys == sorted(keys)
+    interleaved = 0
+    for tier in ("diamond", "gold", "silver"):
+        in_tier = [n for n in order if facts[n.phone_id]["tier"] == tier]
+        fresh = [n for n in in_tier if n.last_attempt_at is None]
+        tried = [n for n in in_tier if n.last_attempt_at is not None]
+        # never-attempted first, then the longest-waiting retried number first
+        assert in_tier == fresh + tried
+        assert [n.last_attempt_at for n in tried] == sorted(n.last_attempt_at for n in tried)
+        # among the never-attempted, the two lists take turns by their ranks
+        ranks = [facts[n.phone_id]["fairness_rank"] for n in fresh]
+        assert ranks == sorted(ranks)
+        if len(fresh) >= 8:
+            interleaved += 1
+            assert {facts[n.phone_id]["list_id"] for n in fresh[: len(fresh) // 2]} == {
+                first,
+                second,
+            }
+        # time since the last attempt outranks fairness: the oldest tries, last in their
+        # lists, come first
+        tried_ranks = [facts[n.phone_id]["fairness_rank"] for n in tried]
+        assert len(tried) < 2 or tried_ranks != sorted(tried_ranks)
+    assert interleaved
