@@ -28,7 +28,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from dialer.leads.assignment import AssignmentPolicy, Candidate, choose_account_manager
 from dialer.leads.errors import AccountNotFound, AssignmentRefused, LeadNotFound
-from dialer.leads.sla import DEFAULT_SLA, SlaPolicy, first_contact_due
+from dialer.leads.settings import configured_sla_policy
+from dialer.leads.sla import SlaPolicy, first_contact_due
 from dialer.sql import load_queries
 
 log = structlog.get_logger(__name__)
@@ -77,12 +78,16 @@ class Handoff(BaseModel):
 
 
 async def hand_off(
-    executor: Executor, warm: WarmLead, now: datetime, sla: SlaPolicy = DEFAULT_SLA
+    executor: Executor, warm: WarmLead, now: datetime, sla: SlaPolicy | None = None
 ) -> Handoff:
     """Create or extend the lead for ``warm`` and route it (see the module docstring).
 
-    A new lead at a branch is due for first contact per ``sla`` in the branch's time zone.
+    A new lead at a branch is due for first contact per ``sla`` in the branch's time zone;
+    without one, per the SLA the settings configure (``DIALER_LEADS_FIRST_CONTACT_DAYS``…),
+    so every path a warm lead comes by (the rep console, the engine, the demo) keeps it.
     """
+    if sla is None:
+        sla = configured_sla_policy()
     if isinstance(executor, asyncpg.Pool):
         async with executor.acquire() as connection:
             return await hand_off(connection, warm, now, sla)
