@@ -84,10 +84,12 @@ class PacingState:
 
 @dataclass(frozen=True, slots=True)
 class PacingLimits:
-    """The provider's calls-per-second limit and the maximum lines per working rep."""
+    """The provider's calls-per-second and concurrent-calls limits and the maximum lines
+    per working rep. `max_concurrent_calls` None: the provider sets no such limit."""
 
     calls_per_second: int = 10
     max_lines_per_rep: float = 4.0
+    max_concurrent_calls: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +102,14 @@ class PacingDecision:
 
 
 def apply_limits(wanted: int, state: PacingState, limits: PacingLimits) -> int:
-    """Cap a wanted number of calls by the provider's CPS and the lines-per-rep maximum."""
+    """Cap a wanted number of calls by the provider's CPS and concurrent calls and the
+    lines-per-rep maximum."""
     working = state.logged_in_reps - state.paused_reps
     max_lines = math.floor(limits.max_lines_per_rep * working + 1e-9)
     room = min(max_lines - state.lines_in_use, limits.calls_per_second - state.launched_last_second)
+    if limits.max_concurrent_calls is not None:
+        # the provider queues (Twilio) or refuses calls beyond it: never launch past it
+        room = min(room, limits.max_concurrent_calls - state.lines_in_use)
     return max(0, min(wanted, room))
 
 

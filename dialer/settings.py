@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     )
     twilio_caller_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     twilio_calls_per_second: float = Field(default=1.0, gt=0)
+    # the account's concurrent-calls limit (the pacer never launches beyond it); unset:
+    # no limit but calls per second
+    twilio_max_concurrent_calls: int | None = Field(default=None, gt=0)
+    # another Twilio-compatible REST endpoint, e.g. a standalone `dialer sim-carrier`
+    twilio_api_base_url: str | None = None
     # the browser audio leg: an API key to mint Voice SDK access tokens, the TwiML app
     # whose Voice URL is <public base>/twilio/voice/rep-room, and where the SDK is loaded
     twilio_api_key_sid: str | None = None

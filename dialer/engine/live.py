@@ -199,6 +199,7 @@ class CampaignEngine:
         limits = PacingLimits(
             calls_per_second=max(1, int(provider.limits.calls_per_second)),
             max_lines_per_rep=campaign.lines_per_rep,
+            max_concurrent_calls=provider.limits.max_concurrent_calls,
         )
         self.pacer: Pacer = make_pacer(
             campaign.pacing_mode,

@@ -69,7 +69,9 @@ class TelephonyService:
                 account_sid=settings.twilio_account_sid,
                 auth_token=settings.twilio_auth_token,
                 public_base_url=settings.public_base_url,
+                api_base_url=settings.twilio_api_base_url,
                 calls_per_second=settings.twilio_calls_per_second,
+                max_concurrent_calls=settings.twilio_max_concurrent_calls,
             )
         else:
             token = secrets.token_hex(16)
@@ -91,6 +93,7 @@ class TelephonyService:
                 public_base_url=settings.public_base_url,
                 api_base_url=f"http://127.0.0.1:{self._sim_socket.getsockname()[1]}",
                 calls_per_second=max(settings.twilio_calls_per_second, 20.0),
+                max_concurrent_calls=settings.twilio_max_concurrent_calls,
             )
         self.provider = TwilioProvider(config, wall_clock=clock)
         self.ledger = PostgresCallLedger(pool)

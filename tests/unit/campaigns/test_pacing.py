@@ -39,6 +39,24 @@ def test_limits_cap_calls_per_second_and_lines_per_rep() -> None:
     assert apply_limits(50, paused, limits) == 1
 
 
+def test_limits_cap_launches_at_the_providers_concurrent_calls() -> None:
+    limits = PacingLimits(calls_per_second=50, max_lines_per_rep=4.0, max_concurrent_calls=12)
+    # 3 ringing + 5 talking: 4 more lines before the account's limit
+    busy = state(ready_reps=10, talking_ages=(5.0,) * 5, ringing_ages=(1.0,) * 3)
+    assert apply_limits(50, busy, limits) == 4
+    assert apply_limits(2, busy, limits) == 2
+    full = state(ready_reps=10, talking_ages=(5.0,) * 9, ringing_ages=(1.0,) * 3)
+    assert apply_limits(50, full, limits) == 0
+    # past the limit (it was lowered): nothing, never a negative launch
+    assert apply_limits(50, full, PacingLimits(calls_per_second=50, max_concurrent_calls=4)) == 0
+    # no limit from the provider: only CPS and lines per rep
+    assert apply_limits(50, busy, PacingLimits(calls_per_second=50, max_lines_per_rep=4.0)) == 32
+    # every pacer is held by it, whatever it would like to dial ahead
+    pacer = PredictivePacer(limits=limits)
+    assert pacer.decide(state(ready_reps=10, ringing_ages=(1.0,) * 10)).launch <= 2
+    assert ProgressivePacer(limits).decide(busy).launch == 4  # 7 ready reps without a line
+
+
 def test_unknown_mode_says_which_modes_exist() -> None:
     with pytest.raises(UnknownPacingMode, match="predictive"):
         make_pacer("turbo")
