@@ -1,8 +1,11 @@
 -- name: campaign_figures
--- The regulator's arithmetic: abandoned / person-answered (machines are not persons).
+-- The regulator's arithmetic: abandoned / person-answered. A person-answer is a call that
+-- reached a rep or was abandoned, and that AMD did not find to be a machine, even after
+-- the bridge (the same definition as live.sql's person_answers_since and abandon_window,
+-- which the abandon governor counts).
 SELECT count(*) AS dials,
-       count(*) FILTER (WHERE agent_user_id IS NOT NULL
-                        OR (abandoned AND coalesce(answered_by, 'human') <> 'machine')) AS person_answers,
+       count(*) FILTER (WHERE (agent_user_id IS NOT NULL OR abandoned)
+                        AND coalesce(answered_by, 'human') <> 'machine') AS person_answers,
        count(*) FILTER (WHERE abandoned AND coalesce(answered_by, 'human') <> 'machine') AS abandoned,
        count(*) FILTER (WHERE answered_by = 'machine') AS machine_answers,
        count(*) FILTER (WHERE status IN ('created', 'queued', 'initiated', 'ringing', 'in_progress')) AS live_calls

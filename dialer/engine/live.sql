@@ -6,6 +6,8 @@ FROM campaigns c LEFT JOIN products p USING (product_id)
 WHERE c.campaign_id = $1;
 
 -- name: person_answers_since
+-- person-answers (reached a rep or abandoned, not a machine, even one detected after the
+-- bridge; as figures.sql counts them) answered since $2
 SELECT coalesce(answered_at, created_at) AS at, abandoned
 FROM call_attempts
 WHERE campaign_id = $1 AND answered_at >= $2
@@ -110,10 +112,10 @@ WHERE s.campaign_id = $1 AND c.from_state = 'wrap_up' AND c.at > $2 AND c.at <= 
 UPDATE campaigns SET status = 'paused' WHERE campaign_id = $1 AND status = 'running';
 
 -- name: abandon_window
--- the campaign's abandon rate as the regulator counts it, since $2
-SELECT count(*) FILTER (WHERE agent_user_id IS NOT NULL
-                        OR (abandoned AND coalesce(answered_by, 'human') <> 'machine')) AS persons,
-       count(*) FILTER (WHERE abandoned AND coalesce(answered_by, 'human') <> 'machine') AS abandoned
+-- the campaign's abandon rate as the regulator counts it, since $2 (person-answers as
+-- figures.sql and person_answers_since count them)
+SELECT count(*) FILTER (WHERE agent_user_id IS NOT NULL OR abandoned) AS persons,
+       count(*) FILTER (WHERE abandoned) AS abandoned
 FROM call_attempts
 WHERE campaign_id = $1 AND created_at >= $2 AND coalesce(answered_by, 'human') <> 'machine';
 

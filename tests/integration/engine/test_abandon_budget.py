@@ -3,7 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 from campaigns.pacing import PacingDecision, PacingMode, PacingState
-from dialer.engine.live import CampaignEngine, load_campaign
+from dialer.engine.figures import campaign_figures
+from dialer.engine.live import QUERIES, CampaignEngine, load_campaign
 from dialer.events import EventBus
 from dialer.routes.campaigns import NewCampaign, create_campaign
 from dialer.seed import seed
@@ -99,3 +100,50 @@ async def test_the_engine_never_dials_ahead_beyond_the_budget(pool, monkeypatch)
     # 2 ringing + launch - 2 ready may all abandon: at most 2 of them, so launch <= 2
     assert launched == [2]
     assert "abandon budget 2" in engine.figures.last_decision
+
+
+async def test_figures_and_the_governor_count_person_answers_alike(pool):
+    """One definition: a call that reached a rep or was abandoned, unless AMD found a
+    machine, even after the bridge."""
+    engine = await _engine(pool)
+    campaign_id = engine.campaign.campaign_id
+    account_id, phone_id = await pool.fetchrow(
+        "SELECT account_id, phone_id FROM account_phones LIMIT 1"
+    )
+    rep = await pool.fetchval("SELECT user_id FROM users WHERE role = 'telesales_rep' LIMIT 1")
+    calls = [
+        # (answered_by, bridged to a rep, abandoned, a person-answer, abandoned as counted)
+        ("human", True, False, True, False),
+        (None, True, False, True, False),  # AMD off: the verdict never came
+        ("machine", True, False, False, False),  # a machine detected after the bridge
+        ("human", False, True, True, True),
+        ("machine", False, True, False, False),  # a machine dropped is no abandoned person
+        (None, False, False, False, False),  # not answered
+    ]
+    for index, (answered_by, bridged, abandoned, _, _) in enumerate(calls):
+        await pool.execute(
+            "INSERT INTO call_attempts (campaign_id, account_id, phone_id, e164, idempotency_key,"
+            " status, created_at, answered_at, ended_at, answered_by, abandoned, agent_user_id)"
+            " VALUES ($1, $2, $3, '+8613800000000', $4, 'completed', $5, $6, $5, $7, $8, $9)",
+            campaign_id,
+            account_id,
+            phone_id,
+            f"definition-{index}",
+            NOW - timedelta(minutes=index + 1),
+            NOW - timedelta(minutes=index + 1) if bridged or abandoned else None,
+            answered_by,
+            abandoned,
+            rep if bridged else None,
+        )
+    persons = sum(c[3] for c in calls)
+    dropped = sum(c[4] for c in calls)
+    figures = await campaign_figures(pool, campaign_id, NOW)
+    assert (figures["person_answers"], figures["abandoned"]) == (persons, dropped)
+    # what the governor learns on start and the budget it is held to count the same calls
+    rows = await pool.fetch(QUERIES["person_answers_since"], campaign_id, NOW - timedelta(days=30))
+    assert (len(rows), sum(r["abandoned"] for r in rows)) == (persons, dropped)
+    window = await pool.fetchrow(QUERIES["abandon_window"], campaign_id, NOW - timedelta(days=30))
+    assert (window["persons"], window["abandoned"]) == (persons, dropped)
+    await engine.warm_up()
+    governor = engine.pacer.governor  # type: ignore[attr-defined]
+    assert (governor.total_answered, governor.total_abandoned) == (persons, dropped)

@@ -156,3 +156,88 @@ async def test_a_campaign_runs_through_the_simulator_and_the_gate(service, pool)
         " AND tstzrange(a.created_at, a.ended_at) && tstzrange(b.created_at, b.ended_at)"
     )
     assert overlaps == 0
+
+
+async def test_a_predictive_campaign_dials_and_counts_abandons_in_the_database(service, pool):
+    await seed(pool, accounts=300, seed_value=22)
+    manager = await pool.fetchval("SELECT user_id FROM users WHERE username = 'campaigns'")
+    campaign_id = await create_campaign(
+        pool,
+        NewCampaign(
+            name="live predictive",
+            purpose="service",
+            target_segments=["lapsed", "orphan", "empty"],
+            pacing_mode="predictive",
+            jurisdiction="CN",
+            caller_id="+862195500000",
+            abandon_message="Example Securities; please call us back.",
+        ),
+        manager,
+    )
+    from dialer.app import CLOCK
+
+    now_of = service[CLOCK]
+    reps = await pool.fetch(
+        "SELECT user_id FROM users WHERE role = 'telesales_rep' ORDER BY user_id LIMIT 6"
+    )
+    simulated = SimulatedReps(
+        pool,
+        now_of,
+        campaign_id,
+        [r["user_id"] for r in reps],
+        wrap_seconds=FixedDistribution(dist="fixed", value=4.0),
+        speed=40.0,
+    )
+    await simulated.log_in_all()
+    telephony = service[TELEPHONY]
+    stop = asyncio.Event()
+    reps_task = asyncio.create_task(simulated.run(stop, poll_seconds=0.05))
+    assert await telephony.start_campaign(campaign_id, now_of()) > 50
+    engine = telephony.engines[campaign_id]
+    decisions: set[str] = set()
+    for _ in range(32):
+        await asyncio.sleep(0.25)
+        decisions.add(engine.figures.last_decision.split(":")[0])
+    await telephony.stop_campaign(campaign_id)
+    for _ in range(80):
+        live = await pool.fetchval(
+            "SELECT count(*) FROM call_attempts WHERE status IN ('created','queued','initiated','ringing','in_progress')"
+        )
+        if not live:
+            break
+        await asyncio.sleep(0.25)
+    await telephony.webhooks.drain()
+    stop.set()
+    await reps_task
+
+    assert decisions == {"predictive"}
+    figures = await campaign_figures(pool, campaign_id, now_of())
+    assert figures["dials"] >= 10
+    assert figures["person_answers"] >= 3
+    assert figures["live_calls"] == 0
+    # the figures are the database's: every launch the engine made is an attempt row ...
+    assert figures["dials"] == engine.figures.launched
+    counted = await pool.fetchrow(
+        "SELECT count(*) FILTER (WHERE (agent_user_id IS NOT NULL OR abandoned)"
+        "                        AND coalesce(answered_by, 'human') <> 'machine') AS persons,"
+        "       count(*) FILTER (WHERE abandoned AND coalesce(answered_by, 'human') <> 'machine')"
+        "           AS abandoned"
+        " FROM call_attempts WHERE campaign_id = $1",
+        campaign_id,
+    )
+    assert (figures["person_answers"], figures["abandoned"]) == tuple(counted)
+    if figures["person_answers"]:
+        assert figures["abandon_rate"] == round(figures["abandoned"] / figures["person_answers"], 4)
+    # ... and the governor, counting online from the webhooks, saw the same persons and
+    # abandons as the database holds
+    governor = engine.pacer.governor  # type: ignore[attr-defined]
+    assert (governor.total_answered, governor.total_abandoned) == (
+        figures["person_answers"],
+        figures["abandoned"],
+    )
+    # an abandoned call was never bridged, and was told who called
+    assert not await pool.fetchval(
+        "SELECT count(*) FROM call_attempts WHERE campaign_id = $1 AND abandoned"
+        " AND agent_user_id IS NOT NULL",
+        campaign_id,
+    )
