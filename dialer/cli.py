@@ -28,7 +28,8 @@ class CommandError(Exception):
     """A command could not do what was asked; the message says why."""
 
 
-# subcommands implemented by feature modules: `dialer <words…>` → module.main(argv)
+# subcommands implemented by feature modules: `dialer <words…>` → module.main(argv), or
+# "module:function" when one module holds several commands
 DELEGATED: dict[tuple[str, ...], str] = {
     ("simulate",): "campaigns.simulation",
     ("sim-carrier",): "dialer.telephony.carrier_sim",
@@ -39,14 +40,17 @@ DELEGATED: dict[tuple[str, ...], str] = {
     ("conversions", "import"): "dialer.leads.conversions",
     ("revenue", "reconcile"): "dialer.leads.statements",
     ("revenue", "post"): "dialer.leads.ledger",
+    ("revenue", "clawback"): "dialer.leads.corrections:clawback_main",
+    ("revenue", "reverse"): "dialer.leads.corrections:reverse_main",
 }
 
 
 def _delegate(argv: Sequence[str]) -> int | None:
-    for words, module_name in DELEGATED.items():
+    for words, target in DELEGATED.items():
         if tuple(argv[: len(words)]) == words:
+            module_name, _, function = target.partition(":")
             module = importlib.import_module(module_name)
-            main: Callable[[list[str]], int] = module.main
+            main: Callable[[list[str]], int] = getattr(module, function or "main")
             return main(list(argv[len(words) :]))
     return None
 
