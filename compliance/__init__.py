@@ -34,7 +34,8 @@ region field; hours US-H1, US-H2 (FL/MD/OK 08–20, TX, MS, PA holidays), UK-H1,
 candidate time zone; caps US-F1 (3 per rolling 24 h per person and subject), FIRM-F1/F2,
 locks UK-A3 / FIRM-A3 after an abandoned call (not when a rep is reserved); DNC US-D1..D4,
 UK-T1..T3, CN-C2 (refusal until consent again); consent CN-C1, US-C1 (REQUIRE preview);
-suitability CN-S1/S2 (FIRM-S1/S2 outside China); rep registration CN-A1 (FIRM-A1).
+suitability CN-S1/S2 (FIRM-S1/S2 outside China), professional investors exempt by firm
+policy CN-S4 (FIRM-S4); rep registration CN-A1 (FIRM-A1).
 Service calls (G-3) run hours, caps, abandon locks, US-C1, registration and firm DNC
 entries with scope "all".
 

@@ -329,7 +329,7 @@ class _Evaluation:
                 continue
             if self._business_relationship(rule_set, at):
                 continue
-            rule_id = "UK-T2" if entry.list is DncList.CTPS else rule_set.national_dnc_rule_id
+            rule_id = _register_rule_id(entry.list, rule_set.national_dnc_rule_id)
             register = {
                 DncList.NATIONAL: "the national Do Not Call registry",
                 DncList.TPS: "the Telephone Preference Service (TPS)",
@@ -368,7 +368,7 @@ class _Evaluation:
             if age > rule_set.national_snapshot_max_age_days:
                 found.append(
                     self._block(
-                        rule_set.freshness_rule_id,
+                        _register_rule_id(dnc_list, rule_set.freshness_rule_id),
                         f"the {dnc_list.value} do-not-call snapshot of {snapshot.isoformat()} is "
                         f"{age} days old (at most {rule_set.national_snapshot_max_age_days}); "
                         "marketing calls stop until a fresh snapshot is imported",
@@ -457,7 +457,8 @@ class _Evaluation:
         self.check(lowest)
         account = self.facts.account
         if self.policy.exempt_professional_investors and account.professional_investor:
-            self.check("CN-S4")
+            # outside China the exemption is the firm's own, like the suitability rules it lifts
+            self.check("CN-S4" if self.has(Jurisdiction.CN) else "FIRM-S4")
             return []
         if account.risk_level is None:
             return [
@@ -557,6 +558,11 @@ class _Evaluation:
                         )
                     )
         return found
+
+
+def _register_rule_id(dnc_list: DncList, rule_id: str) -> str:
+    """The Corporate TPS has its own rule (UK-T2), for listings and snapshots alike."""
+    return "UK-T2" if dnc_list is DncList.CTPS else rule_id
 
 
 def _unique(items: Iterable[str]) -> tuple[str, ...]:

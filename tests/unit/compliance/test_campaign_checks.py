@@ -75,3 +75,34 @@ def test_uk_campaign_checks_tps_freshness() -> None:
     decision = check_campaign_start(uk, NOW)
     assert decision.rules == ("UK-T1",)
     assert "32 days old" in decision.reason
+
+
+UK = {"profile": Jurisdiction.UK, "caller_id": "+442079460001",
+      "dnc_snapshots": {DncList.TPS: date(2026, 5, 20)}}  # fmt: skip
+
+
+def test_uk_ring_time_must_be_at_least_15_seconds() -> None:
+    decision = check_campaign_start(setup(**UK, ring_timeout_seconds=14), NOW)
+    assert decision.verdict is Verdict.BLOCK
+    assert decision.rules == ("UK-R1",)
+    assert "ring 14 s; they must ring at least 15 s" in decision.reason
+    assert check_campaign_start(setup(**UK, ring_timeout_seconds=15), NOW).verdict is (
+        Verdict.ALLOW
+    )
+    # the UK sets no upper limit
+    assert check_campaign_start(setup(**UK, ring_timeout_seconds=120), NOW).verdict is (
+        Verdict.ALLOW
+    )
+
+
+def test_uk_campaign_that_may_abandon_calls_needs_an_abandon_message() -> None:
+    silent = setup(**UK, abandon_message_recorded=False)
+    decision = check_campaign_start(silent, NOW)
+    assert decision.verdict is Verdict.BLOCK
+    assert decision.rules == ("UK-A2",)
+    assert "no abandon message" in decision.reason
+    progressive = setup(**UK, abandon_message_recorded=False, dial_mode=DialMode.PROGRESSIVE)
+    assert check_campaign_start(progressive, NOW).verdict is Verdict.ALLOW
+    allowed = check_campaign_start(setup(**UK), NOW)
+    assert allowed.verdict is Verdict.ALLOW
+    assert {"UK-R1", "UK-A2", "UK-T1"} <= set(allowed.rules)

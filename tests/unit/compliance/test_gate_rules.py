@@ -216,6 +216,46 @@ def test_tps_snapshot_older_than_28_days_blocks() -> None:
     assert gate(NOON_ISH, UK_MARKETING, account=UK_CLIENT, dnc_snapshots=stale).rules == ("UK-T1",)
 
 
+def test_ctps_blocks_marketing_as_uk_t2_unless_the_customer_consented() -> None:
+    ctps = [{"list": "ctps", "snapshot_date": "2026-05-20"}]
+    decision = gate(NOON_ISH, UK_MARKETING, account=UK_CLIENT, dnc=ctps)
+    assert decision.verdict is Verdict.BLOCK
+    assert decision.rules == ("UK-T2",)
+    assert "Corporate TPS" in decision.reason
+    consenting = {**UK_CLIENT, "consents": [consent()]}
+    assert gate(NOON_ISH, UK_MARKETING, account=consenting, dnc=ctps).verdict is Verdict.ALLOW
+    service = {**UK_MARKETING, "purpose": "service"}
+    assert gate(NOON_ISH, service, account=UK_CLIENT, dnc=ctps).verdict is Verdict.ALLOW
+
+
+def test_ctps_snapshot_older_than_28_days_blocks_as_uk_t2() -> None:
+    stale = {"ctps": "2026-05-04"}  # 29 days
+    decision = gate(NOON_ISH, UK_MARKETING, account=UK_CLIENT, dnc_snapshots=stale)
+    assert decision.verdict is Verdict.BLOCK
+    assert decision.rules == ("UK-T2",)
+    assert "ctps do-not-call snapshot of 2026-05-04 is 29 days old" in decision.reason
+    fresh = {"ctps": "2026-05-05"}  # 28 days
+    assert gate(NOON_ISH, UK_MARKETING, account=UK_CLIENT, dnc_snapshots=fresh).verdict is (
+        Verdict.ALLOW
+    )
+
+
+def test_uk_firm_suppression_blocks_from_the_moment_it_is_received() -> None:
+    just_before = [{"list": "firm", "added_at": "2026-06-02T13:59:59Z"}]
+    decision = gate(NOON_ISH, UK_MARKETING, account=UK_CLIENT, dnc=just_before)
+    assert decision.verdict is Verdict.BLOCK
+    assert decision.rules == ("UK-T3",)
+    just_after = [{"list": "firm", "added_at": "2026-06-02T14:00:01Z"}]
+    assert gate(NOON_ISH, UK_MARKETING, account=UK_CLIENT, dnc=just_after).verdict is (
+        Verdict.ALLOW
+    )
+    # consent does not override the firm's own list, and scope "all" stops service calls
+    consenting = {**UK_CLIENT, "consents": [consent()]}
+    assert gate(NOON_ISH, UK_MARKETING, account=consenting, dnc=just_before).rules == ("UK-T3",)
+    everything = [{"list": "firm", "added_at": "2026-06-02T13:59:59Z", "scope": "all"}]
+    assert gate(NOON_ISH, UK_SERVICE, account=UK_CLIENT, dnc=everything).rules == ("UK-T3",)
+
+
 def test_uk_cold_call_gate_allows_only_existing_clients_who_expect_calls() -> None:
     decision = gate(NOON_ISH, UK_MARKETING, account={"region": "ENG"})
     assert decision.rules == ("UK-F1",)
@@ -268,6 +308,45 @@ def test_risk_assessment_expires_after_12_months() -> None:
 def test_suitability_is_firm_policy_outside_china() -> None:
     decision = gate(NOON_ISH, {"product_risk": "R4"}, account={"risk_level": "C2"})
     assert decision.rules == ("FIRM-S1",)
+
+
+def test_a_c1_customer_is_offered_only_r1_outside_china_too() -> None:
+    c1 = {"risk_level": "C1", "risk_assessed_at": "2025-12-01T00:00:00Z"}
+    decision = gate(NOON_ISH, {"product_risk": "R2"}, account=c1)
+    assert decision.verdict is Verdict.BLOCK
+    assert decision.rules == ("FIRM-S1", "FIRM-S2")
+    assert "C1 (lowest-tolerance) customer may be offered only R1" in decision.reason
+    allowed = gate(NOON_ISH, {"product_risk": "R1"}, account=c1)
+    assert allowed.verdict is Verdict.ALLOW
+    assert "FIRM-S2" in allowed.rules
+    c2 = {"risk_level": "C2", "risk_assessed_at": "2025-12-01T00:00:00Z"}
+    assert gate(NOON_ISH, {"product_risk": "R2"}, account=c2).verdict is Verdict.ALLOW
+
+
+PROFESSIONAL = {"risk_level": "C2", "risk_assessed_at": "2025-12-01T00:00:00Z",
+                "professional_investor": True, "consents": [consent()]}  # fmt: skip
+EXEMPTING = FirmPolicy(exempt_professional_investors=True)
+
+
+def test_professional_investors_are_exempt_from_suitability_only_by_firm_policy() -> None:
+    product = request(**CN_MARKETING, product_risk="R4")
+    default = decide(product, facts(account=PROFESSIONAL), at(CN_NOW))
+    assert default.verdict is Verdict.BLOCK
+    assert default.rules == ("CN-S1",)
+    exempt = decide(product, facts(account=PROFESSIONAL), at(CN_NOW), policy=EXEMPTING)
+    assert exempt.verdict is Verdict.ALLOW
+    assert "CN-S4" in exempt.rules
+    retail = {**PROFESSIONAL, "professional_investor": False}
+    retail_decision = decide(product, facts(account=retail), at(CN_NOW), policy=EXEMPTING)
+    assert retail_decision.rules == ("CN-S1",)
+
+
+def test_the_professional_investor_exemption_outside_china_is_firm_policy() -> None:
+    product = request(product_risk="R4")
+    exempt = decide(product, facts(account=PROFESSIONAL), at(NOON_ISH), policy=EXEMPTING)
+    assert exempt.verdict is Verdict.ALLOW
+    assert "FIRM-S4" in exempt.rules
+    assert not any(rule.startswith("CN-") for rule in exempt.rules)
 
 
 # -- rep registration (CN-A1) ----------------------------------------------------------------
