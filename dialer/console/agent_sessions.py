@@ -31,7 +31,8 @@ from dialer.sql import load_queries
 log = structlog.get_logger(__name__)
 QUERIES = load_queries("dialer.console")
 
-# why a rep is not taking calls; 'login' and 'disconnected' are set by the system
+# why a rep is not taking calls; 'login', 'disconnected' and 'phone_lost' (the phone
+# audio leg ended) are set by the system
 PAUSE_CODES: tuple[str, ...] = (
     "break",
     "lunch",
@@ -41,6 +42,7 @@ PAUSE_CODES: tuple[str, ...] = (
     "admin",
     "login",
     "disconnected",
+    "phone_lost",
 )
 REP_PAUSE_CODES: tuple[str, ...] = PAUSE_CODES[:6]
 # states in which the rep works one call; the session remembers which

@@ -30,6 +30,8 @@ import asyncpg
 import structlog
 from pydantic import BaseModel
 
+from campaigns.agents import RepState
+from dialer.console import agent_sessions
 from dialer.console.customer_pop import mask_number
 from dialer.sql import load_queries
 from dialer.telephony.decisions import AnswerDecision, BridgeToRoom, PlayAndHangUp
@@ -224,6 +226,38 @@ async def drop_phone_leg(
     if call_id is not None:
         await _hang_up(provider, call_id, user_id)
     return call_id
+
+
+#: the call statuses that end a leg (Twilio's completed callback carries one of them)
+LEG_ENDED_STATUSES = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
+#: why a ready rep was paused when their phone leg died
+PHONE_LOST = "phone_lost"
+
+
+async def phone_leg_ended(
+    pool: asyncpg.Pool, user_id: int, call_id: str, status: str, now: datetime
+) -> bool:
+    """The rep's phone leg ended (hung up, busy, unanswered, failed): forget it and, if the
+    rep was ready, pause them ('phone_lost') so no call is bridged to a room nobody hears.
+
+    A rep working a call keeps working it (the customer is on the line; the page shows the
+    pop) and is paused instead of returned to ready when the wrap-up ends
+    (`disconnects.sweep_wrap_ups`). Going ready again rings the phone again. A leg that is
+    no longer the session's (logged out, replaced) changes nothing. True if it was."""
+    if status not in LEG_ENDED_STATUSES:
+        return False
+    async with pool.acquire() as connection, connection.transaction():
+        row = await connection.fetchrow(QUERIES["phone_leg_gone"], user_id, call_id)
+        if row is None:
+            return False
+        if row["state"] == RepState.READY.value:
+            await agent_sessions.set_agent_state(
+                connection, user_id, RepState.PAUSED, now, pause_code=PHONE_LOST
+            )
+    log.warning(
+        "rep_phone_leg_lost", user_id=user_id, call=call_id, status=status, state=row["state"]
+    )
+    return True
 
 
 async def _hang_up(provider: RepLegDialer, call_id: str, user_id: int) -> None:

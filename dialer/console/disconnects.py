@@ -107,15 +107,20 @@ async def sweep_disconnected(
 
 async def sweep_wrap_ups(pool: asyncpg.Pool, now: datetime) -> list[int]:
     """Return to ready every rep whose wrap-up passed the campaign's maximum after the
-    outcome was recorded."""
+    outcome was recorded (to paused, 'phone_lost', a phone-leg rep whose phone left)."""
     rows = await pool.fetch(QUERIES["wrap_ups_over_time"], now)
     done: list[int] = []
     for row in rows:
         async with pool.acquire() as connection:
             try:
-                await agent_sessions.set_agent_state(
-                    connection, row["user_id"], RepState.READY, now
-                )
+                if row["phone_lost"]:
+                    await agent_sessions.set_agent_state(
+                        connection, row["user_id"], RepState.PAUSED, now, pause_code="phone_lost"
+                    )
+                else:
+                    await agent_sessions.set_agent_state(
+                        connection, row["user_id"], RepState.READY, now
+                    )
                 done.append(row["user_id"])
             except ConsoleError as exc:
                 log.info("wrap_up_sweep_skipped", user_id=row["user_id"], error=str(exc))

@@ -29,6 +29,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "console_pause_admin": {"zh": "事务处理", "en": "Admin"},
     "console_pause_login": {"zh": "刚签入", "en": "Just logged in"},
     "console_pause_disconnected": {"zh": "断线", "en": "Disconnected"},
+    "console_pause_phone_lost": {"zh": "电话已断开", "en": "Phone line dropped"},
     "console_timer": {"zh": "计时", "en": "Timer"},
     "console_waiting": {"zh": "等待来电接通…", "en": "Waiting for a call…"},
     "console_customer": {"zh": "客户", "en": "Customer"},

@@ -187,10 +187,12 @@ WHERE s.ended_at IS NULL
        WHERE o.user_id = s.user_id AND o.closed_at >= s.started_at) <= $1;
 
 -- name: wrap_ups_over_time
--- wrap-up past the campaign's maximum with the outcome recorded: back to ready
-SELECT s.user_id
+-- wrap-up past the campaign's maximum with the outcome recorded: back to ready, or to
+-- paused for a phone-leg rep whose phone is no longer in the room
+SELECT s.user_id, (u.audio_leg = 'phone' AND s.audio_call_id IS NULL) AS phone_lost
 FROM agent_sessions s
 JOIN campaigns c USING (campaign_id)
+JOIN users u USING (user_id)
 WHERE s.ended_at IS NULL AND s.state = 'wrap_up'
   AND s.state_since + make_interval(secs => c.wrap_up_max_seconds) <= $1
   AND (s.current_call_attempt_id IS NULL OR EXISTS (
@@ -328,3 +330,9 @@ WITH leg AS (
 UPDATE agent_sessions s SET audio_call_id = NULL
 FROM leg WHERE s.agent_session_id = $1 AND leg.audio_call_id IS NOT NULL
 RETURNING leg.audio_call_id;
+
+-- name: phone_leg_gone
+-- the rep's phone leg ended: forget it, if it is still the session's leg
+UPDATE agent_sessions SET audio_call_id = NULL
+WHERE user_id = $1 AND ended_at IS NULL AND audio_call_id = $2
+RETURNING agent_session_id, state;

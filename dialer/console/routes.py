@@ -309,7 +309,7 @@ async def change_state(request: web.Request) -> web.Response:
     async with _pool(request).acquire() as connection:
         try:
             if body.state == "ready":
-                await agent_sessions.go_ready(connection, user.user_id, now)
+                session = await agent_sessions.go_ready(connection, user.user_id, now)
             else:
                 if body.pause_code not in agent_sessions.REP_PAUSE_CODES:
                     raise Problem(
@@ -322,6 +322,10 @@ async def change_state(request: web.Request) -> web.Response:
                 )
         except ConsoleError as exc:
             raise _problem(exc) from exc
+    if body.state == "ready":
+        # a phone-leg rep whose phone dropped (paused 'phone_lost') is rung again
+        await _join_audio(request, user.user_id, None, session.agent_session_id)
+    async with _pool(request).acquire() as connection:
         return json_response(await session_view(connection, user.user_id, now))
 
 

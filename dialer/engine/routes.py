@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from dialer.console.audio import rep_room_decision
+from dialer.console.audio import phone_leg_ended, rep_of_leg, rep_room_decision
 from dialer.engine.figures import campaign_figures
 from dialer.engine.service import TELEPHONY
 from dialer.http import PUBLIC, Problem, Role, Routes, json_response, path_int
-from dialer.telephony.twilio_adapter import REP_ROOM_PATH
+from dialer.telephony.twilio_adapter import REP_LEG_STATUS_PATH, REP_ROOM_PATH
 
 routes = Routes()
 _MANAGERS = {Role.CAMPAIGN_MANAGER, Role.ADMIN}
@@ -70,6 +70,29 @@ async def twilio_rep_room(request: web.Request) -> web.Response:
     decision = await rep_room_decision(pool_of(request), params, request.query.get("rep"))
     content_type, body = telephony.provider.render_answer(decision)
     return web.Response(text=body, content_type=content_type)
+
+
+@routes.route(
+    "POST",
+    REP_LEG_STATUS_PATH,
+    roles=PUBLIC,
+    summary="Twilio status callback of a rep's phone leg: its end frees (and pauses) the rep.",
+    api=False,
+    csrf_exempt=True,
+)
+async def twilio_rep_leg_status(request: web.Request) -> web.Response:
+    """The rep comes from the signed URL (`?rep=<id>`), the leg from CallSid; only the
+    session's current leg counts, so a late callback of an old leg changes nothing."""
+    from dialer.app import CLOCK, pool_of
+
+    params = await request.app[TELEPHONY].webhooks.verified(request)
+    user_id = rep_of_leg("", request.query.get("rep"))
+    call_id = params.get("CallSid", "")
+    if user_id is not None and call_id:
+        await phone_leg_ended(
+            pool_of(request), user_id, call_id, params.get("CallStatus", ""), request.app[CLOCK]()
+        )
+    return web.Response(status=204)
 
 
 async def _campaign_status(request: web.Request, campaign_id: int) -> str:

@@ -12,7 +12,8 @@ for the drawn time. `speed` compresses every ring, talk and pause for demos.
 
 Staff phones (`staff_phones`, or POST /sim/staff-phones {"numbers": [...]}) are the reps'
 own phones: a call to one is answered at once by a person, follows its TwiML into the
-conference room and stays there until it is hung up (the phone audio leg of a rep).
+conference room and stays there until it is hung up (the phone audio leg of a rep), by
+the service or by the rep (POST /sim/staff-phones/hang-up {"numbers": [...]}).
 
 Faults can be injected (duplicated, reordered, delayed, lost callbacks; 5xx, 429 and slow
 REST responses) from the command line or at run time with POST /sim/faults.
@@ -277,6 +278,7 @@ class CarrierSimulator:
         app.router.add_get("/sim/stats", self.sim_stats)
         app.router.add_post("/sim/faults", self.sim_faults)
         app.router.add_post("/sim/staff-phones", self.sim_staff_phones)
+        app.router.add_post("/sim/staff-phones/hang-up", self.sim_staff_phones_hang_up)
 
         async def lifecycle(_app: web.Application) -> Any:
             await self.start()
@@ -517,6 +519,23 @@ class CarrierSimulator:
             return self._error(400, 21211, f"not E.164: {', '.join(b[:4] for b in bad)}...")
         self.staff_phones.update(numbers)
         return web.json_response({"staff_phones": len(self.staff_phones)})
+
+    def hang_up_staff_phone(self, number: str) -> list[str]:
+        """The rep puts their phone down: every live call to it ends ('completed' once
+        answered, else 'no-answer'). Returns the ended calls' sids."""
+        ended = []
+        for call in self.calls.values():
+            if call.to == number and not call.ended.is_set():
+                status = "completed" if call.start_time else "no-answer"
+                self._spawn(self._end(call, status, sip_code=200 if call.start_time else 487))
+                ended.append(call.sid)
+        return ended
+
+    async def sim_staff_phones_hang_up(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        numbers = [str(n) for n in body.get("numbers", [])]
+        ended = [sid for number in numbers for sid in self.hang_up_staff_phone(number)]
+        return web.json_response({"ended": ended})
 
     async def sim_faults(self, request: web.Request) -> web.Response:
         self.faults = FaultPlan.model_validate(await request.json())

@@ -59,6 +59,7 @@ STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
 NOT_IN_PROGRESS = 21220
 # the Voice URL of the TwiML app (browser legs) and of the calls to reps' phones
 REP_ROOM_PATH = "/twilio/voice/rep-room"
+REP_LEG_STATUS_PATH = "/twilio/voice/rep-leg-status"
 REP_LEG_RING_SECONDS = 30
 
 _T = TypeVar("_T")
@@ -143,6 +144,7 @@ class TwilioConfig:
     machine_detection: str = "Enable"
     webhook_prefix: str = "/telephony/twilio"
     rep_room_path: str = REP_ROOM_PATH
+    rep_leg_status_path: str = REP_LEG_STATUS_PATH
 
     def webhook_url(self, hook: str, attempt_ref: str) -> str:
         query = urlencode({"attempt": attempt_ref})
@@ -153,6 +155,11 @@ class TwilioConfig:
         rep it names cannot be changed on the way."""
         query = urlencode({"rep": rep_ref})
         return f"{self.public_base_url.rstrip('/')}{self.rep_room_path}?{query}"
+
+    def rep_leg_status_url(self, rep_ref: str) -> str:
+        """Where the end of a rep's phone leg is reported (signed like the room URL)."""
+        query = urlencode({"rep": rep_ref})
+        return f"{self.public_base_url.rstrip('/')}{self.rep_leg_status_path}?{query}"
 
 
 def _wall_clock() -> datetime:
@@ -322,6 +329,11 @@ class TwilioProvider(TelephonyProvider):
                     url=cfg.rep_room_url(rep_ref),
                     method="POST",
                     timeout=REP_LEG_RING_SECONDS,
+                    # the end of the leg (hung up, busy, unanswered) is reported, so the
+                    # rep is not left "in the room" with a dead phone
+                    status_callback=cfg.rep_leg_status_url(rep_ref),
+                    status_callback_method="POST",
+                    status_callback_event=["completed"],
                 ),
             )
         except TwilioException as exc:

@@ -291,3 +291,129 @@ async def test_a_browser_rep_logging_in_rings_no_phone(live, pool):
             assert response.status == 201
     assert app[TELEPHONY].simulator is not None
     assert app[TELEPHONY].simulator.calls == {}
+
+
+async def _session(pool, user_id: int) -> Any:
+    return await pool.fetchrow(
+        "SELECT state, pause_code, audio_call_id FROM agent_sessions"
+        " WHERE user_id = $1 AND ended_at IS NULL",
+        user_id,
+    )
+
+
+async def test_a_phone_leg_that_dies_pauses_the_rep_and_going_ready_rings_again(live, pool):
+    app, base = live
+    world = await _phone_rep(pool)
+    simulator = app[TELEPHONY].simulator
+    assert simulator is not None
+    h = world.rep_headers
+    async with aiohttp.ClientSession(base_url=base) as http:
+        async with http.post(
+            "/api/v1/console/session", json={"campaign_id": world.campaign_id}, headers=h
+        ) as response:
+            assert response.status == 201, await response.text()
+        async with http.post("/api/v1/console/state", json={"state": "ready"}, headers=h) as r:
+            assert r.status == 200, await r.text()
+        (leg,) = [call for call in simulator.calls.values() if call.to == REP_PHONE]
+        assert leg.status_callback == f"{base}/twilio/voice/rep-leg-status?rep={world.rep_id}"
+
+        async def in_room() -> bool:
+            return leg.rooms == [f"rep-{world.rep_id}"]
+
+        await _until(in_room, "the rep's phone joined the room")
+        assert (await _session(pool, world.rep_id))["state"] == "ready"
+
+        # the rep puts the phone down: the signed status callback reports the leg's end
+        with capture_logs() as logs:
+            carrier = app[TELEPHONY].provider.config.api_base_url
+            async with http.post(
+                f"{carrier}/sim/staff-phones/hang-up", json={"numbers": [REP_PHONE]}
+            ) as response:
+                assert (await response.json()) == {"ended": [leg.sid]}
+
+            async def paused() -> bool:
+                return (await _session(pool, world.rep_id))["state"] == "paused"
+
+            await _until(paused, "the rep was paused")
+        session = await _session(pool, world.rep_id)
+        assert (session["pause_code"], session["audio_call_id"]) == ("phone_lost", None)
+        lost = [e for e in logs if e["event"] == "rep_phone_leg_lost"]
+        assert lost and lost[0]["call"] == leg.sid and lost[0]["status"] == "completed"
+
+        async def acknowledged() -> bool:
+            sent = [cb for cb in simulator.callbacks if "rep-leg-status" in cb.url]
+            return [(cb.http_status, cb.attempts) for cb in sent] == [(204, 1)]
+
+        await _until(acknowledged, "the status callback was answered 204 at once")
+        # the page says why, in the rep's language
+        async with http.get("/api/v1/console/session", headers=h) as response:
+            assert (await response.json())["session"]["pause_code"] == "phone_lost"
+
+        # going ready again rings the phone again, once
+        async with http.post("/api/v1/console/state", json={"state": "ready"}, headers=h) as r:
+            assert r.status == 200, await r.text()
+        legs = [call for call in simulator.calls.values() if call.to == REP_PHONE]
+        assert len(legs) == 2
+        assert (await _session(pool, world.rep_id))["audio_call_id"] == legs[1].sid
+
+        # a late callback of the old leg changes nothing
+        from dialer.console.audio import phone_leg_ended
+
+        assert not await phone_leg_ended(pool, world.rep_id, leg.sid, "completed", MORNING)
+        assert (await _session(pool, world.rep_id))["state"] == "ready"
+
+        # logging out hangs up the new leg: its end is no loss, nothing is paused
+        async with http.post("/api/v1/console/logout", headers=h) as response:
+            assert response.status == 200
+
+        async def ended() -> bool:
+            sent = [cb for cb in simulator.callbacks if "rep-leg-status" in cb.url]
+            return legs[1].ended.is_set() and len(sent) == 2
+
+        await _until(ended, "the second leg was hung up")
+        assert (
+            await pool.fetchval(
+                "SELECT state FROM agent_sessions WHERE user_id = $1 ORDER BY agent_session_id DESC"
+                " LIMIT 1",
+                world.rep_id,
+            )
+            == "logged_out"
+        )
+
+
+async def test_a_phone_rep_whose_phone_dropped_mid_call_is_paused_after_wrap_up(pool):
+    from datetime import timedelta
+
+    from dialer.console.audio import phone_leg_ended
+    from dialer.console.disconnects import sweep_wrap_ups
+    from tests.integration.console.world import connect_call
+
+    world = await _phone_rep(pool)
+    from dialer.console import agent_sessions
+
+    async with pool.acquire() as connection:
+        await agent_sessions.log_in(connection, world.rep_id, world.campaign_id, MORNING)
+        await agent_sessions.go_ready(connection, world.rep_id, MORNING)
+    await pool.execute(
+        "UPDATE agent_sessions SET audio_call_id = 'CAleg' WHERE user_id = $1", world.rep_id
+    )
+    call = await connect_call(pool, None, world, world.accounts[0], MORNING)
+    assert (await _session(pool, world.rep_id))["state"] == "on_call"
+    # on a call the rep is not paused (the customer is on the line): the leg is forgotten
+    assert await phone_leg_ended(pool, world.rep_id, "CAleg", "completed", MORNING)
+    session = await _session(pool, world.rep_id)
+    assert (session["state"], session["audio_call_id"]) == ("on_call", None)
+    from dialer.console.dispositions import DispositionInput, record_disposition
+
+    async with pool.acquire() as connection:
+        await record_disposition(
+            connection,
+            world.rep_id,
+            DispositionInput(call_attempt_id=call, code="NOT_INTERESTED", idempotency_key="k"),
+            MORNING + timedelta(seconds=30),
+        )
+    assert (await _session(pool, world.rep_id))["state"] == "wrap_up"
+    assert await sweep_wrap_ups(pool, MORNING + timedelta(hours=1)) == [world.rep_id]
+    session = await _session(pool, world.rep_id)
+    assert (session["state"], session["pause_code"]) == ("paused", "phone_lost")
+    assert agent_sessions.PAUSE_CODES[-1] == "phone_lost"
