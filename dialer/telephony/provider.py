@@ -185,7 +185,8 @@ class TelephonyProvider(abc.ABC):
         """Call a rep's own phone; answered, it joins the rep's conference room through
         the rep-room webhook (whose URL names `rep_ref`, signed by the provider); its end
         is reported to the rep-leg status webhook (same `rep_ref`). Returns the call id.
-        Raises CallRefused or TelephonyError; never retried by itself (a second ring on the rep's phone is better than none, and the caller decides)."""
+        Raises CallRefused or TelephonyError; never retried by itself (a second ring on
+        the rep's phone is better than none, and the caller decides)."""
 
     @abc.abstractmethod
     async def bridge_to_room(self, call_id: str, room: str) -> None:
