@@ -28,7 +28,7 @@ from tests.integration.console.world import MORNING, World, build_world, second_
 OUTCOMES = {"human": 0.0, "machine": 0.0, "busy": 0.0, "no_answer": 0.0, "invalid": 0.0}
 
 
-def _scenario(outcome: str) -> dict[str, Any]:
+def _scenario(outcome: str, amd: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "name": f"every customer: {outcome}",
         "agents": 1,
@@ -39,7 +39,7 @@ def _scenario(outcome: str) -> dict[str, Any]:
         "no_answer_seconds": {"dist": "fixed", "value": 20},
         "talk_seconds": {"dist": "fixed", "value": 40},
         "wrap_seconds": {"dist": "fixed", "value": 1},
-        "amd": {"mode": "off"},
+        "amd": amd or {"mode": "off"},
     }
 
 
@@ -52,15 +52,15 @@ async def live_app(settings, pool, tmp_path) -> AsyncIterator[Callable[[str], Aw
     simulated customers all ending in one outcome."""
     runners: list[web.AppRunner] = []
 
-    async def start(outcome: str) -> App:
+    async def start(outcome: str, amd: dict[str, Any] | None = None, speed: float = 20.0) -> App:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = int(probe.getsockname()[1])
         scenario = tmp_path / "scenario.json"
-        scenario.write_text(json.dumps(_scenario(outcome)))
+        scenario.write_text(json.dumps(_scenario(outcome, amd)))
         settings.public_base_url = f"http://127.0.0.1:{port}"
         settings.sim_scenario = scenario
-        settings.sim_speed = 20.0
+        settings.sim_speed = speed
         app = create_app(settings, pool=pool, clock=shifted_clock(MORNING), events=EventBus(pool))
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
@@ -203,6 +203,72 @@ async def test_an_answered_preview_dial_is_bridged_to_the_rep_who_dialled(live_a
         pool,
         "SELECT state = 'wrap_up' FROM agent_sessions WHERE user_id = $1 AND ended_at IS NULL",
         world.rep_id,
+    )
+
+
+VOICEMAIL = "Example Securities calling about your account; please call us back."
+
+
+async def test_a_machine_gets_the_campaigns_message_and_the_rep_is_freed(live_app, pool):
+    # every customer is an answering machine, and the detector says so after the bridge
+    # (0.5 s later), well before the rep would have recognised the greeting (2 s)
+    amd = {
+        "mode": "async",
+        "verdict_seconds": {"dist": "fixed", "value": 1},
+        "false_machine_rate": 0.0,
+        "false_human_rate": 0.0,
+    }
+    app, url = await live_app("machine", amd, speed=2.0)
+    world = await _preview_world(pool)
+    await pool.execute(
+        "UPDATE campaigns SET voicemail_policy = 'leave_message', voicemail_message = $2"
+        " WHERE campaign_id = $1",
+        world.campaign_id,
+        VOICEMAIL,
+    )
+    async with aiohttp.ClientSession(base_url=url) as http:
+        await _ready(http, world.rep_headers, world.campaign_id)
+        async with http.post(
+            f"/api/v1/console/preview/{world.accounts[0]}/dial", headers=world.rep_headers
+        ) as response:
+            assert response.status == 201
+            dial = await response.json()
+    call_id = dial["call_attempt_id"]
+    assert call_id is not None, dial
+    await _wait_for(
+        pool,
+        "SELECT ended_at IS NOT NULL FROM call_attempts WHERE call_attempt_id = $1",
+        call_id,
+    )
+    await app[TELEPHONY].webhooks.drain()
+    # the carrier played the campaign's message on the machine, then the call ended
+    simulator = app[TELEPHONY].simulator
+    assert simulator is not None
+    (heard,) = [c.said for c in simulator.calls.values()]
+    assert heard == [VOICEMAIL]
+    attempt = await pool.fetchrow(
+        "SELECT c.answered_by, c.agent_user_id, c.outcome, d.code"
+        " FROM call_attempts c LEFT JOIN dispositions d USING (call_attempt_id)"
+        " WHERE c.call_attempt_id = $1",
+        call_id,
+    )
+    assert attempt["answered_by"] == "machine" and attempt["agent_user_id"] == world.rep_id
+    # recorded as voicemail for the rep, settled as a machine by the retry policy
+    assert (attempt["code"], attempt["outcome"]) == ("VOICEMAIL", "machine")
+    # the system wrapped the call up for the rep, who went straight back to ready
+    assert await _state(pool, world.rep_id) == "ready"
+    changes = await pool.fetch(
+        "SELECT c.to_state FROM agent_state_changes c"
+        " JOIN agent_sessions s USING (agent_session_id) WHERE s.user_id = $1"
+        " ORDER BY c.at, c.change_id",
+        world.rep_id,
+    )
+    assert [c["to_state"] for c in changes][-4:] == ["reserved", "on_call", "wrap_up", "ready"]
+    assert (
+        await pool.fetchval(
+            "SELECT state FROM campaign_numbers WHERE account_id = $1", world.accounts[0]
+        )
+        == "pending"
     )
 
 
