@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+import pytest
 
 from dialer.console.agent_sessions import go_ready, log_in
 from dialer.dnc import add_opt_out
@@ -234,3 +235,58 @@ async def test_the_engine_places_only_the_calls_the_gate_allows(pool: asyncpg.Po
             assert number["state"] == "pending" and number["next_attempt_at"] > clock.now
             assert decision["reason"].startswith("Not now:")
     assert "withdrawn" in by_account[withdrawn]["reason"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="dialer/engine/live.py counts UK-T1 and UK-T2 in CAMPAIGN_WIDE_BLOCKS, but the "
+    "gate also cites them for one number on the TPS or CTPS: the campaign halts",
+)
+async def test_a_number_on_the_tps_is_blocked_without_halting_a_uk_campaign(
+    pool: asyncpg.Pool,
+) -> None:
+    now = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)  # Monday 11:00 in London
+    await pool.execute(
+        "INSERT INTO dnc_snapshots (source, snapshot_date) VALUES ('tps', '2026-11-20'),"
+        " ('ctps', '2026-11-20')"
+    )
+    clients: dict[int, str] = {}
+    for index in range(6):
+        e164 = f"+4420794601{index:02d}"
+        account_id, _ = await add_callee(pool, e164, region="England", line_type="fixed_line")
+        clients[account_id] = e164
+    await pool.execute(
+        """UPDATE accounts SET extra = '{"client_expects_calls": true}',"""
+        " existing_customer_since = '2020-01-01'"
+    )
+    tps_account, tps_number = next(iter(clients.items()))
+    await pool.execute(
+        "INSERT INTO dnc_entries (e164, source, added_at, snapshot_id)"
+        " SELECT $1, 'tps', '2026-11-20', max(snapshot_id) FROM dnc_snapshots"
+        " WHERE source = 'tps'",
+        tps_number,
+    )
+    campaign_id = await add_campaign(
+        pool, "uk clients", jurisdiction="UK", pacing_mode="progressive", caller_id="+442079460001"
+    )
+    async with pool.acquire() as connection:
+        await hopper.load_numbers(connection, campaign_id, now)
+    # the listed number comes first
+    await pool.execute("UPDATE campaign_numbers SET priority = 9 WHERE e164 = $1", tps_number)
+    await _ready_reps(pool, campaign_id, len(clients), now)
+    clock = SteppingClock(now)
+    provider = RecordingProvider()
+    settings = await load_campaign(pool, campaign_id, {"abandon_message": "call us back"})
+    engine = CampaignEngine(pool, provider, EventBus(), clock, settings)
+    for _ in range(5):
+        clock.now += timedelta(seconds=2)
+        await _tick(engine)
+
+    blocked = await pool.fetchrow(
+        "SELECT state, reason FROM campaign_numbers WHERE account_id = $1", tps_account
+    )
+    assert blocked["state"] == "blocked", blocked["reason"]
+    assert engine.halted is None
+    assert sorted(r.to_number for r in provider.placed) == sorted(
+        e164 for account_id, e164 in clients.items() if account_id != tps_account
+    )
