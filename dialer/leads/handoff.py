@@ -199,6 +199,26 @@ async def _new_lead(
         )
     else:
         await _event(connection, lead_id, now, "queued", None, {"queue": route.value})
+    detail = {
+        "account_id": warm.account_id,
+        "campaign_id": warm.campaign_id,
+        "rep_user_id": warm.rep_user_id,
+        "route": route.value,
+        "assigned_to": assigned_to,
+        "sla_due_at": None if due_at is None else due_at.isoformat(),
+    }
+    owner = None if assigned_to is None else [assigned_to]
+    await _notice(connection, lead_id, "lead_handed_off", branch_id, now, owner, detail)
+    if assigned_to is not None:
+        await _notice(
+            connection,
+            lead_id,
+            "lead_assigned",
+            branch_id,
+            now,
+            owner,
+            {"assigned_to": assigned_to, "previous": None, "how": route.value},
+        )
     return Handoff(
         lead_id=lead_id,
         created=True,
@@ -274,13 +294,27 @@ async def assign_lead(
         if lead["assigned_to"] == account_manager_id:
             return
         await connection.execute(QUERIES["set_assignee"], lead_id, account_manager_id)
+        detail = {
+            "assigned_to": account_manager_id,
+            "previous": lead["assigned_to"],
+            "how": "manual",
+        }
         await _event(
             connection,
             lead_id,
             now,
             "assigned" if lead["assigned_to"] is None else "reassigned",
             actor_user_id,
-            {"assigned_to": account_manager_id, "previous": lead["assigned_to"], "how": "manual"},
+            detail,
+        )
+        await _notice(
+            connection,
+            lead_id,
+            "lead_assigned",
+            branch_id,
+            now,
+            [account_manager_id],
+            {**detail, "by": actor_user_id},
         )
     log.info("lead_assigned", lead_id=lead_id, assigned_to=account_manager_id, by=actor_user_id)
 
@@ -309,3 +343,19 @@ async def _event(
     detail: dict[str, Any],
 ) -> None:
     await connection.execute(QUERIES["record_event"], lead_id, at, kind, actor_user_id, detail)
+
+
+async def _notice(
+    connection: asyncpg.Connection,
+    lead_id: int,
+    event: str,
+    branch_id: int | None,
+    at: datetime,
+    recipients: list[int] | None,
+    detail: dict[str, Any],
+) -> None:
+    """Queue a notice in the change's own transaction (``dialer.leads.notices`` sends it once
+    the change has committed); ``recipients`` None means the branch's managers."""
+    await connection.execute(
+        QUERIES["queue_notice"], lead_id, event, branch_id, at, recipients, detail
+    )

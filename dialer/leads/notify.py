@@ -72,9 +72,13 @@ class Notice(BaseModel):
     recipients: tuple[int, ...] = ()
     """User ids this is addressed to (the assignee, the branch manager, ...)."""
     detail: dict[str, Any] = Field(default_factory=dict)
+    key: str | None = None
+    """Tells apart notices of one event for one lead (a lead is assigned more than once)."""
 
     @property
     def delivery_id(self) -> str:
+        if self.key is not None:
+            return f"{self.event}-{self.lead_id}-{self.key}"
         return f"{self.event}-{self.lead_id}"
 
     def payload(self) -> dict[str, Any]:

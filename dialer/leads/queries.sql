@@ -418,3 +418,27 @@ UNION ALL
 SELECT 'team', team_id::text, name FROM teams
 UNION ALL
 SELECT 'branch', branch_id::text, code || ' ' || name FROM branches;
+
+-- Notices (queued with the change, sent after it commits) ------------------------------
+
+-- name: queue_notice
+-- Addressed to $5, or with nobody named to the branch's managers.
+INSERT INTO lead_notices (lead_id, event, branch_id, at, recipients, detail)
+VALUES ($1, $2, $3, $4,
+        coalesce($5::bigint[],
+                 (SELECT coalesce(array_agg(u.user_id ORDER BY u.user_id), '{}')
+                  FROM users u
+                  WHERE u.branch_id = $3 AND u.role = 'branch_manager' AND u.active)),
+        $6);
+
+-- name: claim_notices
+-- Claimed and marked in one statement: another process skips them, none goes out twice.
+UPDATE lead_notices
+SET sent_at = $1
+WHERE notice_id IN (SELECT notice_id
+                    FROM lead_notices
+                    WHERE sent_at IS NULL
+                    ORDER BY notice_id
+                    LIMIT $2
+                    FOR UPDATE SKIP LOCKED)
+RETURNING notice_id, lead_id, event, branch_id, at, recipients, detail;

@@ -2,7 +2,8 @@
 
 The follow-up SLA (``DIALER_LEADS_FIRST_CONTACT_DAYS``, default 1 business day in the
 branch's time zone; ``_ESCALATE_AFTER_DAYS``, default 1, and ``_RETURN_AFTER_DAYS``, default
-2, business days after the deadline), how often the SLA job runs, and the notice channels:
+2, business days after the deadline), how often the SLA job and the notice job run
+(``_SLA_EVERY_SECONDS``, 60; ``_NOTICE_EVERY_SECONDS``, 5), and the notice channels:
 a signed webhook (``_WEBHOOK_URL`` and ``_WEBHOOK_SECRET``) and e-mail (``_SMTP_HOST``,
 ``_SMTP_PORT``, ``_SMTP_SENDER``, ``_SMTP_RECIPIENTS`` as a JSON list, ``_SMTP_STARTTLS``,
 ``_SMTP_USERNAME``, ``_SMTP_PASSWORD``). A wrong value is refused naming the variable.
@@ -32,6 +33,7 @@ class LeadSettings(BaseSettings):
     escalate_after_days: int = Field(default=1, ge=0, le=60)
     return_after_days: int = Field(default=2, ge=0, le=60)
     sla_every_seconds: int = Field(default=60, gt=0)
+    notice_every_seconds: int = Field(default=5, gt=0)
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     smtp_host: str | None = None
