@@ -215,6 +215,8 @@
     $("pop").hidden = false;
     $("disposition-panel").hidden = false;
     $("pop").dataset.callAttemptId = String(p.call_attempt_id);
+    // when the customer was shown (this machine's clock, ms): tests time the pop by it
+    $("pop").dataset.poppedAtMs = String(Date.now());
   }
 
   function choose(code) {
