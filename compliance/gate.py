@@ -372,7 +372,7 @@ class _Evaluation:
                         f"the {dnc_list.value} do-not-call snapshot of {snapshot.isoformat()} is "
                         f"{age} days old (at most {rule_set.national_snapshot_max_age_days}); "
                         "marketing calls stop until a fresh snapshot is imported",
-                    )
+                    ).model_copy(update={"campaign_wide": True})
                 )
         return found
 

@@ -194,6 +194,9 @@ class Finding(_Frozen):
     explanation: str
     until: AwareDatetime | None = None
     required_mode: DialMode | None = None
+    # the finding concerns every number of the campaign (a stale national register), not
+    # this one: the campaign stops until the cause is fixed instead of closing the number
+    campaign_wide: bool = False
 
 
 class Decision(_Frozen):
@@ -207,3 +210,15 @@ class Decision(_Frozen):
     time_zones: tuple[str, ...] = ()
     findings: tuple[Finding, ...] = ()
     decided_at: AwareDatetime
+
+    @property
+    def campaign_wide(self) -> bool:
+        """A BLOCK only for reasons that concern the whole campaign (a stale register): the
+        number itself may be fine once the cause is fixed. A number blocked for any reason of
+        its own (it is on the register, no consent...) is not."""
+        blocking = [f for f in self.findings if f.verdict is Verdict.BLOCK]
+        return (
+            self.verdict is Verdict.BLOCK
+            and bool(blocking)
+            and all(f.campaign_wide for f in blocking)
+        )

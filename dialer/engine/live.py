@@ -72,8 +72,6 @@ QUERIES = load_queries("dialer.engine", "live.sql")
 
 _POLL_FOR_REP_SECONDS = 0.1
 MACHINE_DISPOSITION = "VOICEMAIL"
-# rules whose BLOCK concerns the whole campaign (a stale national register), not the number
-CAMPAIGN_WIDE_BLOCKS = frozenset({"US-D2", "UK-T1", "UK-T2"})
 
 
 def room_for(user_id: int) -> str:
@@ -343,7 +341,7 @@ class CampaignEngine:
             for number in claimed:
                 outcome = by_phone[number.phone_id]
                 verdict = outcome.decision.verdict.value
-                if verdict == "BLOCK" and CAMPAIGN_WIDE_BLOCKS & set(outcome.decision.rules):
+                if outcome.decision.campaign_wide:
                     # a stale register blocks every marketing call of the campaign: the
                     # campaign stops rather than closing numbers a fresh import would free
                     await hopper.defer(

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-import pytest
 
 from dialer.console.agent_sessions import go_ready, log_in
 from dialer.dnc import add_opt_out
@@ -237,11 +236,6 @@ async def test_the_engine_places_only_the_calls_the_gate_allows(pool: asyncpg.Po
     assert "withdrawn" in by_account[withdrawn]["reason"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dialer/engine/live.py counts UK-T1 and UK-T2 in CAMPAIGN_WIDE_BLOCKS, but the "
-    "gate also cites them for one number on the TPS or CTPS: the campaign halts",
-)
 async def test_a_number_on_the_tps_is_blocked_without_halting_a_uk_campaign(
     pool: asyncpg.Pool,
 ) -> None:
