@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from dialer.app import EVENTS
 from dialer.http import Role
 from tests.helpers import headers_for
@@ -147,6 +149,10 @@ async def test_a_connected_call_is_worked_start_to_finish_through_the_api(
     assert day["calls"] == 2 and day["contacts"] == 2 and day["warm_leads"] == 1
     assert day["talk_seconds"] == 30 + 90
     assert day["average_talk_seconds"] == 60
+    # logged in since the first instant on the frozen clock: 1 + 30 + 3600 + 90 seconds;
+    # 2 calls in 3721 s is 1.93 an hour, shown to one decimal
+    assert day["logged_in_seconds"] == 1 + 30 + 3600 + 90
+    assert Decimal(str(day["calls_per_hour"])) == Decimal("1.9")
 
     clock.advance(5)
     ready = await console_client.post("/api/v1/console/state", json={"state": "ready"}, headers=h)
