@@ -349,6 +349,37 @@ async def write_reject_file(connection: asyncpg.Connection, import_id: int, out:
     )
 
 
+def estimate_rows(path: Path, sample_bytes: int = 64 * 1024) -> int:
+    """How many records a text file holds, from the line length of its first bytes (0 for a
+    workbook or an empty file: the bar then shows rows without a percentage)."""
+    size = path.stat().st_size
+    with path.open("rb") as raw:
+        sample = raw.read(sample_bytes)
+    if sample.startswith(b"PK") or not sample:
+        return 0
+    lines = sample.count(b"\n") or 1
+    return max(1, round(size * lines / len(sample)) - 1)  # less the header
+
+
+class ProgressBar:
+    """`dialer lists import`'s progress on the terminal: a bar of rows read against the rows
+    the file is estimated to hold; merging follows once the bar is full."""
+
+    WIDTH = 30
+
+    def __init__(self, name: str, estimated_rows: int) -> None:
+        self.name = name
+        self.estimated_rows = estimated_rows
+
+    def render(self, rows: int, *, done: bool = False) -> str:
+        if self.estimated_rows <= 0 and not done:
+            return f"\r{self.name}: {rows:,} rows read"
+        fraction = 1.0 if done else min(rows / max(self.estimated_rows, 1), 0.99)
+        filled = int(fraction * self.WIDTH)
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        return f"\r{self.name} [{bar}] {fraction:4.0%} {rows:,} rows"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dialer lists import", description="Load a customer list (CSV, TSV or XLSX)."
@@ -389,17 +420,17 @@ async def _run(args: argparse.Namespace) -> int:
         force=args.force,
         workers=args.workers,
     )
-    show_progress = sys.stderr.isatty()
+    bar = ProgressBar(args.file.name, estimate_rows(args.file)) if sys.stderr.isatty() else None
 
     def progress(rows: int) -> None:
-        if show_progress:
-            sys.stderr.write(f"\r{args.file.name}: {rows:,} rows read")
+        if bar is not None:
+            sys.stderr.write(bar.render(rows))
             sys.stderr.flush()
 
     async with db.pool_for(url, min_size=1, max_size=1) as pool, pool.acquire() as connection:
         summary = await import_file(connection, args.file, options, progress=progress)
-        if show_progress:
-            sys.stderr.write("\n")
+        if bar is not None:
+            sys.stderr.write(bar.render(summary.tally.rows, done=True) + "\n")
         if args.rejects and summary.import_id is not None:
             with args.rejects.open("w", encoding="utf-8", newline="") as out:
                 await write_reject_file(connection, summary.import_id, out)
