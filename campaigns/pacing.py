@@ -507,7 +507,10 @@ def make_pacer(
     rule: AbandonRule = DEFAULT_RULE,
     connect_threshold_seconds: float = 2.0,
     vicidial: VicidialSettings | None = None,
+    lines_per_rep: float | None = None,
 ) -> Pacer:
+    """The pacer of `mode`. `lines_per_rep` is the campaign's power-mode setting (lines
+    launched per ready rep); None keeps PowerPacer's default."""
     try:
         mode = PacingMode(mode)
     except ValueError as exc:
@@ -518,7 +521,9 @@ def make_pacer(
     if mode is PacingMode.PROGRESSIVE:
         return ProgressivePacer(limits)
     if mode is PacingMode.POWER:
-        return PowerPacer(limits, AbandonGovernor(rule))
+        if lines_per_rep is None:
+            return PowerPacer(limits, AbandonGovernor(rule))
+        return PowerPacer(limits, AbandonGovernor(rule), lines_per_rep=lines_per_rep)
     if mode in VICIDIAL_MODES:
         return VicidialPacer(mode, limits, vicidial)
     return PredictivePacer(

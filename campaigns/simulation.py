@@ -147,6 +147,7 @@ class ShiftSimulation:
         limits: PacingLimits = DEFAULT_LIMITS,
         shift_seconds: float | None = None,
         vicidial: VicidialSettings | None = None,
+        lines_per_rep: float | None = None,
     ) -> None:
         self.scenario = scenario
         self.mode = PacingMode(mode)
@@ -164,6 +165,7 @@ class ShiftSimulation:
             rule=rule,
             connect_threshold_seconds=scenario.connect_threshold_seconds,
             vicidial=settings,
+            lines_per_rep=lines_per_rep,
         )
         self.reps = [Rep(f"rep-{i:03d}") for i in range(scenario.agents)]
         self._events: list[tuple[float, int, int, int]] = []
@@ -385,8 +387,17 @@ def simulate_shift(
     *,
     shift_seconds: float | None = None,
     limits: PacingLimits = DEFAULT_LIMITS,
+    lines_per_rep: float | None = None,
 ) -> ShiftResult:
-    return ShiftSimulation(scenario, mode, seed, shift_seconds=shift_seconds, limits=limits).run()
+    """One shift; `lines_per_rep` is power mode's lines per ready rep (None: its default)."""
+    return ShiftSimulation(
+        scenario,
+        mode,
+        seed,
+        shift_seconds=shift_seconds,
+        limits=limits,
+        lines_per_rep=lines_per_rep,
+    ).run()
 
 
 # -- command line (the edge: the only place that reads the wall clock, to report speedup) ---
@@ -405,13 +416,16 @@ def run_scenario(
     seeds: Sequence[int],
     *,
     shift_seconds: float | None = None,
+    lines_per_rep: float | None = None,
 ) -> dict[str, object]:
     results: list[dict[str, object]] = []
     per_mode: dict[str, list[dict[str, float | int]]] = {}
     for mode in modes:
         for seed in seeds:
             started = time.perf_counter()
-            result = simulate_shift(scenario, mode, seed, shift_seconds=shift_seconds)
+            result = simulate_shift(
+                scenario, mode, seed, shift_seconds=shift_seconds, lines_per_rep=lines_per_rep
+            )
             metrics = result.metrics(time.perf_counter() - started)
             results.append({"mode": mode.value, "seed": seed, **metrics})
             per_mode.setdefault(mode.value, []).append(metrics)
@@ -461,6 +475,11 @@ def main(argv: list[str] | None = None) -> int:
         "--seeds", nargs="+", help="seeds to run (space or comma separated); default: scenario's"
     )
     parser.add_argument("--hours", type=float, help="override the scenario's shift length")
+    parser.add_argument(
+        "--lines-per-rep",
+        type=float,
+        help="power mode: lines per ready rep (default 1.3; a campaign's own setting live)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     try:
@@ -475,7 +494,12 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --seeds takes integers, e.g. --seeds 1 2 3", file=sys.stderr)
         return 2
     shift_seconds = args.hours * 3600.0 if args.hours else None
-    report = run_scenario(scenario, modes, seeds, shift_seconds=shift_seconds)
+    if args.lines_per_rep is not None and args.lines_per_rep < 1:
+        print("error: --lines-per-rep must be at least 1", file=sys.stderr)
+        return 2
+    report = run_scenario(
+        scenario, modes, seeds, shift_seconds=shift_seconds, lines_per_rep=args.lines_per_rep
+    )
     if args.json:
         print(json.dumps(report))
     else:

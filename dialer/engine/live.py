@@ -204,6 +204,7 @@ class CampaignEngine:
             limits=limits,
             rule=rule,
             connect_threshold_seconds=connect_threshold_seconds,
+            lines_per_rep=campaign.lines_per_rep,
         )
         self.figures = EngineFigures()
         self._launches: list[float] = []
