@@ -137,3 +137,12 @@ UPDATE campaign_numbers n
 SET state = 'retired', reason = $3, leased_by = NULL, lease_expires_at = NULL
 FROM retired
 WHERE n.phone_id = retired.phone_id AND n.state IN ('pending', 'leased');
+
+-- name: unconfirmed_attempts
+-- attempts written, never confirmed by the provider, and older than the sweep's window
+-- (the partial index call_attempts_unconfirmed, migration 0015)
+SELECT call_attempt_id, e164, created_at
+FROM call_attempts
+WHERE campaign_id = $1 AND status = 'created' AND provider_call_id IS NULL AND created_at < $2
+ORDER BY created_at
+LIMIT $3;

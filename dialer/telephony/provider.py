@@ -180,6 +180,16 @@ class TelephonyProvider(abc.ABC):
         """Place one call, never twice: on an unconfirmed outcome, reconcile or raise
         CallPlacementUnknown. Raises CallRefused when the provider refuses the number."""
 
+    async def find_call(self, request: CallRequest, placed_after: datetime) -> PlacedCall | None:
+        """Look up the call an unconfirmed create for `request` may have placed after
+        `placed_after` (a reconcile sweep, long after the create). None: there is no such
+        call. Raises CallPlacementUnknown when the lookup fails or cannot tell which call
+        it was; a provider that cannot look calls up always does."""
+        raise CallPlacementUnknown(
+            f"{self.name} cannot look calls up; attempt {request.attempt_ref} waits for its "
+            "callbacks"
+        )
+
     @abc.abstractmethod
     async def place_rep_leg(self, to_number: str, caller_id: str, rep_ref: str) -> str:
         """Call a rep's own phone; answered, it joins the rep's conference room through

@@ -288,7 +288,17 @@ class TwilioProvider(TelephonyProvider):
 
     async def _reconcile(self, request: CallRequest, started: datetime) -> PlacedCall:
         """Find the call our unconfirmed POST may have created, instead of posting again."""
-        since = started - timedelta(seconds=5)
+        found = await self.find_call(request, started)
+        if found is None:
+            raise CallPlacementUnknown(
+                f"call create for attempt {request.attempt_ref} was not confirmed and no "
+                "matching call was found; its callbacks (which carry the attempt id) or the "
+                "reconcile sweep will settle it: do not redial meanwhile"
+            )
+        return found
+
+    async def find_call(self, request: CallRequest, placed_after: datetime) -> PlacedCall | None:
+        since = placed_after - timedelta(seconds=5)
         try:
             calls = await self._bounded(
                 "list_calls",
@@ -311,6 +321,8 @@ class TwilioProvider(TelephonyProvider):
         if len(candidates) == 1:
             log.info("call_reconciled", attempt=request.attempt_ref, call=candidates[0].sid)
             return self._placed(request, candidates[0], reconciled=True)
+        if not candidates:
+            return None
         raise CallPlacementUnknown(
             f"call create for attempt {request.attempt_ref} was not confirmed and "
             f"{len(candidates)} matching calls were found; its callbacks (which carry the "
