@@ -63,6 +63,7 @@ from dialer.telephony.provider import (
     CallRequest,
     PlacementFailure,
     ProviderUnavailable,
+    TelephonyError,
     TelephonyProvider,
 )
 from dialer.telephony.twilio_errors import RETIRING_SIP_CODES
@@ -71,6 +72,10 @@ log = structlog.get_logger(__name__)
 QUERIES = load_queries("dialer.engine", "live.sql")
 
 _POLL_FOR_REP_SECONDS = 0.1
+# an attempt still `created` this long after it was written lost its create response and
+# got no callback: the reconcile sweep looks its call up (and does so this often)
+UNCONFIRMED_AFTER = timedelta(minutes=2)
+RECONCILE_EVERY = timedelta(seconds=30)
 MACHINE_DISPOSITION = "VOICEMAIL"
 
 
@@ -209,6 +214,7 @@ class CampaignEngine:
         self.figures = EngineFigures()
         self._launches: list[float] = []
         self._wraps_seen_until = clock()
+        self._reconciled_at: datetime | None = None
         self.halted: str | None = None
 
         self._placing: set[asyncio.Task[None]] = set()
@@ -281,6 +287,9 @@ class CampaignEngine:
     async def tick(self) -> int:
         now = self.clock()
         await hopper.release_expired_leases(self.pool, now)
+        if self._reconciled_at is None or now - self._reconciled_at >= RECONCILE_EVERY:
+            self._reconciled_at = now
+            await self.reconcile_unconfirmed(now)
         await self.learn_wrap_ups(now)
         state = await self.snapshot(now)
         decision = self.pacer.decide(state)
@@ -437,6 +446,55 @@ class CampaignEngine:
             log.warning(
                 "provider_queued_call", attempt_id=attempt_id, queue_seconds=placed.queue_seconds
             )
+
+    async def reconcile_unconfirmed(self, now: datetime, limit: int = 50) -> int:
+        """The sweep for creates nobody confirmed: an attempt still `created`, with no
+        provider call, UNCONFIRMED_AFTER after it was written holds its number (one live
+        call per number) until something settles it. Look its call up once more: bind it
+        when found (its callbacks then settle it), else settle the attempt as failed so
+        the retry policy can try the number again. A failed lookup waits for the next
+        sweep. Returns how many attempts were bound or settled."""
+        rows = await self.pool.fetch(
+            QUERIES["unconfirmed_attempts"],
+            self.campaign.campaign_id,
+            now - UNCONFIRMED_AFTER,
+            limit,
+        )
+        done = 0
+        for row in rows:
+            attempt_id = int(row["call_attempt_id"])
+            request = CallRequest(
+                attempt_ref=str(attempt_id),
+                to_number=row["e164"],
+                caller_id=self.campaign.caller_id,
+                ring_timeout_seconds=self.campaign.ring_seconds,
+            )
+            try:
+                found = await self.provider.find_call(request, row["created_at"])
+            except TelephonyError as exc:
+                log.warning(
+                    "unconfirmed_attempt_lookup_failed", attempt_id=attempt_id, error=str(exc)
+                )
+                continue
+            if found is not None:
+                try:
+                    await self.pool.execute(
+                        QUERIES["record_placed"], attempt_id, found.call_id, now
+                    )
+                except asyncpg.UniqueViolationError:  # that call is another attempt's
+                    log.warning("unconfirmed_attempt_ambiguous", attempt_id=attempt_id)
+                    continue
+                log.info("unconfirmed_attempt_bound", attempt_id=attempt_id, call=found.call_id)
+            else:
+                status = await self.pool.execute(
+                    QUERIES["attempt_refused"], attempt_id, now, "unconfirmed_no_call", None
+                )
+                if status.endswith(" 0"):  # a callback settled it meanwhile
+                    continue
+                await self.settle(attempt_id, CallOutcome.NO_ANSWER, now)
+                log.warning("unconfirmed_attempt_failed", attempt_id=attempt_id)
+            done += 1
+        return done
 
     # -- call decisions (webhooks) ---------------------------------------------------
 
