@@ -85,3 +85,25 @@ def test_owned_callback_goes_to_its_rep_when_ready() -> None:
     assert owned is not None and owned.rep_id == "owner"
     away = route_call(reps, owner_rep_id="someone-else")
     assert away is not None and away.rep_id == "a"
+
+
+def test_rank_offers_owner_then_seniors_then_everyone_longest_idle_first() -> None:
+    from campaigns.routing import rank_reps
+
+    reps = [
+        Rep("a", senior=False, state=RepState.READY, since=10.0),
+        Rep("b", senior=True, state=RepState.READY, since=30.0),
+        Rep("c", senior=False, state=RepState.READY, since=5.0),
+        Rep("d", senior=True, state=RepState.READY, since=20.0),
+        Rep("e", senior=True, state=RepState.ON_CALL, since=1.0),
+    ]
+    policy = RoutingPolicy(senior_first=True)
+    gold = rank_reps(reps, tier="gold", owner_rep_id="a", policy=policy)
+    assert [rep.rep_id for rep in gold] == ["a", "d", "b", "c"]
+    silver = rank_reps(reps, tier="silver", policy=policy)
+    assert [rep.rep_id for rep in silver] == ["c", "a", "d", "b"]
+    # route_call is the head of the ranking, whatever the case
+    for tier, owner in (("gold", "a"), ("gold", None), ("silver", "b"), (None, "zz")):
+        ranked = rank_reps(reps, tier=tier, owner_rep_id=owner, policy=policy)
+        assert route_call(reps, tier=tier, owner_rep_id=owner, policy=policy) == ranked[0]
+    assert rank_reps([reps[-1]]) == []
