@@ -17,9 +17,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import structlog
@@ -31,6 +32,7 @@ from campaigns.pacing import (
     PacingLimits,
     PacingMode,
     PacingState,
+    VicidialSettings,
     apply_limits,
     make_pacer,
     progressive_launch,
@@ -79,8 +81,32 @@ RECONCILE_EVERY = timedelta(seconds=30)
 MACHINE_DISPOSITION = "VOICEMAIL"
 
 
+# the campaign's home clock: the UK abandon rate is counted per London calendar day, and a
+# shift ends at a local time (US campaigns span zones: theirs must be set explicitly)
+HOME_TIME_ZONES = {"CN": "Asia/Shanghai", "UK": "Europe/London"}
+DEFAULT_SHIFT_END = "21:00"  # the latest calling hour of every jurisdiction's default window
+UK_DAY = ZoneInfo("Europe/London")
+
+
 def room_for(user_id: int) -> str:
     return f"rep-{user_id}"
+
+
+def local_midnight(now: datetime, zone: ZoneInfo) -> datetime:
+    """The start of `now`'s calendar day on the `zone` clock (as an aware datetime)."""
+    return now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def seconds_to_shift_end(
+    now: datetime, shift_end: time | None, zone: ZoneInfo | None
+) -> float | None:
+    """Seconds from `now` until the campaign stops dialing today (0 once past it); None
+    when the campaign has no shift end."""
+    if shift_end is None or zone is None:
+        return None
+    local = now.astimezone(zone)
+    end = datetime.combine(local.date(), shift_end, tzinfo=zone)
+    return max(0.0, (end - local).total_seconds())
 
 
 @dataclass(frozen=True)
@@ -99,6 +125,8 @@ class CampaignSettings:
     senior_first: bool
     retry: RetryPolicy
     required_registration: str | None
+    shift_end: time | None = None
+    time_zone: ZoneInfo | None = None
 
 
 @dataclass
@@ -124,6 +152,8 @@ async def load_campaign(
         raise EngineError(
             f"campaign {campaign_id} has no caller ID: set one (a number the firm owns) before starting"
         )
+    home = pacing.get("time_zone") or HOME_TIME_ZONES.get(row["jurisdiction"])
+    shift_end = pacing.get("shift_end") or (DEFAULT_SHIFT_END if home else None)
     return CampaignSettings(
         campaign_id=campaign_id,
         pacing_mode=PacingMode(row["pacing_mode"]),
@@ -139,6 +169,8 @@ async def load_campaign(
         senior_first=bool(pacing.get("senior_first", False)),
         retry=retry_policy_from(row["retry_policy"] or {}),
         required_registration=row["required_registration"],
+        shift_end=time.fromisoformat(shift_end) if shift_end else None,
+        time_zone=ZoneInfo(home) if home else None,
     )
 
 
@@ -198,7 +230,9 @@ class CampaignEngine:
                 target=campaign.abandon_target,
                 window_seconds=UK_RULE.window_seconds,
                 calendar_day=True,
+                day_offset_seconds=self._uk_offset(clock()),
             )
+        shift_left = seconds_to_shift_end(clock(), campaign.shift_end, campaign.time_zone)
         limits = PacingLimits(
             calls_per_second=max(1, int(provider.limits.calls_per_second)),
             max_lines_per_rep=campaign.lines_per_rep,
@@ -210,6 +244,10 @@ class CampaignEngine:
             rule=rule,
             connect_threshold_seconds=connect_threshold_seconds,
             lines_per_rep=campaign.lines_per_rep,
+            vicidial=VicidialSettings(
+                dropped_percentage=100 * campaign.abandon_cap,
+                shift_end_hours=8.0 if shift_left is None else shift_left / 3600.0,
+            ),
         )
         self.figures = EngineFigures()
         self._launches: list[float] = []
@@ -218,6 +256,20 @@ class CampaignEngine:
         self.halted: str | None = None
 
         self._placing: set[asyncio.Task[None]] = set()
+
+    @staticmethod
+    def _uk_offset(now: datetime) -> float:
+        offset = now.astimezone(UK_DAY).utcoffset()
+        return offset.total_seconds() if offset is not None else 0.0
+
+    def _follow_uk_clock(self, now: datetime) -> None:
+        """Keep the governor's calendar day on London time across the clock changes."""
+        governor = getattr(self.pacer, "governor", None)
+        if governor is None or not governor.rule.calendar_day:
+            return
+        offset = self._uk_offset(now)
+        if governor.rule.day_offset_seconds != offset:
+            governor.rule = replace(governor.rule, day_offset_seconds=offset)
 
     # -- the pacing loop ------------------------------------------------------------
 
@@ -261,7 +313,9 @@ class CampaignEngine:
         for row in reps:
             by_state.setdefault(row["state"], []).append(float(row["age"]))
         ringing = tuple(float(r["age"]) for r in calls if r["phase"] == "ringing")
-        screening = tuple(float(r["age"]) for r in calls if r["phase"] == "screening")
+        # the engine bridges a call at its answer (AMD's verdict comes later): an answered
+        # call that no rep has taken yet is a person waiting for one
+        waiting = sum(1 for r in calls if r["phase"] == "waiting")
         return PacingState(
             now=clock_now,
             logged_in_reps=sum(len(v) for v in by_state.values()),
@@ -270,8 +324,11 @@ class CampaignEngine:
             talking_ages=tuple(by_state.get("on_call", [])) + tuple(by_state.get("reserved", [])),
             wrapping_ages=tuple(by_state.get("wrap_up", [])),
             ringing_ages=ringing,
-            screening_ages=screening,
+            waiting_persons=waiting,
             launched_last_second=len(self._launches),
+            seconds_to_shift_end=seconds_to_shift_end(
+                now, self.campaign.shift_end, self.campaign.time_zone
+            ),
         )
 
     async def learn_wrap_ups(self, now: datetime) -> None:
@@ -291,6 +348,7 @@ class CampaignEngine:
             self._reconciled_at = now
             await self.reconcile_unconfirmed(now)
         await self.learn_wrap_ups(now)
+        self._follow_uk_clock(now)
         state = await self.snapshot(now)
         decision = self.pacer.decide(state)
         launch = decision.launch
@@ -312,24 +370,14 @@ class CampaignEngine:
 
     async def abandon_budget(self, now: datetime) -> int:
         """How many more abandoned calls the campaign can take and stay within its target,
-        counted in the database over its regulatory window (30 days; today for UK)."""
+        counted in the database over its regulatory window (30 days; for UK the calendar
+        day on London time, from its local midnight)."""
         since = now - timedelta(days=30)
         if self.campaign.jurisdiction == "UK":
-            since = now.replace(hour=0, minute=0, second=0, microsecond=0)
+            since = local_midnight(now, UK_DAY)
         row = await self.pool.fetchrow(QUERIES["abandon_window"], self.campaign.campaign_id, since)
         allowed = math.floor(self.campaign.abandon_target * int(row["persons"]))
         return max(0, allowed - int(row["abandoned"]))
-        since = now - timedelta(days=30)
-        if self.campaign.jurisdiction == "UK":
-            since = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        row = await self.pool.fetchrow(QUERIES["abandon_window"], self.campaign.campaign_id, since)
-        persons, abandoned = int(row["persons"]), int(row["abandoned"])
-        # one more abandon must not carry the rate over the target either
-        self._rate_at_target = (
-            persons == 0 or (abandoned + 1) / max(persons, 1) > self.campaign.abandon_target
-        )
-        self._rate_checked_at = now
-        return self._rate_at_target
 
     async def launch(self, count: int, now: datetime) -> int:
         claimed = await hopper.claim(

@@ -20,13 +20,15 @@ FROM agent_sessions
 WHERE campaign_id = $1 AND ended_at IS NULL AND state <> 'logged_out';
 
 -- name: calls_in_flight
--- ringing: placed and not answered yet; screening: answered, waiting for a rep or a verdict
-SELECT CASE WHEN answered_at IS NULL THEN 'ringing' ELSE 'screening' END AS phase,
+-- ringing: placed and not answered yet; waiting: answered, not (yet) found a machine, and
+-- no rep has taken it (the engine bridges at the answer, so it is a person waiting)
+SELECT CASE WHEN answered_at IS NULL THEN 'ringing' ELSE 'waiting' END AS phase,
        extract(epoch FROM $2 - coalesce(answered_at, created_at))::float8 AS age
 FROM call_attempts
 WHERE campaign_id = $1
   AND status IN ('created', 'queued', 'initiated', 'ringing', 'in_progress')
-  AND agent_user_id IS NULL AND NOT abandoned;
+  AND agent_user_id IS NULL AND NOT abandoned
+  AND coalesce(answered_by, 'human') <> 'machine';
 
 -- name: mark_preview_only
 UPDATE campaign_numbers

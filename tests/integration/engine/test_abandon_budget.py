@@ -147,3 +147,104 @@ async def test_figures_and_the_governor_count_person_answers_alike(pool):
     await engine.warm_up()
     governor = engine.pacer.governor  # type: ignore[attr-defined]
     assert (governor.total_answered, governor.total_abandoned) == (persons, dropped)
+
+
+# 00:30 UTC on a July day is 01:30 in London (BST): the UK "today" began at 23:00 UTC
+BST_NOW = datetime(2026, 7, 15, 0, 30, tzinfo=UTC)
+
+
+async def test_the_uk_day_starts_at_london_midnight_in_summer_time(pool):
+    await seed(pool, accounts=20, seed_value=3)
+    campaign_id = await create_campaign(
+        pool,
+        NewCampaign(
+            name="uk",
+            purpose="service",
+            pacing_mode="predictive",
+            jurisdiction="UK",
+            caller_id="+442079460000",
+        ),
+        None,
+    )
+    settings = await load_campaign(pool, campaign_id, {"abandon_message": "call us back"})
+    engine = CampaignEngine(pool, _NoProvider(), EventBus(), lambda: BST_NOW, settings)  # type: ignore[arg-type]
+    account_id, phone_id = await pool.fetchrow(
+        "SELECT account_id, phone_id FROM account_phones LIMIT 1"
+    )
+    rep = await pool.fetchval("SELECT user_id FROM users WHERE role = 'telesales_rep' LIMIT 1")
+
+    async def persons(count: int, at: datetime, abandoned: int = 0) -> None:
+        for index in range(count):
+            await pool.execute(
+                "INSERT INTO call_attempts (campaign_id, account_id, phone_id, e164,"
+                " idempotency_key, status, created_at, answered_at, ended_at, answered_by,"
+                " abandoned, agent_user_id)"
+                " VALUES ($1, $2, $3, '+447700900000', $4, 'completed', $5, $5, $5, 'human', $6, $7)",
+                campaign_id,
+                account_id,
+                phone_id,
+                f"uk-{at.isoformat()}-{index}",
+                at,
+                index < abandoned,
+                None if index < abandoned else rep,
+            )
+
+    # yesterday in London (23:30 BST), though today in UTC terms it is not: 400 persons
+    await persons(400, datetime(2026, 7, 14, 22, 30, tzinfo=UTC))
+    # today in London (00:30 BST), yesterday in UTC: 80 persons, one abandoned
+    await persons(80, datetime(2026, 7, 14, 23, 30, tzinfo=UTC), abandoned=1)
+    # floor(2.5% x 80) - 1: only London's today counts (UTC's would hold none of them;
+    # the last 24 hours would hold all 480)
+    assert await engine.abandon_budget(BST_NOW) == 1
+    # the governor's calendar day is London's too
+    await engine.warm_up()
+    governor = engine.pacer.governor  # type: ignore[attr-defined]
+    assert governor.rule.day_offset_seconds == 3600.0
+    assert governor.today_counts(BST_NOW.timestamp()) == (1, 80)
+    assert governor.window_counts(BST_NOW.timestamp()) == (1, 80)
+    # and follows the clock back to GMT in winter
+    winter = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    engine._follow_uk_clock(winter)
+    assert governor.rule.day_offset_seconds == 0.0
+
+
+async def test_the_snapshot_counts_waiting_persons_and_the_time_left_in_the_shift(pool):
+    engine = await _engine(pool)  # CN: the shift ends at 21:00 Beijing time by default
+    campaign_id = engine.campaign.campaign_id
+    account_id, phone_id = await pool.fetchrow(
+        "SELECT account_id, phone_id FROM account_phones LIMIT 1"
+    )
+    rep = await pool.fetchval("SELECT user_id FROM users WHERE role = 'telesales_rep' LIMIT 1")
+    calls = [
+        # (status, seconds since dial, seconds since answer, answered_by, rep, abandoned)
+        ("ringing", 6, None, None, None, False),  # ringing
+        ("in_progress", 9, 1, None, None, False),  # answered, no rep yet: waiting
+        ("in_progress", 12, 3, "human", None, False),  # a person, no rep yet: waiting
+        ("in_progress", 20, 5, "machine", None, False),  # a machine: needs no rep
+        ("in_progress", 40, 30, "human", rep, False),  # with a rep
+        ("completed", 30, 20, "human", None, True),  # abandoned, over
+    ]
+    for index, (status, dialed, answered, answered_by, agent, abandoned) in enumerate(calls):
+        await pool.execute(
+            "INSERT INTO call_attempts (campaign_id, account_id, phone_id, e164,"
+            " idempotency_key, status, created_at, answered_at, answered_by, abandoned,"
+            " agent_user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            campaign_id,
+            account_id,
+            phone_id,
+            f"+86138000000{index:02d}",
+            f"snapshot-{index}",
+            status,
+            NOW - timedelta(seconds=dialed),
+            None if answered is None else NOW - timedelta(seconds=answered),
+            answered_by,
+            abandoned,
+            agent,
+        )
+    state = await engine.snapshot(NOW)
+    assert state.ringing_ages == (6.0,)
+    assert state.waiting_persons == 2
+    assert state.screening_ages == ()
+    assert state.calls_in_flight == 3
+    # 10:00 in Beijing: eleven hours to the end of the calling day
+    assert state.seconds_to_shift_end == 11 * 3600.0
