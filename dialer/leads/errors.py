@@ -18,3 +18,18 @@ class LeadNotFound(LeadError):
 class AssignmentRefused(LeadError):
     """The lead cannot be given to that person: pick an active account manager of the
     lead's branch, and only while the lead is open."""
+
+
+class NotInPool(LeadError):
+    """The lead is not in the centre's pool: only an expired lead not yet re-routed, or an
+    open lead with no branch, can be re-routed; reload the pool."""
+
+
+class RerouteRefused(LeadError):
+    """The lead cannot go to that branch: a customer with an account manager goes back to
+    that manager's branch; an orphan goes to their own branch or the one you name."""
+
+
+class OpenLeadExists(LeadError):
+    """The customer already has an open lead for this product: work that lead; one open lead
+    per customer and product is allowed."""

@@ -126,7 +126,7 @@ async def _add_to_open_lead(
         warm.interest,
         warm.preferred_contact_at,
     )
-    await _event(
+    await record_event(
         connection,
         lead["lead_id"],
         now,
@@ -180,7 +180,7 @@ async def _new_lead(
                 f"the open lead of account {warm.account_id} vanished during handoff: retry"
             )
         return joined
-    await _event(
+    await record_event(
         connection,
         lead_id,
         now,
@@ -189,7 +189,7 @@ async def _new_lead(
         {**_origin(warm), "route": route.value, "branch_id": branch_id},
     )
     if assigned_to is not None:
-        await _event(
+        await record_event(
             connection,
             lead_id,
             now,
@@ -198,7 +198,7 @@ async def _new_lead(
             {"assigned_to": assigned_to, "how": route.value},
         )
     else:
-        await _event(connection, lead_id, now, "queued", None, {"queue": route.value})
+        await record_event(connection, lead_id, now, "queued", None, {"queue": route.value})
     detail = {
         "account_id": warm.account_id,
         "campaign_id": warm.campaign_id,
@@ -208,9 +208,9 @@ async def _new_lead(
         "sla_due_at": None if due_at is None else due_at.isoformat(),
     }
     owner = None if assigned_to is None else [assigned_to]
-    await _notice(connection, lead_id, "lead_handed_off", branch_id, now, owner, detail)
+    await queue_notice(connection, lead_id, "lead_handed_off", branch_id, now, owner, detail)
     if assigned_to is not None:
-        await _notice(
+        await queue_notice(
             connection,
             lead_id,
             "lead_assigned",
@@ -236,6 +236,15 @@ async def _route(
     branch_id = account["branch_id"]
     if branch_id is None:
         return None, None, Route.CENTRE_POOL
+    assigned_to, route = await route_within_branch(connection, branch_id)
+    return branch_id, assigned_to, route
+
+
+async def route_within_branch(
+    connection: asyncpg.Connection, branch_id: int
+) -> tuple[int | None, Route]:
+    """An orphan customer's lead at ``branch_id``: the manager the branch's policy picks, or
+    nobody (the branch queue). Locks the branch, so concurrent picks see each other."""
     branch = await connection.fetchrow(QUERIES["lock_branch"], branch_id)
     policy = AssignmentPolicy(branch["lead_assignment"])
     candidates = [
@@ -248,8 +257,8 @@ async def _route(
     ]
     chosen = choose_account_manager(candidates, policy)
     if chosen is None:
-        return branch_id, None, Route.BRANCH_QUEUE
-    return branch_id, chosen, Route(policy.value)
+        return None, Route.BRANCH_QUEUE
+    return chosen, Route(policy.value)
 
 
 async def assign_lead(
@@ -299,7 +308,7 @@ async def assign_lead(
             "previous": lead["assigned_to"],
             "how": "manual",
         }
-        await _event(
+        await record_event(
             connection,
             lead_id,
             now,
@@ -307,7 +316,7 @@ async def assign_lead(
             actor_user_id,
             detail,
         )
-        await _notice(
+        await queue_notice(
             connection,
             lead_id,
             "lead_assigned",
@@ -334,7 +343,7 @@ def _origin(warm: WarmLead) -> dict[str, Any]:
     }
 
 
-async def _event(
+async def record_event(
     connection: asyncpg.Connection,
     lead_id: int,
     at: datetime,
@@ -345,7 +354,7 @@ async def _event(
     await connection.execute(QUERIES["record_event"], lead_id, at, kind, actor_user_id, detail)
 
 
-async def _notice(
+async def queue_notice(
     connection: asyncpg.Connection,
     lead_id: int,
     event: str,

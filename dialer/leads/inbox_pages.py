@@ -22,14 +22,14 @@ from dialer.http import Problem, Role, Routes, path_int
 from dialer.leads.errors import AssignmentRefused, LeadNotFound
 from dialer.leads.handoff import assign_lead
 from dialer.leads.inbox import Scope, list_leads, take_step
-from dialer.leads.lifecycle import OPEN_STATES, Action, TransitionRefused
+from dialer.leads.lifecycle import LEAD_STATES, OPEN_STATES, Action, TransitionRefused
 from dialer.sql import load_queries
 from dialer.web import i18n
 from dialer.web.pages import CONSOLE_LINKS, page_context
 
 routes = Routes()
 QUERIES = load_queries("dialer.leads")
-STATES = ("new", "accepted", "contacted", "won", "lost", "expired", "returned")
+STATES = LEAD_STATES
 _STAFF = {Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER}
 
 _TEMPLATES = Path(__file__).parent / "templates"
@@ -50,7 +50,6 @@ i18n.register(
         "lead_state_won": {"zh": "成交", "en": "Won"},
         "lead_state_lost": {"zh": "未成交", "en": "Lost"},
         "lead_state_expired": {"zh": "已过期", "en": "Expired"},
-        "lead_state_returned": {"zh": "已退回中心", "en": "Returned"},
         "no_leads": {"zh": "暂无线索", "en": "No leads"},
         "customer": {"zh": "客户", "en": "Customer"},
         "interest": {"zh": "意向", "en": "Interest"},

@@ -3,6 +3,11 @@
 new --accept--> accepted --contact reached--> contacted --won/lost--> won | lost
 A contact attempt that does not reach the customer is recorded without changing state.
 An outcome needs the lead accepted first, so every closed lead has an owner who took it.
+A lead whose first contact is missed for too long expires (the SLA, ``sla_jobs``): closed
+for its branch and in the centre's pool, where the centre re-routes it (``pool``).
+
+``LEAD_STATES`` are the states the schema's CHECK allows, the API filters by and the branch
+inbox shows, in that order.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from enum import StrEnum
 from dialer.leads.errors import LeadError
 
 OPEN_STATES = ("new", "accepted", "contacted")
+LEAD_STATES = (*OPEN_STATES, "won", "lost", "expired")
 
 
 class Action(StrEnum):

@@ -298,8 +298,9 @@ FROM leads l
 JOIN branches b ON b.branch_id = l.branch_id
 WHERE l.lead_id = $1;
 
--- name: return_lead_to_centre
-UPDATE leads SET state = 'returned', assigned_to = NULL, closed_at = $2 WHERE lead_id = $1;
+-- name: expire_lead_to_centre_pool
+-- Closed for the branch (its expired tab, with who had it) and in the centre's pool.
+UPDATE leads SET state = 'expired', closed_at = $2 WHERE lead_id = $1;
 
 -- name: scoped_state_counts
 SELECT state, count(*) AS leads
@@ -442,3 +443,43 @@ WHERE notice_id IN (SELECT notice_id
                     LIMIT $2
                     FOR UPDATE SKIP LOCKED)
 RETURNING notice_id, lead_id, event, branch_id, at, recipients, detail;
+
+-- The centre's pool (admins, campaign managers) -----------------------------------------
+-- Leads that expired at a branch and are not yet re-routed, and open leads of customers
+-- with no branch (handed off to the pool).
+
+-- name: centre_pool
+SELECT l.lead_id, l.account_id, a.name AS customer_name, l.campaign_id, l.product_id,
+       p.name AS product_name, l.rep_user_id, l.branch_id, br.code AS branch_code,
+       l.assigned_to, l.state, l.interest, l.preferred_contact_at, l.notes, l.handed_off_at,
+       l.closed_at, a.branch_id AS customer_branch_id,
+       a.account_manager_id AS customer_manager_id
+FROM leads l
+JOIN accounts a ON a.account_id = l.account_id
+LEFT JOIN products p ON p.product_id = l.product_id
+LEFT JOIN branches br ON br.branch_id = l.branch_id
+WHERE (l.state = 'expired' AND l.rerouted_to IS NULL)
+   OR (l.branch_id IS NULL AND l.state IN ('new', 'accepted', 'contacted'))
+ORDER BY coalesce(l.closed_at, l.handed_off_at), l.lead_id
+LIMIT $1;
+
+-- name: pool_lead_for_update
+SELECT lead_id, account_id, campaign_id, product_id, rep_user_id, call_attempt_id, branch_id,
+       assigned_to, state, interest, preferred_contact_at, notes, rerouted_to
+FROM leads
+WHERE lead_id = $1
+FOR UPDATE;
+
+-- name: branch_exists
+SELECT branch_id FROM branches WHERE branch_id = $1;
+
+-- name: mark_rerouted
+UPDATE leads SET rerouted_to = $2 WHERE lead_id = $1;
+
+-- name: route_pool_lead
+-- A lead of a customer with no branch, still open, goes to the branch the centre chose.
+UPDATE leads SET branch_id = $2, assigned_to = $3, sla_due_at = $4 WHERE lead_id = $1;
+
+-- name: audit_lead
+INSERT INTO audit_log (at, actor_user_id, kind, subject_type, subject_id, detail)
+VALUES ($1, $2, $3, 'lead', $4, $5);

@@ -2,7 +2,8 @@
 
 Who sees what: a branch manager the leads of their branch, an account manager the leads
 given to them, the centre (admin, campaign manager) every lead. Anything outside that is
-answered 404, exactly as if it did not exist.
+answered 404, exactly as if it did not exist. The centre's pool (expired leads and leads
+with no branch) and re-routing from it are the centre's alone: branch staff get 403.
 """
 
 from __future__ import annotations
@@ -17,18 +18,27 @@ from dialer import auth
 from dialer.http import Problem, Role, Routes, json_response, path_int, read_body, read_query
 from dialer.leads import inbox_pages, statement_pages
 from dialer.leads.conversions import import_rows, parse_records
-from dialer.leads.errors import AssignmentRefused, LeadNotFound
+from dialer.leads.errors import (
+    AssignmentRefused,
+    LeadNotFound,
+    NotInPool,
+    OpenLeadExists,
+    RerouteRefused,
+)
 from dialer.leads.handoff import assign_lead
 from dialer.leads.inbox import Scope, get_lead, list_leads, take_step
 from dialer.leads.lifecycle import Action, TransitionRefused
+from dialer.leads.pool import list_pool, reroute_lead
 
 routes = Routes()
 routes.specs.extend(inbox_pages.routes.specs)
 routes.specs.extend(statement_pages.routes.specs)
 
 _SEES_LEADS = {Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.CAMPAIGN_MANAGER, Role.ADMIN}
+_CENTRE = {Role.ADMIN, Role.CAMPAIGN_MANAGER}
 
-LeadState = Literal["new", "accepted", "contacted", "won", "lost", "expired", "returned"]
+# The same names as ``lifecycle.LEAD_STATES`` (a test holds them together).
+LeadState = Literal["new", "accepted", "contacted", "won", "lost", "expired"]
 
 
 class LeadQuery(BaseModel):
@@ -38,6 +48,18 @@ class LeadQuery(BaseModel):
 
 class Assignment(BaseModel):
     account_manager_id: int
+
+
+class PoolQuery(BaseModel):
+    limit: int = Field(default=200, ge=1, le=1000)
+
+
+class RerouteRequest(BaseModel):
+    branch_id: int | None = Field(
+        default=None,
+        description="The branch to send an orphan customer's lead to; "
+        "by default the customer's own.",
+    )
 
 
 class ContactAttempt(BaseModel):
@@ -191,6 +213,56 @@ async def lead_contact(request: web.Request) -> web.Response:
 async def lead_outcome(request: web.Request) -> web.Response:
     body = await read_body(request, Outcome)
     return await _step(request, Action(body.outcome), body.note)
+
+
+@routes.route(
+    "GET",
+    "/api/v1/lead-pool",
+    roles=_CENTRE,
+    summary="The centre's pool: leads that expired at a branch and are not yet re-routed, "
+    "and open leads of customers with no branch; longest waiting first.",
+    query=PoolQuery,
+)
+async def lead_pool(request: web.Request) -> web.Response:
+    from dialer.app import pool_of
+
+    query = read_query(request, PoolQuery)
+    return json_response({"leads": await list_pool(pool_of(request), limit=query.limit)})
+
+
+@routes.route(
+    "POST",
+    "/api/v1/lead-pool/{lead_id}/reroute",
+    roles=_CENTRE,
+    summary="Re-route a pool lead: to the customer's account manager, else to the "
+    "customer's branch or the one named, assigned by that branch's policy.",
+    body=RerouteRequest,
+)
+async def lead_reroute(request: web.Request) -> web.Response:
+    from dialer.app import now_of, pool_of
+
+    lead_id = path_int(request, "lead_id")
+    body = await read_body(request, RerouteRequest)
+    user = auth.current_user(request)
+    try:
+        result = await reroute_lead(
+            pool_of(request),
+            lead_id,
+            branch_id=body.branch_id,
+            actor_user_id=user.user_id,
+            now=now_of(request),
+        )
+    except LeadNotFound as exc:
+        raise _not_found(lead_id) from exc
+    except NotInPool as exc:
+        raise Problem(409, "Not in the pool", str(exc)) from exc
+    except OpenLeadExists as exc:
+        raise Problem(409, "The customer has an open lead", str(exc)) from exc
+    except RerouteRefused as exc:
+        raise Problem(
+            422, "Cannot re-route", str(exc), errors=[{"field": "branch_id", "message": str(exc)}]
+        ) from exc
+    return json_response(result.model_dump(mode="json"))
 
 
 @routes.route(

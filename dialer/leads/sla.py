@@ -7,8 +7,9 @@ the clock at 00:00 of the next working day. When it is missed:
 
 1. at the deadline the assignee (or, with nobody assigned, the branch manager) is reminded;
 2. ``escalate_after_days`` business days later the branch manager is told;
-3. ``return_after_days`` business days after the deadline the lead goes back to the
-   centre's pool.
+3. ``return_after_days`` business days after the deadline the lead expires: closed for
+   the branch (state ``expired``) and back in the centre's pool, to be re-routed
+   (``dialer.leads.pool``).
 
 Working days default to mainland China's calendar (statutory holidays and make-up
 working days, from ``compliance.calendars``). Nothing here reads the clock.

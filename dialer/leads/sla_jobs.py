@@ -77,7 +77,9 @@ async def _advance(
                 "to": list(recipients),
             }
             if step is SlaStep.RETURN:
-                await connection.execute(QUERIES["return_lead_to_centre"], lead_id, now)
+                # Expired for the branch, and in the centre's pool (``pool``) to re-route.
+                await connection.execute(QUERIES["expire_lead_to_centre_pool"], lead_id, now)
+                detail["state"] = "expired"
             await connection.execute(
                 QUERIES["record_event"], lead_id, now, step.value, None, detail
             )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from dialer.http import Role
 from dialer.leads.handoff import WarmLead, hand_off
+from dialer.leads.sla_jobs import run_sla_pass
 from tests.e2e.conftest import screenshot
 from tests.helpers import PASSWORD, ensure_branch, make_user
 
@@ -85,3 +86,34 @@ async def test_a_branch_manager_assigns_an_orphan_and_the_manager_wins_it(
         for r in await pool.fetch("SELECT kind FROM lead_events WHERE lead_id = $1", lead.lead_id)
     ]
     assert {"assigned", "accept", "contact_reached", "won"} <= set(kinds)
+
+
+async def test_a_lead_the_sla_expired_is_under_the_expired_tab(live_server, page, pool) -> None:
+    await ensure_branch(pool, "TB01")
+    await make_user(pool, Role.BRANCH_MANAGER, "boss", language="en")
+    rep = await make_user(pool, Role.TELESALES_REP, "rep")
+    campaign = await pool.fetchval(
+        "INSERT INTO campaigns (name, purpose) VALUES ('Win back', 'marketing') RETURNING campaign_id"
+    )
+    account = await pool.fetchval(
+        "INSERT INTO accounts (name, segment, branch_id)"
+        " SELECT 'Li Lei', 'orphan', branch_id FROM branches WHERE code = 'TB01'"
+        " RETURNING account_id"
+    )
+    now = datetime.now(UTC)
+    lead = await hand_off(
+        pool,
+        WarmLead(account_id=account, campaign_id=campaign, rep_user_id=rep),
+        now - timedelta(days=30),  # past every step, holidays or not
+    )
+    await run_sla_pass(pool, now)
+    row = f"#lead-{lead.lead_id}"
+
+    await sign_in(page, live_server, "boss")
+    await page.goto(f"{live_server}/branch/leads")
+    assert await page.locator("#tab-expired .count").inner_text() == "1"
+    assert await page.locator("#tab-returned").count() == 0
+    await page.click("#tab-expired")
+    await page.wait_for_selector(f"{row}[data-state=expired]")
+    assert await page.locator(f"{row} #assign-{lead.lead_id}").count() == 0
+    await screenshot(page, "leads-inbox-expired")

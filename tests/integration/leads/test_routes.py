@@ -46,6 +46,9 @@ async def test_branch_staff_cannot_reach_another_branchs_lead_through_any_route(
         ("POST", f"/api/v1/leads/{lead_a}/accept", {}),
         ("POST", f"/api/v1/leads/{lead_a}/contacts", {"reached": True}),
         ("POST", f"/api/v1/leads/{lead_a}/outcome", {"outcome": "won"}),
+        # the centre's pool is the centre's alone
+        ("GET", "/api/v1/lead-pool", None),
+        ("POST", f"/api/v1/lead-pool/{lead_a}/reroute", {}),
         # the inbox pages' forms
         ("POST", f"/branch/leads/{lead_a}/assign", {"account_manager_id": str(manager_a)}),
         ("POST", f"/branch/leads/{lead_a}/accept", {}),

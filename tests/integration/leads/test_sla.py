@@ -131,11 +131,13 @@ async def test_remind_then_escalate_then_return_to_the_centre(brokerage: Brokera
     row = await b.pool.fetchrow(
         "SELECT state, assigned_to, closed_at FROM leads WHERE lead_id = $1", lead_id
     )
+    # Expired for the branch (who had it is kept) and in the centre's pool.
     assert (row["state"], row["assigned_to"], row["closed_at"]) == (
-        "returned",
-        None,
+        "expired",
+        manager,
         due + timedelta(days=2),
     )
+    assert returned[0].detail["state"] == "expired"
     kinds = [
         e["kind"]
         for e in await b.pool.fetch(
