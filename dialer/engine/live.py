@@ -38,7 +38,7 @@ from campaigns.pacing import (
     progressive_launch,
 )
 from campaigns.retry import AttemptCaps, CallOutcome, RetryPolicy, next_attempt
-from campaigns.routing import RoutingPolicy, route_call
+from campaigns.routing import RoutingPolicy, rank_reps
 from dialer.clock import Clock
 from dialer.console.agent_sessions import go_ready, set_agent_state
 from dialer.console.dispositions import DispositionInput, record_disposition
@@ -582,11 +582,12 @@ class CampaignEngine:
             ):
                 # a rep's preview dial: the rep waits, reserved for this very call
                 user_id = int(reserved)
+                now = max(now, self.clock())  # the rep's session is locked: see below
             else:
                 # a REQUIRE without a mode (the rep must hold the product's registration)
                 # is honoured here: only qualified reps are offered the call
                 rows = await connection.fetch(
-                    QUERIES["ready_reps_for_update"],
+                    QUERIES["ready_reps"],
                     self.campaign.campaign_id,
                     self.campaign.required_registration,
                 )
@@ -599,7 +600,7 @@ class CampaignEngine:
                     )
                     for r in rows
                 ]
-                chosen = route_call(
+                ranked = rank_reps(
                     reps,
                     tier=attempt["tier"],
                     owner_rep_id=str(attempt["callback_owner"])
@@ -607,9 +608,19 @@ class CampaignEngine:
                     else None,
                     policy=RoutingPolicy(senior_first=self.campaign.senior_first),
                 )
-                if chosen is None:
+                if not ranked:
                     return None
-                user_id = int(chosen.rep_id)
+                locked = await connection.fetchval(
+                    QUERIES["lock_first_ready_rep"],
+                    self.campaign.campaign_id,
+                    [int(rep.rep_id) for rep in ranked],
+                )
+                if locked is None:  # every one of them was taken by another answer
+                    return None
+                user_id = int(locked)
+                # read the clock once the rep is ours: a change recorded before ours by a
+                # webhook that held this rep is never later than this one
+                now = max(now, self.clock())
                 await set_agent_state(
                     connection,
                     user_id,
@@ -658,6 +669,9 @@ class CampaignEngine:
                 # as voicemail for them and they go straight back to ready (a rep who has
                 # already hung up records the outcome themselves)
                 user_id = int(row["agent_user_id"])
+                # the rep's session is locked now: read the clock again, so a change another
+                # webhook recorded while we waited is never later than ours
+                now = max(now, self.clock())
                 await record_disposition(
                     connection,
                     user_id,
@@ -701,7 +715,10 @@ class CampaignEngine:
                     QUERIES["rep_still_on_call"], row["agent_user_id"], row["call_attempt_id"]
                 ):
                     await set_agent_state(
-                        connection, int(row["agent_user_id"]), RepState.WRAP_UP, now
+                        connection,
+                        int(row["agent_user_id"]),
+                        RepState.WRAP_UP,
+                        max(now, self.clock()),  # read again under the session's lock
                     )
             if row["answered_by"] != "machine" and row["talked_seconds"] is not None:
                 self.pacer.observe_talk(float(row["talked_seconds"]))
@@ -717,7 +734,10 @@ class CampaignEngine:
                     row["call_attempt_id"],
                 ):
                     await set_agent_state(
-                        connection, int(row["reserved_agent_user_id"]), RepState.READY, now
+                        connection,
+                        int(row["reserved_agent_user_id"]),
+                        RepState.READY,
+                        max(now, self.clock()),  # read again under the session's lock
                     )
         if row["ring_seconds"] is not None:
             self.pacer.observe_ring(float(row["ring_seconds"]), row["answered_at"] is not None)

@@ -57,11 +57,23 @@ LEFT JOIN campaign_numbers n ON n.campaign_id = c.campaign_id AND n.phone_id = c
 WHERE c.call_attempt_id = $1 OR ($1::bigint IS NULL AND c.provider_call_id = $2)
 FOR UPDATE OF c;
 
--- name: ready_reps_for_update
+-- name: ready_reps
+-- read without locking: the engine ranks them, then locks the first one still free
 SELECT s.user_id, s.state_since, u.is_senior
 FROM agent_sessions s JOIN users u USING (user_id)
 WHERE s.campaign_id = $1 AND s.ended_at IS NULL AND s.state = 'ready'
-  AND ($2::text IS NULL OR $2 = ANY (u.registrations))
+  AND ($2::text IS NULL OR $2 = ANY (u.registrations));
+
+-- name: lock_first_ready_rep
+-- $2: the reps in the order the routing rule offers them this call. Answers arriving
+-- together each lock a different one (SKIP LOCKED) in one round trip; a rep another answer
+-- has just reserved is seen as no longer ready once its lock is released.
+SELECT s.user_id
+FROM agent_sessions s
+JOIN unnest($2::bigint[]) WITH ORDINALITY AS offered(user_id, rank) USING (user_id)
+WHERE s.campaign_id = $1 AND s.ended_at IS NULL AND s.state = 'ready'
+ORDER BY offered.rank
+LIMIT 1
 FOR UPDATE OF s SKIP LOCKED;
 
 -- name: attempt_bridged_to

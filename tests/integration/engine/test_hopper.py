@@ -117,6 +117,14 @@ async def test_the_claim_query_uses_the_due_index(pool):
     campaign_id = await _campaign(pool)
     async with pool.acquire() as connection:
         await hopper.load_numbers(connection, campaign_id, NOW)
+        # the queue holds other campaigns' numbers too, as it does in production
+        for index in range(7):
+            other = await connection.fetchval(
+                "INSERT INTO campaigns (name, purpose) VALUES ($1, 'marketing')"
+                " RETURNING campaign_id",
+                f"other-{index}",
+            )
+            await hopper.load_numbers(connection, other, NOW)
         await connection.execute("ANALYZE campaign_numbers")
         await connection.execute("SET enable_seqscan = off")
         rows = await connection.fetch(
