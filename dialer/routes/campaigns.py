@@ -103,6 +103,18 @@ DEFAULT_DISPOSITIONS: list[DispositionCode] = [
 ]
 
 
+DEFAULT_LINES_PER_REP: dict[str, float] = {
+    "preview": 1.0,
+    "progressive": 1.0,
+    "power": 1.3,
+    "RATIO": 3.0,
+    "ADAPT_HARD_LIMIT": 3.0,
+    "ADAPT_AVERAGE": 3.0,
+    "ADAPT_TAPERED": 3.0,
+    "predictive": 3.0,
+}
+
+
 class NewCampaign(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     purpose: Literal["marketing", "service"]
@@ -111,7 +123,10 @@ class NewCampaign(BaseModel):
     target_segments: list[Segment] = Field(default_factory=list)
     list_ids: list[int] = Field(default_factory=list)
     pacing_mode: PacingMode = "progressive"
-    lines_per_rep: float = Field(default=1.0, ge=1.0, le=10.0)
+    # power: the lines dialled per ready rep; predictive and the VICIdial methods: the most
+    # lines per working rep the pacer may use. Absent: the mode's default
+    # (DEFAULT_LINES_PER_REP), so a predictive campaign can dial ahead out of the box.
+    lines_per_rep: float | None = Field(default=None, ge=1.0, le=10.0)
     abandon_target: float = Field(default=0.025, gt=0, le=0.03)
     abandon_cap: float = Field(default=0.03, gt=0, le=0.03)
     jurisdiction: Literal["US", "UK", "CN"] = "CN"
@@ -161,7 +176,9 @@ async def create_campaign(pool: asyncpg.Pool, new: NewCampaign, created_by: int 
                 new.list_ids,
                 new.pacing_mode,
                 {
-                    "lines_per_rep": new.lines_per_rep,
+                    "lines_per_rep": new.lines_per_rep
+                    if new.lines_per_rep is not None
+                    else DEFAULT_LINES_PER_REP.get(new.pacing_mode, 1.0),
                     "abandon_target": new.abandon_target,
                     "abandon_cap": new.abandon_cap,
                 },

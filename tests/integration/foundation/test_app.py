@@ -52,6 +52,26 @@ async def test_a_campaign_is_created_with_default_disposition_codes(client, pool
     assert await pool.fetchval("SELECT count(*) FROM campaigns") == 1
 
 
+async def test_a_predictive_campaign_may_dial_ahead_unless_told_otherwise(client, pool):
+    headers = await headers_for(pool, Role.CAMPAIGN_MANAGER)
+    lines = {}
+    for name, extra in (
+        ("predictive", {"pacing_mode": "predictive"}),
+        ("power", {"pacing_mode": "power"}),
+        ("progressive", {}),
+        ("capped", {"pacing_mode": "predictive", "lines_per_rep": 1.5}),
+    ):
+        response = await client.post(
+            "/api/v1/campaigns", json={**GOOD_CAMPAIGN, "name": name, **extra}, headers=headers
+        )
+        assert response.status == 201, await response.text()
+        lines[name] = await pool.fetchval(
+            "SELECT (pacing->>'lines_per_rep')::float8 FROM campaigns WHERE campaign_id = $1",
+            (await response.json())["campaign_id"],
+        )
+    assert lines == {"predictive": 3.0, "power": 1.3, "progressive": 1.0, "capped": 1.5}
+
+
 def _concrete(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "1", path)
 
