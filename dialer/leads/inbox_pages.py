@@ -67,6 +67,8 @@ i18n.register(
         "due_in": {"zh": "剩余", "en": "Due in"},
         "hours": {"zh": "小时", "en": "h"},
         "sla_met": {"zh": "已按时联系", "en": "Met"},
+        "lead_rerouted": {"zh": "已由中心重新分配", "en": "Re-routed by the centre"},
+        "lead_in_pool": {"zh": "在中心线索池", "en": "In the centre's pool"},
     }
 )
 

@@ -227,7 +227,8 @@ SELECT l.lead_id, l.account_id, a.name AS customer_name, l.campaign_id, l.produc
        p.name AS product_name, l.rep_user_id, l.branch_id, l.assigned_to,
        m.display_name AS assigned_name, l.state, l.interest, l.preferred_contact_at, l.notes,
        l.handed_off_at, l.accepted_at, l.first_contact_at, l.closed_at, l.sla_due_at,
-       coalesce(br.time_zone, 'Asia/Shanghai') AS time_zone
+       coalesce(br.time_zone, 'Asia/Shanghai') AS time_zone,
+       l.rerouted_to IS NOT NULL AS rerouted
 FROM leads l
 JOIN accounts a ON a.account_id = l.account_id
 LEFT JOIN products p ON p.product_id = l.product_id
@@ -449,15 +450,28 @@ RETURNING notice_id, lead_id, event, branch_id, at, recipients, detail;
 -- with no branch (handed off to the pool).
 
 -- name: centre_pool
-SELECT l.lead_id, l.account_id, a.name AS customer_name, l.campaign_id, l.product_id,
+-- available_manager_id is the customer's account manager when that person can take leads
+-- (as in account_for_handoff): a re-route by default goes to them, in manager_branch_id.
+SELECT l.lead_id, l.account_id, a.name AS customer_name, a.segment::text AS segment,
+       a.tier::text AS tier, l.campaign_id, l.product_id,
        p.name AS product_name, l.rep_user_id, l.branch_id, br.code AS branch_code,
+       br.name AS branch_name,
        l.assigned_to, l.state, l.interest, l.preferred_contact_at, l.notes, l.handed_off_at,
-       l.closed_at, a.branch_id AS customer_branch_id,
-       a.account_manager_id AS customer_manager_id
+       l.closed_at, coalesce(l.closed_at, l.handed_off_at) AS waiting_since,
+       a.branch_id AS customer_branch_id,
+       a.account_manager_id AS customer_manager_id,
+       m.user_id AS available_manager_id, m.display_name AS manager_name,
+       m.branch_id AS manager_branch_id, mb.name AS manager_branch_name
 FROM leads l
 JOIN accounts a ON a.account_id = l.account_id
 LEFT JOIN products p ON p.product_id = l.product_id
 LEFT JOIN branches br ON br.branch_id = l.branch_id
+LEFT JOIN users m
+       ON m.user_id = a.account_manager_id
+      AND m.role = 'account_manager'
+      AND m.active
+      AND m.branch_id IS NOT NULL
+LEFT JOIN branches mb ON mb.branch_id = m.branch_id
 WHERE (l.state = 'expired' AND l.rerouted_to IS NULL)
    OR (l.branch_id IS NULL AND l.state IN ('new', 'accepted', 'contacted'))
 ORDER BY coalesce(l.closed_at, l.handed_off_at), l.lead_id
@@ -469,6 +483,23 @@ SELECT lead_id, account_id, campaign_id, product_id, rep_user_id, call_attempt_i
 FROM leads
 WHERE lead_id = $1
 FOR UPDATE;
+
+-- name: reroute_outcome
+-- Where the centre's last re-route of lead $1 sent it: the lead now open, its branch and
+-- who has it (NULL assignee: the branch's queue).
+SELECT e.lead_id AS from_lead_id, a.name AS customer_name, t.lead_id, t.branch_id,
+       tb.name AS branch_name, t.assigned_to, u.display_name AS assigned_name
+FROM lead_events e
+JOIN leads t ON t.lead_id = (e.detail ->> 'to_lead_id')::bigint
+JOIN accounts a ON a.account_id = t.account_id
+JOIN branches tb ON tb.branch_id = t.branch_id
+LEFT JOIN users u ON u.user_id = t.assigned_to
+WHERE e.lead_id = $1 AND e.kind = 'rerouted'
+ORDER BY e.at DESC
+LIMIT 1;
+
+-- name: branches_for_reroute
+SELECT branch_id, code, name FROM branches ORDER BY name, branch_id;
 
 -- name: branch_exists
 SELECT branch_id FROM branches WHERE branch_id = $1;

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from dialer import auth
 from dialer.http import Problem, Role, Routes, json_response, path_int, read_body, read_query
-from dialer.leads import inbox_pages, statement_pages
+from dialer.leads import inbox_pages, pool_pages, statement_pages
 from dialer.leads.conversions import import_rows, parse_records
 from dialer.leads.errors import (
     AssignmentRefused,
@@ -33,6 +33,7 @@ from dialer.leads.pool import list_pool, reroute_lead
 routes = Routes()
 routes.specs.extend(inbox_pages.routes.specs)
 routes.specs.extend(statement_pages.routes.specs)
+routes.specs.extend(pool_pages.routes.specs)
 
 _SEES_LEADS = {Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.CAMPAIGN_MANAGER, Role.ADMIN}
 _CENTRE = {Role.ADMIN, Role.CAMPAIGN_MANAGER}

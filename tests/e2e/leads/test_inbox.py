@@ -116,4 +116,5 @@ async def test_a_lead_the_sla_expired_is_under_the_expired_tab(live_server, page
     await page.click("#tab-expired")
     await page.wait_for_selector(f"{row}[data-state=expired]")
     assert await page.locator(f"{row} #assign-{lead.lead_id}").count() == 0
+    assert await page.locator(f"{row} .pool-status").inner_text() == "In the centre's pool"
     await screenshot(page, "leads-inbox-expired")

@@ -67,6 +67,20 @@ def test_every_console_key_has_both_languages():
     assert untranslated == []
 
 
+def test_every_feature_page_key_has_both_languages():
+    """The pages outside the console (home, sign-in, branch inbox, lead pool, statements,
+    list upload): every key their templates name exists in both languages."""
+    from dialer.app import all_routes
+
+    all_routes()  # imports every feature module, which registers its text
+    pages = TEMPLATES.parents[2].glob("*/templates/*.html")  # dialer/*/templates
+    used = set(re.findall(r"t\('([a-z_]+)'\)", "".join(p.read_text("utf-8") for p in pages)))
+    assert {"lead_pool", "branch_inbox", "list_upload"} <= used
+    for key in sorted(used):
+        for language in LANGUAGES:
+            assert MESSAGES.get(key, {}).get(language, "").strip(), (key, language)
+
+
 @pytest.mark.parametrize("language", ["zh", "en"])
 async def test_the_rep_console_renders_in_the_reps_language(console_client, pool, clock, language):
     world = await build_world(pool, language=language)
