@@ -9,6 +9,12 @@ observations so that a pacing decision only does table look-ups:
   a person (needs a rep) or a machine. With AMD off the verdict is immediate.
 - `HandleTimeModel`: how long reps talk and wrap up; gives the probability that a busy rep
   is free within a horizon given the time already spent ("time in state").
+
+Answer rates follow the hour of the day (lunch dips, evenings rise), so the ring and
+screening models also keep one histogram per local hour (`HourlyHistograms`) when the
+caller says which hour an observation belongs to; a pacing decision then uses its hour's
+histogram once that has enough data, else the all-hours one. A caller that never passes an
+hour (the simulation) gets the all-hours histogram only, exactly as before.
 """
 
 from __future__ import annotations
@@ -117,6 +123,12 @@ class DecayingHistogram:
     def mean_age(self) -> float:
         return self._weighted_sum / self._total_weight if self._total_weight else 0.0
 
+    def share(self, kind: int) -> float | None:
+        """The decayed weight of events of `kind` / all events, from the counts themselves
+        (not the tables, which lag by up to `rebuild_every` observations); None when empty."""
+        total = sum(sum(counts) for counts in self._counts)
+        return sum(self._counts[kind]) / total if total > 0 else None
+
     def conditional_table(
         self, kind: int, seconds: float
     ) -> tuple[list[float], list[float], list[float]]:
@@ -175,23 +187,99 @@ class DecayingHistogram:
         return scale * total, scale * total - scale * scale * squares
 
 
+HOURS_IN_DAY = 24
+
+
+class HourlyHistograms:
+    """One all-hours histogram and one per local hour of the day (0-23), fed together.
+
+    Every observation goes into the all-hours histogram and, when its hour is given, into
+    that hour's; both forget by their own observations (an hour's half-life counts that
+    hour's calls only, so yesterday's 10:00 fades as today's 10:00 calls arrive).
+    `for_hour(hour)` is the hour's histogram once it holds `min_observations`, else the
+    all-hours one.
+    """
+
+    __slots__ = ("overall", "hours", "min_observations", "_make")
+
+    def __init__(
+        self,
+        *,
+        kinds: int,
+        bin_width: float,
+        max_age: float,
+        half_life: float,
+        min_observations: int,
+    ) -> None:
+        def make() -> DecayingHistogram:
+            return DecayingHistogram(
+                kinds=kinds, bin_width=bin_width, max_age=max_age, half_life=half_life
+            )
+
+        self._make = make
+        self.overall = make()
+        self.hours: dict[int, DecayingHistogram] = {}
+        self.min_observations = min_observations
+
+    def add(self, kind: int, age: float, hour: int | None = None) -> None:
+        self.overall.add(kind, age)
+        if hour is not None:
+            histogram = self.hours.get(hour % HOURS_IN_DAY)
+            if histogram is None:
+                histogram = self.hours[hour % HOURS_IN_DAY] = self._make()
+            histogram.add(kind, age)
+
+    def for_hour(self, hour: int | None) -> DecayingHistogram:
+        if hour is None:
+            return self.overall
+        histogram = self.hours.get(hour % HOURS_IN_DAY)
+        if histogram is None or histogram.observations < self.min_observations:
+            return self.overall
+        return histogram
+
+
 class RingModel:
-    """P(a dial still ringing at age r is answered within the next t seconds)."""
+    """P(a dial still ringing at age r is answered within the next t seconds).
+
+    `histogram` is the one decisions read: the all-hours one, or after `select(hour)` that
+    hour's when it has `min_hour_observations` dials (see `HourlyHistograms`).
+    """
 
     ANSWERED = 0
     UNANSWERED = 1
 
-    def __init__(self, *, half_life: float = 600.0, max_age: float = 120.0) -> None:
-        self.histogram = DecayingHistogram(
-            kinds=2, bin_width=0.5, max_age=max_age, half_life=half_life
+    def __init__(
+        self,
+        *,
+        half_life: float = 600.0,
+        max_age: float = 120.0,
+        min_hour_observations: int = 300,
+    ) -> None:
+        self.by_hour = HourlyHistograms(
+            kinds=2,
+            bin_width=0.5,
+            max_age=max_age,
+            half_life=half_life,
+            min_observations=min_hour_observations,
         )
+        self.histogram = self.by_hour.overall
 
-    def observe(self, age: float, answered: bool) -> None:
-        self.histogram.add(self.ANSWERED if answered else self.UNANSWERED, age)
+    def observe(self, age: float, answered: bool, hour: int | None = None) -> None:
+        """A dial placed in local `hour` (None: unknown) stopped ringing at `age`."""
+        self.by_hour.add(self.ANSWERED if answered else self.UNANSWERED, age, hour)
+
+    def select(self, hour: int | None) -> None:
+        """Decide with `hour`'s estimate from now on (the all-hours one while it is thin)."""
+        self.histogram = self.by_hour.for_hour(hour)
 
     @property
     def observations(self) -> int:
-        return self.histogram.observations
+        return self.by_hour.overall.observations
+
+    def answer_rate(self, hour: int | None = None) -> float | None:
+        """The current estimate of P(answered) for dials in `hour` (the all-hours estimate
+        while that hour is thin, or for None); None before any dial."""
+        return self.by_hour.for_hour(hour).share(self.ANSWERED)
 
     def answer_probability(self) -> float:
         prefix = self.histogram.prefixes()
@@ -223,17 +311,38 @@ class ScreeningModel:
     PERSON = 0
     MACHINE = 1
 
-    def __init__(self, *, half_life: float = 300.0, max_age: float = 30.0) -> None:
-        self.histogram = DecayingHistogram(
-            kinds=2, bin_width=0.25, max_age=max_age, half_life=half_life
+    def __init__(
+        self,
+        *,
+        half_life: float = 300.0,
+        max_age: float = 30.0,
+        min_hour_observations: int = 100,
+    ) -> None:
+        self.by_hour = HourlyHistograms(
+            kinds=2,
+            bin_width=0.25,
+            max_age=max_age,
+            half_life=half_life,
+            min_observations=min_hour_observations,
         )
+        self.histogram = self.by_hour.overall
 
-    def observe(self, age: float, person: bool) -> None:
-        self.histogram.add(self.PERSON if person else self.MACHINE, age)
+    def observe(self, age: float, person: bool, hour: int | None = None) -> None:
+        """A call answered in local `hour` (None: unknown) was classified at `age`."""
+        self.by_hour.add(self.PERSON if person else self.MACHINE, age, hour)
+
+    def select(self, hour: int | None) -> None:
+        """Decide with `hour`'s estimate from now on (the all-hours one while it is thin)."""
+        self.histogram = self.by_hour.for_hour(hour)
 
     @property
     def observations(self) -> int:
-        return self.histogram.observations
+        return self.by_hour.overall.observations
+
+    def person_rate(self, hour: int | None = None) -> float | None:
+        """The current estimate of P(person | answered) for answers in `hour` (all hours
+        while that hour is thin, or for None); None before any verdict."""
+        return self.by_hour.for_hour(hour).share(self.PERSON)
 
     def person_probability(self) -> float:
         """P(person | answered), with a neutral prior before any observation."""

@@ -57,7 +57,9 @@ class PacingState:
     ready_reps: ready and not reserved; talking_ages / wrapping_ages: seconds each busy rep
     has spent in its current state; ringing_ages: seconds since dial of each call not yet
     answered; screening_ages: seconds since answer of each answered call awaiting its AMD
-    verdict; waiting_persons: persons answered and waiting for a rep.
+    verdict; waiting_persons: persons answered and waiting for a rep; local_hour: the hour
+    of day (0-23) on the campaign's clock, for the estimators kept by hour (None: decide
+    with the all-hours estimates, as the simulation does).
     """
 
     now: float
@@ -71,6 +73,7 @@ class PacingState:
     waiting_persons: int = 0
     launched_last_second: int = 0
     seconds_to_shift_end: float | None = None
+    local_hour: int | None = None
 
     @property
     def calls_in_flight(self) -> int:
@@ -131,11 +134,13 @@ class Pacer:
     def observe_launch(self, now: float, count: int) -> None:
         """`count` calls were placed at `now`."""
 
-    def observe_ring(self, age: float, answered: bool) -> None:
-        """A dial stopped ringing `age` seconds after it was placed."""
+    def observe_ring(self, age: float, answered: bool, hour: int | None = None) -> None:
+        """A dial stopped ringing `age` seconds after it was placed (in local `hour`, when
+        the caller keeps estimates by hour)."""
 
-    def observe_screening(self, age: float, person: bool) -> None:
-        """An answered call was classified `age` seconds after the answer (0 with AMD off)."""
+    def observe_screening(self, age: float, person: bool, hour: int | None = None) -> None:
+        """An answered call was classified `age` seconds after the answer (0 with AMD off);
+        `hour`: the local hour of the answer, when the caller keeps estimates by hour."""
 
     def observe_talk(self, seconds: float) -> None:
         """A rep finished talking."""
@@ -206,7 +211,7 @@ class PowerPacer(_GovernedPacer):
     def observe_launch(self, now: float, count: int) -> None:
         self._dials += count
 
-    def observe_screening(self, age: float, person: bool) -> None:
+    def observe_screening(self, age: float, person: bool, hour: int | None = None) -> None:
         self._answers += person
 
     def decide(self, state: PacingState) -> PacingDecision:
@@ -372,7 +377,7 @@ class PredictivePacer(_GovernedPacer):
     ) -> None:
         super().__init__(limits, governor)
         self.quantiles = quantiles
-        self._horizon_key: tuple[int, int] | None = None
+        self._horizon_key: tuple[object, int, object, int] | None = None
         self._horizon_cache: tuple[tuple[tuple[float, float], ...], float, float] | None = None
         self.ring = RingModel()
         self.screening = ScreeningModel()
@@ -383,11 +388,11 @@ class PredictivePacer(_GovernedPacer):
         self._persons = 0
 
     # -- learning ---------------------------------------------------------------------------
-    def observe_ring(self, age: float, answered: bool) -> None:
-        self.ring.observe(age, answered)
+    def observe_ring(self, age: float, answered: bool, hour: int | None = None) -> None:
+        self.ring.observe(age, answered, hour)
 
-    def observe_screening(self, age: float, person: bool) -> None:
-        self.screening.observe(age, person)
+    def observe_screening(self, age: float, person: bool, hour: int | None = None) -> None:
+        self.screening.observe(age, person, hour)
         self._persons += person
 
     def observe_talk(self, seconds: float) -> None:
@@ -403,7 +408,13 @@ class PredictivePacer(_GovernedPacer):
         P(person | answered)). Cached until the estimators' tables are rebuilt."""
         ring = self.ring
         screening = self.screening
-        key = (ring.histogram.version, screening.histogram.version)
+        # the histograms themselves are in the key: selecting another hour switches them
+        key = (
+            ring.histogram,
+            ring.histogram.version,
+            screening.histogram,
+            screening.histogram.version,
+        )
         if self._horizon_key == key and self._horizon_cache is not None:
             return self._horizon_cache
         screening_delay = screening.mean_delay()
@@ -461,6 +472,9 @@ class PredictivePacer(_GovernedPacer):
         cap = apply_limits(10**6, state, self.limits)
         if cap <= 0:
             return PacingDecision(0, self.mode, "at the line or CPS limit")
+        if state.local_hour is not None:
+            self.ring.select(state.local_hour)
+            self.screening.select(state.local_hour)
         q = self.governor.threshold(state.now)
         profiles = self.risk_profiles(state)
         free = state.ready_reps - state.waiting_persons

@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import math
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -79,6 +79,9 @@ _POLL_FOR_REP_SECONDS = 0.1
 UNCONFIRMED_AFTER = timedelta(minutes=2)
 RECONCILE_EVERY = timedelta(seconds=30)
 MACHINE_DISPOSITION = "VOICEMAIL"
+# a restarted engine relearns answer rates from this much of its campaign's recent calls
+PACING_HISTORY = timedelta(days=7)
+PACING_HISTORY_CALLS = 20_000
 
 
 # the campaign's home clock: the UK abandon rate is counted per London calendar day, and a
@@ -95,6 +98,12 @@ def room_for(user_id: int) -> str:
 def local_midnight(now: datetime, zone: ZoneInfo) -> datetime:
     """The start of `now`'s calendar day on the `zone` clock (as an aware datetime)."""
     return now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def local_hour(moment: datetime, zone: ZoneInfo | None) -> int:
+    """The hour of day of `moment` on the campaign's clock (UTC for a campaign without a
+    home time zone: still one fixed key per hour of its callers' day)."""
+    return moment.astimezone(zone or UTC).hour
 
 
 def seconds_to_shift_end(
@@ -274,7 +283,9 @@ class CampaignEngine:
     # -- the pacing loop ------------------------------------------------------------
 
     async def warm_up(self) -> None:
-        """Teach the governor the campaign's abandon history inside its window."""
+        """Teach the governor the campaign's abandon history inside its window, and the
+        pacer's estimators what they learned online from the recent calls, so a restarted
+        engine paces as it did before the restart."""
         now = self.clock()
         rows = await self.pool.fetch(
             QUERIES["person_answers_since"],
@@ -283,6 +294,43 @@ class CampaignEngine:
         )
         for row in rows:
             self.pacer.observe_person(row["at"].timestamp(), bool(row["abandoned"]))
+        await self.relearn_calls(now)
+
+    async def relearn_calls(self, now: datetime) -> int:
+        """Replay the campaign's newest calls (PACING_HISTORY, at most PACING_HISTORY_CALLS)
+        into the pacer as `on_event` observed them: each ring outcome under its dial's local
+        hour, each AMD verdict under its answer's, each talk. Returns the calls replayed."""
+        rows = await self.pool.fetch(
+            QUERIES["pacing_history"],
+            self.campaign.campaign_id,
+            now - PACING_HISTORY,
+            PACING_HISTORY_CALLS,
+        )
+        zone = self.campaign.time_zone
+        # verdicts were observed as they came (before their call ended): in their order
+        for row in sorted(
+            (r for r in rows if r["amd_at"] is not None and r["answered_at"] is not None),
+            key=lambda r: (r["amd_at"], r["call_attempt_id"]),
+        ):
+            self.pacer.observe_screening(
+                max(0.0, (row["amd_at"] - row["answered_at"]).total_seconds()),
+                row["answered_by"] == "human",
+                hour=local_hour(row["answered_at"], zone),
+            )
+        for row in rows:
+            if (
+                row["agent_user_id"] is not None
+                and row["answered_by"] != "machine"
+                and row["talked_seconds"] is not None
+            ):
+                self.pacer.observe_talk(float(row["talked_seconds"]))
+            if row["ring_seconds"] is not None:
+                self.pacer.observe_ring(
+                    float(row["ring_seconds"]),
+                    row["answered_at"] is not None,
+                    hour=local_hour(row["created_at"], zone),
+                )
+        return len(rows)
 
     async def run(self, stop: asyncio.Event) -> None:
         await self.warm_up()
@@ -329,6 +377,7 @@ class CampaignEngine:
             seconds_to_shift_end=seconds_to_shift_end(
                 now, self.campaign.shift_end, self.campaign.time_zone
             ),
+            local_hour=local_hour(now, self.campaign.time_zone),
         )
 
     async def learn_wrap_ups(self, now: datetime) -> None:
@@ -700,6 +749,7 @@ class CampaignEngine:
             self.pacer.observe_screening(
                 max(0.0, (state.amd_at - state.answered_at).total_seconds()),
                 state.amd_verdict is AmdVerdict.HUMAN,
+                hour=local_hour(state.answered_at, self.campaign.time_zone),
             )
         if not state.is_terminal:
             return
@@ -740,7 +790,11 @@ class CampaignEngine:
                         max(now, self.clock()),  # read again under the session's lock
                     )
         if row["ring_seconds"] is not None:
-            self.pacer.observe_ring(float(row["ring_seconds"]), row["answered_at"] is not None)
+            self.pacer.observe_ring(
+                float(row["ring_seconds"]),
+                row["answered_at"] is not None,
+                hour=local_hour(row["created_at"], self.campaign.time_zone),
+            )
         await self.settle(
             int(row["call_attempt_id"]),
             outcome_of(row),

@@ -14,6 +14,22 @@ WHERE campaign_id = $1 AND answered_at >= $2
   AND (agent_user_id IS NOT NULL OR abandoned) AND coalesce(answered_by, 'human') <> 'machine'
 ORDER BY answered_at;
 
+-- name: pacing_history
+-- what the pacer learned online from the campaign's recent calls, for a restarted engine
+-- to learn again: the newest $3 dials that stopped ringing since $2 (oldest first), each
+-- with its AMD verdict and how long the rep talked, as `on_event` observes them
+SELECT * FROM (
+    SELECT call_attempt_id, created_at, answered_at, amd_at, ended_at, answered_by,
+           ring_seconds, agent_user_id,
+           extract(epoch FROM ended_at - coalesce(bridged_at, answered_at))::float8
+               AS talked_seconds
+    FROM call_attempts
+    WHERE campaign_id = $1 AND created_at >= $2 AND ended_at IS NOT NULL
+    ORDER BY ended_at DESC, call_attempt_id DESC
+    LIMIT $3
+) recent
+ORDER BY ended_at, call_attempt_id;
+
 -- name: rep_states
 SELECT state, extract(epoch FROM $2 - state_since)::float8 AS age
 FROM agent_sessions
@@ -81,7 +97,7 @@ UPDATE call_attempts SET agent_user_id = $2, reserved_agent_user_id = $2 WHERE c
 
 -- name: ended_attempt
 SELECT call_attempt_id, status, agent_user_id, reserved_agent_user_id, abandoned,
-       answered_by, answered_at,
+       answered_by, created_at, answered_at,
        ring_seconds, end_reason, provider_error_code, sip_code,
        -- measured on our clock (a provider's duration may be rounded or simulated)
        extract(epoch FROM ended_at - coalesce(bridged_at, answered_at))::float8 AS talked_seconds

@@ -132,3 +132,70 @@ def test_todays_rate_is_guarded_as_well_as_the_window() -> None:
     assert not governor.allows_overdial(morning + 60.0, 1.0, 0.05, seconds_left=0.0)
     # Without the day guard the window alone would allow it.
     assert 3 + 1.0 * 0.05 + 2.0 * (1.05**0.5) + 1.0 <= 0.03 * 2060
+
+
+def test_ring_model_keeps_hours_with_different_answer_rates_apart() -> None:
+    rng = random.Random(5)
+    model = RingModel(min_hour_observations=300)
+    # a shift's days: mornings answer 30%, lunch (12:00) 10%, interleaved as they come
+    for _ in range(4):
+        for _ in range(400):
+            model.observe(8.0, rng.random() < 0.3, hour=10)
+        for _ in range(400):
+            model.observe(8.0, rng.random() < 0.1, hour=12)
+    assert model.answer_rate(10) == pytest.approx(0.3, abs=0.04)
+    assert model.answer_rate(12) == pytest.approx(0.1, abs=0.03)
+    # decisions read the selected hour's tables
+    model.select(10)
+    assert model.answer_probability() == pytest.approx(0.3, abs=0.04)
+    model.select(12)
+    assert model.answer_probability() == pytest.approx(0.1, abs=0.03)
+    # the all-hours estimate is the recent mixture (the last calls were lunch calls)
+    overall = model.answer_rate()
+    assert overall is not None and overall < 0.25
+
+
+def test_a_thin_hour_falls_back_to_the_all_hours_estimate() -> None:
+    rng = random.Random(6)
+    model = RingModel(min_hour_observations=300)
+    for _ in range(2000):
+        model.observe(8.0, rng.random() < 0.3, hour=10)
+    for _ in range(299):
+        model.observe(8.0, False, hour=18)
+    # 299 dials at 18:00 are not enough: 18:00 is paced on the all-hours estimate ...
+    assert model.answer_rate(18) == model.answer_rate()
+    model.select(18)
+    assert model.histogram is model.by_hour.overall
+    # ... an hour never seen too, and so is a caller that gives no hour
+    assert model.answer_rate(3) == model.answer_rate(None) == model.answer_rate()
+    model.observe(8.0, False, hour=18)
+    assert model.answer_rate(18) == 0.0
+    model.select(18)
+    assert model.histogram is model.by_hour.hours[18]
+
+
+def test_an_hour_follows_a_shift_of_its_own_answer_rate() -> None:
+    rng = random.Random(7)
+    model = RingModel(half_life=300, min_hour_observations=300)
+    for _ in range(2000):
+        model.observe(8.0, rng.random() < 0.3, hour=10)
+        model.observe(8.0, rng.random() < 0.2, hour=11)
+    # 10:00 moves (a new list, a holiday): its estimate follows within a few half-lives
+    for _ in range(1500):
+        model.observe(8.0, rng.random() < 0.12, hour=10)
+    assert model.answer_rate(10) == pytest.approx(0.12, abs=0.03)
+    assert model.answer_rate(11) == pytest.approx(0.2, abs=0.04)
+
+
+def test_screening_keeps_the_person_share_by_hour() -> None:
+    rng = random.Random(8)
+    model = ScreeningModel(min_hour_observations=100)
+    for _ in range(3):
+        for _ in range(300):
+            model.observe(3.0, rng.random() < 0.7, hour=19)
+        for _ in range(300):
+            model.observe(3.0, rng.random() < 0.4, hour=9)
+    assert model.person_rate(19) == pytest.approx(0.7, abs=0.06)
+    assert model.person_rate(9) == pytest.approx(0.4, abs=0.06)
+    model.select(19)
+    assert model.person_probability() == pytest.approx(0.7, abs=0.06)

@@ -135,3 +135,18 @@ def test_predictive_stops_overdialing_once_the_abandon_budget_is_spent() -> None
         pacer.observe_person(float(second), True)
     after = pacer.decide(state(now=420.0, ready_reps=3, talking_ages=(150.0,) * 7))
     assert after.launch == 3
+
+
+def test_predictive_paces_each_hour_on_its_own_answer_rate() -> None:
+    pacer = _warm_predictive()
+    # evenings answer twice as often as mornings
+    for _ in range(3):
+        for index in range(400):
+            pacer.observe_ring(8.0, index % 10 < 2, hour=9)
+            pacer.observe_ring(8.0, index % 10 < 4, hour=19)
+    busy = {"ready_reps": 2, "talking_ages": (60.0,) * 8}
+    morning = pacer.decide(state(now=400.0, local_hour=9, **busy))
+    evening = pacer.decide(state(now=400.0, local_hour=19, **busy))
+    assert morning.launch > evening.launch >= 2
+    # without an hour the pacer keeps the hour it last selected, and never reads a clock
+    assert pacer.decide(state(now=400.0, **busy)).launch == evening.launch
