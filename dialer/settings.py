@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     twilio_api_key_secret: str | None = None
     twilio_twiml_app_sid: str | None = None
     twilio_voice_sdk_url: str = TWILIO_VOICE_SDK_URL
+    # the carrier, by its name in dialer/telephony/providers.py
+    telephony_provider: str = "twilio"
 
     # the built-in carrier simulator (used when no Twilio credentials are set)
     sim_scenario: Path | None = None

@@ -22,7 +22,6 @@ twilio_api_key_secret, twilio_twiml_app_sid); without them the answer says so.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
@@ -34,8 +33,8 @@ from campaigns.agents import RepState
 from dialer.console import agent_sessions
 from dialer.console.customer_pop import mask_number
 from dialer.sql import load_queries
-from dialer.telephony.decisions import AnswerDecision, BridgeToRoom, PlayAndHangUp
-from dialer.telephony.provider import TelephonyError
+from dialer.telephony.decisions import AnswerDecision, AnsweredCall, BridgeToRoom, PlayAndHangUp
+from dialer.telephony.provider import EndReason, TelephonyError
 
 log = structlog.get_logger(__name__)
 QUERIES = load_queries("dialer.console")
@@ -148,25 +147,26 @@ def rep_of_leg(from_identity: str, rep_ref: str | None) -> int | None:
 
 
 async def rep_room_decision(
-    pool: asyncpg.Pool, params: Mapping[str, str], rep_ref: str | None
+    pool: asyncpg.Pool, call: AnsweredCall, rep_ref: str | None, *, asked_room: str | None = None
 ) -> AnswerDecision:
-    """Put a verified rep-room leg in its own rep's room, or say why not and hang up."""
-    from_identity = params.get("From", "")
+    """Put a verified rep-room leg in its own rep's room, or say why not and hang up.
+    `call.from_number` is the caller (a browser leg's client identity); `asked_room`, a
+    room the caller asked for, is ignored."""
+    from_identity = call.from_number
     user_id = rep_of_leg(from_identity, rep_ref)
     rep = await pool.fetchrow(QUERIES["active_rep"], user_id) if user_id is not None else None
     if rep is None:
         log.warning(
             "rep_room_refused",
-            call=params.get("CallSid", ""),
+            call=call.call_id,
             caller=from_identity if from_identity.startswith("client:") else "phone",
             rep=rep_ref,
         )
         return PlayAndHangUp(NOT_A_REP_MESSAGE)
     room = room_for(int(rep["user_id"]))
-    asked = params.get("room")
-    if asked is not None and asked != room:
-        log.warning("rep_room_param_ignored", user_id=rep["user_id"], asked=asked[:40])
-    log.info("rep_leg_joined_room", user_id=rep["user_id"], call=params.get("CallSid", ""))
+    if asked_room is not None and asked_room != room:
+        log.warning("rep_room_param_ignored", user_id=rep["user_id"], asked=asked_room[:40])
+    log.info("rep_leg_joined_room", user_id=rep["user_id"], call=call.call_id)
     return BridgeToRoom(room=room, rep=room)
 
 
@@ -228,8 +228,8 @@ async def drop_phone_leg(
     return call_id
 
 
-#: the call statuses that end a leg (Twilio's completed callback carries one of them)
-LEG_ENDED_STATUSES = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
+#: how a leg can end: the `EndReason` of the provider's completed event
+LEG_ENDED_STATUSES = frozenset(reason.value for reason in EndReason)
 #: why a ready rep was paused when their phone leg died
 PHONE_LOST = "phone_lost"
 

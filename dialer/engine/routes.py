@@ -7,8 +7,9 @@ from aiohttp import web
 from dialer.console.audio import phone_leg_ended, rep_of_leg, rep_room_decision
 from dialer.engine.figures import campaign_figures
 from dialer.engine.service import TELEPHONY
-from dialer.http import PUBLIC, Problem, Role, Routes, json_response, path_int
-from dialer.telephony.twilio_adapter import REP_LEG_STATUS_PATH, REP_ROOM_PATH
+from dialer.http import PUBLIC, Handler, Problem, Role, Routes, json_response, path_int
+from dialer.telephony.provider import WEBHOOK_HOOKS, CallEventKind, EndReason
+from dialer.telephony.providers import fixed_webhook_paths
 
 routes = Routes()
 _MANAGERS = {Role.CAMPAIGN_MANAGER, Role.ADMIN}
@@ -16,83 +17,102 @@ _WATCHERS = {Role.CAMPAIGN_MANAGER, Role.ADMIN, Role.TEAM_LEADER}
 
 
 # The provider authenticates by signature (checked in TelephonyWebhooks), not by login.
-@routes.route(
-    "POST",
-    "/telephony/twilio/answer",
-    roles=PUBLIC,
-    summary="Twilio answer webhook.",
-    api=False,
-    csrf_exempt=True,
-)
-async def twilio_answer(request: web.Request) -> web.Response:
+async def _answer(request: web.Request) -> web.Response:
     return await request.app[TELEPHONY].webhooks.answer(request)
 
 
-@routes.route(
-    "POST",
-    "/telephony/twilio/status",
-    roles=PUBLIC,
-    summary="Twilio status callback.",
-    api=False,
-    csrf_exempt=True,
-)
-async def twilio_status(request: web.Request) -> web.Response:
+async def _status(request: web.Request) -> web.Response:
     return await request.app[TELEPHONY].webhooks.status(request)
 
 
-@routes.route(
-    "POST",
-    "/telephony/twilio/amd",
-    roles=PUBLIC,
-    summary="Twilio async AMD callback.",
-    api=False,
-    csrf_exempt=True,
-)
-async def twilio_amd(request: web.Request) -> web.Response:
+async def _amd(request: web.Request) -> web.Response:
     return await request.app[TELEPHONY].webhooks.amd(request)
 
 
-@routes.route(
-    "POST",
-    REP_ROOM_PATH,
-    roles=PUBLIC,
-    summary="Twilio voice webhook: a rep's browser or phone leg joins the rep's own room.",
-    api=False,
-    csrf_exempt=True,
-)
-async def twilio_rep_room(request: web.Request) -> web.Response:
-    """The Voice URL of the TwiML app (browser legs, `From=client:rep-<id>`) and of the
-    calls to reps' phones (`?rep=<id>`, inside the signed URL)."""
+async def _rep_room(request: web.Request) -> web.Response:
+    """A rep's browser leg (the provider's client identity, `rep-<id>`) or phone leg
+    (`?rep=<id>`, inside the signed URL) joins the rep's own room."""
     from dialer.app import pool_of
 
     telephony = request.app[TELEPHONY]
     params = await telephony.webhooks.verified(request)
-    decision = await rep_room_decision(pool_of(request), params, request.query.get("rep"))
+    call = telephony.provider.answered_call(params, attempt_ref=None)
+    decision = await rep_room_decision(
+        pool_of(request), call, request.query.get("rep"), asked_room=params.get("room")
+    )
     content_type, body = telephony.provider.render_answer(decision)
     return web.Response(text=body, content_type=content_type)
 
 
+async def _rep_leg_status(request: web.Request) -> web.Response:
+    """The end of a rep's phone leg frees (and pauses) the rep. The rep comes from the
+    signed URL (`?rep=<id>`), the leg from the event; only the session's current leg
+    counts, so a late callback of an old leg changes nothing."""
+    from dialer.app import CLOCK, pool_of
+
+    telephony = request.app[TELEPHONY]
+    params = await telephony.webhooks.verified(request)
+    now = request.app[CLOCK]()
+    user_id = rep_of_leg("", request.query.get("rep"))
+    event = telephony.provider.parse_event(
+        "status", params, request.headers, attempt_ref=None, received_at=now
+    )
+    if user_id is not None and event is not None and event.kind is CallEventKind.COMPLETED:
+        reason = event.end_reason or EndReason.COMPLETED
+        await phone_leg_ended(pool_of(request), user_id, event.call_id, reason.value, now)
+    return web.Response(status=204)
+
+
+_HOOKS: dict[str, Handler] = {
+    "answer": _answer,
+    "status": _status,
+    "amd": _amd,
+    "rep-room": _rep_room,
+    "rep-leg-status": _rep_leg_status,
+}
+assert set(_HOOKS) == set(WEBHOOK_HOOKS)
+
+
+async def _to_active_provider(request: web.Request, provider: str, hook: str) -> web.StreamResponse:
+    """Only the active provider's webhooks are served; any other name is not found."""
+    handler = _HOOKS.get(hook)
+    if handler is None or provider != request.app[TELEPHONY].provider.name:
+        raise Problem(404, "Not found", "No such webhook on this service.")
+    return await handler(request)
+
+
 @routes.route(
     "POST",
-    REP_LEG_STATUS_PATH,
+    "/telephony/{provider}/{hook}",
     roles=PUBLIC,
-    summary="Twilio status callback of a rep's phone leg: its end frees (and pauses) the rep.",
+    summary="The active telephony provider's webhooks: answer, status, amd, rep-room, "
+    "rep-leg-status.",
     api=False,
     csrf_exempt=True,
 )
-async def twilio_rep_leg_status(request: web.Request) -> web.Response:
-    """The rep comes from the signed URL (`?rep=<id>`), the leg from CallSid; only the
-    session's current leg counts, so a late callback of an old leg changes nothing."""
-    from dialer.app import CLOCK, pool_of
+async def provider_webhook(request: web.Request) -> web.StreamResponse:
+    return await _to_active_provider(
+        request, request.match_info["provider"], request.match_info["hook"]
+    )
 
-    params = await request.app[TELEPHONY].webhooks.verified(request)
-    user_id = rep_of_leg("", request.query.get("rep"))
-    call_id = params.get("CallSid", "")
-    if user_id is not None and call_id:
-        await phone_leg_ended(
-            pool_of(request), user_id, call_id, params.get("CallStatus", ""), request.app[CLOCK]()
-        )
-    return web.Response(status=204)
+
+def _fixed_webhook(provider: str, hook: str) -> Handler:
+    async def fixed_webhook(request: web.Request) -> web.StreamResponse:
+        return await _to_active_provider(request, provider, hook)
+
+    return fixed_webhook
+
+
+# URLs a carrier was configured with before /telephony/<name>/<hook> (Twilio's TwiML app)
+for _path, _provider, _hook in fixed_webhook_paths():
+    routes.route(
+        "POST",
+        _path,
+        roles=PUBLIC,
+        summary=f"The {_provider} {_hook} webhook at the URL the carrier is configured with.",
+        api=False,
+        csrf_exempt=True,
+    )(_fixed_webhook(_provider, _hook))
 
 
 async def _campaign_status(request: web.Request, campaign_id: int) -> str:

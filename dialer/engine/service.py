@@ -1,18 +1,18 @@
 """The telephony side of the running service: provider, webhooks and running campaigns.
 
-With Twilio credentials the provider is Twilio; without them a carrier simulator speaking
-Twilio's REST API is started in-process on a loopback port and the same Twilio adapter
-talks to it, so the webhooks, signatures and state machine are exercised exactly as in
-production. The running `CampaignEngine`s of this process answer the webhooks' questions
-(who takes this answered call?); a webhook for a campaign that runs in another process
-is answered by an engine built on demand from the same database state.
+The provider is the one `DIALER_TELEPHONY_PROVIDER` names (`dialer/telephony/
+providers.py`): Twilio by default, and without Twilio credentials a carrier simulator
+speaking Twilio's REST API, started in-process on a loopback port, with the same Twilio
+adapter talking to it, so the webhooks, signatures and state machine are exercised
+exactly as in production. The running `CampaignEngine`s of this process answer the
+webhooks' questions (who takes this answered call?); a webhook for a campaign that runs
+in another process is answered by an engine built on demand from the same database
+state.
 """
 
 from __future__ import annotations
 
 import asyncio
-import secrets
-import socket
 from collections.abc import AsyncIterator
 from datetime import datetime
 
@@ -20,14 +20,12 @@ import asyncpg
 import structlog
 from aiohttp import web
 
-from campaigns.population import Scenario
 from dialer.clock import Clock
 from dialer.engine import hopper
 from dialer.engine.live import CampaignEngine, EngineError, load_campaign
 from dialer.events import EventBus
 from dialer.settings import Settings
 from dialer.telephony.callstate import Transition
-from dialer.telephony.carrier_sim import CarrierSimulator
 from dialer.telephony.decisions import (
     AnswerDecision,
     AnsweredCall,
@@ -37,12 +35,10 @@ from dialer.telephony.decisions import (
 )
 from dialer.telephony.pg_ledger import PostgresCallLedger
 from dialer.telephony.provider import AmdVerdict, CallEvent
-from dialer.telephony.twilio_adapter import TwilioConfig, TwilioProvider
+from dialer.telephony.providers import build_provider
 from dialer.telephony.webhooks import TelephonyWebhooks
 
 log = structlog.get_logger(__name__)
-
-SIM_ACCOUNT_SID = "AC" + "0" * 31 + "1"
 
 
 def abandon_message(settings: Settings) -> str:
@@ -60,42 +56,9 @@ class TelephonyService:
         self.pool = pool
         self.events = events
         self.clock = clock
-        self.simulator: CarrierSimulator | None = None
-        self._sim_runner: web.AppRunner | None = None
-        self._sim_socket: socket.socket | None = None
-        if settings.twilio_configured:
-            assert settings.twilio_account_sid and settings.twilio_auth_token
-            config = TwilioConfig(
-                account_sid=settings.twilio_account_sid,
-                auth_token=settings.twilio_auth_token,
-                public_base_url=settings.public_base_url,
-                api_base_url=settings.twilio_api_base_url,
-                calls_per_second=settings.twilio_calls_per_second,
-                max_concurrent_calls=settings.twilio_max_concurrent_calls,
-            )
-        else:
-            token = secrets.token_hex(16)
-            self._sim_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            self._sim_socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            self._sim_socket.bind(("127.0.0.1", 0))
-            scenario = Scenario.from_file(settings.sim_scenario) if settings.sim_scenario else None
-            self.simulator = CarrierSimulator(
-                SIM_ACCOUNT_SID,
-                token,
-                scenario=scenario,
-                seed=settings.sim_seed,
-                speed=settings.sim_speed,
-                clock=clock,
-            )
-            config = TwilioConfig(
-                account_sid=SIM_ACCOUNT_SID,
-                auth_token=token,
-                public_base_url=settings.public_base_url,
-                api_base_url=f"http://127.0.0.1:{self._sim_socket.getsockname()[1]}",
-                calls_per_second=max(settings.twilio_calls_per_second, 20.0),
-                max_concurrent_calls=settings.twilio_max_concurrent_calls,
-            )
-        self.provider = TwilioProvider(config, wall_clock=clock)
+        self.carrier = build_provider(settings, clock)
+        self.provider = self.carrier.provider
+        self.simulator = self.carrier.simulator
         self.ledger = PostgresCallLedger(pool)
         self.webhooks = TelephonyWebhooks(
             self.provider, settings.public_base_url, self.ledger, self, wall_clock=clock
@@ -105,21 +68,15 @@ class TelephonyService:
         self._tasks: dict[int, asyncio.Task[None]] = {}
 
     async def start(self) -> None:
-        if self.simulator is not None and self._sim_socket is not None:
-            # the simulator's app starts and stops the simulator with itself
-            self._sim_runner = web.AppRunner(self.simulator.app(), access_log=None)
-            await self._sim_runner.setup()
-            await web.SockSite(self._sim_runner, self._sim_socket).start()
+        await self.carrier.start()
 
     async def close(self) -> None:
         for campaign_id in list(self._tasks):
             await self.stop_campaign(campaign_id)
         try:
             await self.webhooks.drain()
-            await self.provider.close()
         finally:
-            if self._sim_runner is not None:
-                await self._sim_runner.cleanup()
+            await self.carrier.close()
 
     # -- campaigns ----------------------------------------------------------------------
 

@@ -16,7 +16,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from dialer.telephony.decisions import AnswerDecision
+    from dialer.telephony.decisions import AnswerDecision, AnsweredCall
+
+#: the webhooks a provider's calls reach, at /telephony/<provider name>/<hook>
+WEBHOOK_HOOKS = ("answer", "status", "amd", "rep-room", "rep-leg-status")
 
 
 class TelephonyError(Exception):
@@ -167,7 +170,14 @@ class VerifiedWebhook:
 
 
 class TelephonyProvider(abc.ABC):
-    """One carrier. Implementations own their HTTP clients and must be closed."""
+    """One carrier. Implementations own their HTTP clients and must be closed.
+
+    Its webhooks arrive at `/telephony/<name>/<hook>` (`WEBHOOK_HOOKS`), with the
+    attempt in `?attempt=` or the rep in `?rep=` of the URLs it gave the carrier. A form
+    body reaches `verify_webhook` and `parse_event` as its fields, a JSON object as its
+    top-level fields (other values as JSON text); `body` is the raw bytes, for
+    signatures over the payload.
+    """
 
     name: str
 
@@ -216,9 +226,16 @@ class TelephonyProvider(abc.ABC):
         url: str,
         params: Mapping[str, str] | object,
         headers: Mapping[str, str],
+        *,
+        body: bytes = b"",
     ) -> bool:
         """True if the webhook really comes from this provider for this exact URL and
-        parameters."""
+        parameters (or body)."""
+
+    @abc.abstractmethod
+    def answered_call(self, params: Mapping[str, str], *, attempt_ref: str | None) -> AnsweredCall:
+        """The call a verified answer, AMD or rep-room webhook is about: its id and
+        numbers (or, for a browser leg, the caller's identity) in the provider's fields."""
 
     @abc.abstractmethod
     def parse_event(
@@ -231,7 +248,8 @@ class TelephonyProvider(abc.ABC):
         received_at: datetime,
     ) -> CallEvent | None:
         """Turn a verified webhook into a normalised event (None: nothing to record).
-        `kind_hint` is the webhook it came to: "status" or "amd"."""
+        `kind_hint` is the webhook it came to: "status" or "amd" (a rep's phone leg
+        reports its end as "status")."""
 
     @abc.abstractmethod
     def render_answer(self, decision: AnswerDecision) -> tuple[str, str]:

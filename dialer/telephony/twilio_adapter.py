@@ -34,7 +34,7 @@ from twilio.rest import Client
 
 from dialer.telephony import twiml
 from dialer.telephony.call_rate import CallsPerSecondBucket, CallThrottle, Clock, SystemClock
-from dialer.telephony.decisions import AnswerDecision, BridgeToRoom, PlayAndHangUp
+from dialer.telephony.decisions import AnswerDecision, AnsweredCall, BridgeToRoom, PlayAndHangUp
 from dialer.telephony.provider import (
     AmdVerdict,
     CallEvent,
@@ -410,7 +410,12 @@ class TwilioProvider(TelephonyProvider):
     # -- webhooks -----------------------------------------------------------------------
 
     def verify_webhook(
-        self, url: str, params: Mapping[str, str] | object, headers: Mapping[str, str]
+        self,
+        url: str,
+        params: Mapping[str, str] | object,
+        headers: Mapping[str, str],
+        *,
+        body: bytes = b"",
     ) -> bool:
         signature = headers.get("X-Twilio-Signature")
         if not signature or not isinstance(params, Mapping):
@@ -421,6 +426,14 @@ class TwilioProvider(TelephonyProvider):
         if hmac.compare_digest(self._signature(url, params), signature):
             return True
         return bool(self._validator.validate(url, params, signature))
+
+    def answered_call(self, params: Mapping[str, str], *, attempt_ref: str | None) -> AnsweredCall:
+        return AnsweredCall(
+            attempt_ref=attempt_ref,
+            call_id=params.get("CallSid", ""),
+            to_number=params.get("To", ""),
+            from_number=params.get("From", ""),
+        )
 
     def _signature(self, url: str, params: Mapping[str, str]) -> str:
         getall = getattr(params, "getall", None)

@@ -8,6 +8,7 @@ changed: a bad or missing signature gets 403 and has no effect.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -39,8 +40,8 @@ def _wall_clock() -> datetime:
 
 
 class TelephonyWebhooks:
-    """aiohttp handlers for one provider; `add_routes` mounts them under
-    `/telephony/<provider>/{answer,status,amd}`."""
+    """aiohttp handlers for one provider, mounted under `/telephony/<provider>/` by
+    `dialer/engine/routes.py` (or by `add_routes`, in tests)."""
 
     def __init__(
         self,
@@ -57,6 +58,10 @@ class TelephonyWebhooks:
         self._decisions = decisions
         self._wall_clock = wall_clock
         self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def provider(self) -> TelephonyProvider:
+        return self._provider
 
     @property
     def prefix(self) -> str:
@@ -77,30 +82,27 @@ class TelephonyWebhooks:
         return await self._verified(request)
 
     async def _verified(self, request: web.Request) -> Mapping[str, str]:
-        params = await request.post()
+        if request.content_type == "application/json":
+            params: Mapping[str, Any] = await _json_params(request)
+        else:
+            params = await request.post()
         url = self._public_base_url + request.path_qs
-        if not self._provider.verify_webhook(url, params, request.headers):
+        body = await request.read()  # kept by post() or _json_params: not read twice
+        if not self._provider.verify_webhook(url, params, request.headers, body=body):
             log.warning(
-                "webhook_signature_refused",
-                path=request.path,
-                has_signature="X-Twilio-Signature" in request.headers,
+                "webhook_signature_refused", path=request.path, provider=self._provider.name
             )
             raise web.HTTPForbidden(text="webhook signature missing or invalid\n")
         return {key: str(value) for key, value in params.items()}
 
     def _answered_call(self, request: web.Request, params: Mapping[str, str]) -> AnsweredCall:
-        return AnsweredCall(
-            attempt_ref=request.query.get("attempt"),
-            call_id=params.get("CallSid", ""),
-            to_number=params.get("To", ""),
-            from_number=params.get("From", ""),
-        )
+        return self._provider.answered_call(params, attempt_ref=request.query.get("attempt"))
 
     async def answer(self, request: web.Request) -> web.Response:
         params = await self._verified(request)
         call = self._answered_call(request, params)
         if not call.call_id:
-            raise web.HTTPBadRequest(text="CallSid missing\n")
+            raise web.HTTPBadRequest(text="call id missing\n")
         decision = await self._decisions.on_answer(call)
         room = decision.room if isinstance(decision, BridgeToRoom) else None
         # Recorded after the reply: the callee must not wait on a database write.
@@ -189,3 +191,17 @@ class TelephonyWebhooks:
             log.info("machine_call_already_ended", call=call_id)
         except TelephonyError as exc:
             log.error("machine_call_redirect_failed", call=call_id, error=str(exc))
+
+
+async def _json_params(request: web.Request) -> dict[str, str]:
+    """A JSON object's top-level fields as strings (nested values as JSON text)."""
+    try:
+        payload = json.loads(await request.read())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise web.HTTPBadRequest(text="webhook body is not valid JSON\n") from exc
+    if not isinstance(payload, dict):
+        raise web.HTTPBadRequest(text="webhook body is not a JSON object\n")
+    return {
+        str(key): value if isinstance(value, str) else json.dumps(value)
+        for key, value in payload.items()
+    }

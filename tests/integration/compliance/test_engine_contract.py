@@ -16,7 +16,7 @@ from dialer.dnc import add_opt_out
 from dialer.engine import hopper
 from dialer.engine.live import CampaignEngine, load_campaign
 from dialer.events import EventBus
-from dialer.telephony.decisions import AnswerDecision
+from dialer.telephony.decisions import AnswerDecision, AnsweredCall
 from dialer.telephony.provider import (
     CallEvent,
     CallRequest,
@@ -71,6 +71,9 @@ class RecordingProvider(TelephonyProvider):
         self, url: str, params: Mapping[str, str] | object, headers: Mapping[str, str]
     ) -> bool:
         return False
+
+    def answered_call(self, params: Mapping[str, str], *, attempt_ref: str | None) -> AnsweredCall:
+        raise AssertionError("no call is answered in this test")
 
     def parse_event(
         self,
