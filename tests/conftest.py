@@ -14,11 +14,23 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from hypothesis import HealthCheck, settings
 
 from dialer import db, migrations
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = REPO_ROOT.parent / "shared"
+
+# Property tests assert properties, not speed (speed is for benchmarks/): no per-example
+# deadline and no "too slow" health check, which only measure how busy the machine is.
+# Derandomized: CI draws the same cases every run, so a red run is reproducible.
+settings.register_profile(
+    "dialer",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
+)
+settings.load_profile("dialer")
 
 
 def with_database(url: str, name: str) -> str:

@@ -80,7 +80,7 @@ async def _check(url: str, life: list[CallEvent], delivered: list[CallEvent]) ->
     derandomize=True,
     deadline=None,
     database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(case=deliveries())
 def test_shuffled_and_duplicated_callbacks_store_the_in_order_record(
