@@ -238,7 +238,35 @@ class HourlyHistograms:
         return histogram
 
 
-class RingModel:
+class _HourlyOutcomes:
+    """Two outcomes of a call by the age at which they happened, decaying, kept overall and
+    per local hour; decisions read `histogram`, the hour chosen by `select`."""
+
+    def __init__(
+        self, *, bin_width: float, max_age: float, half_life: float, min_hour_observations: int
+    ) -> None:
+        self.by_hour = HourlyHistograms(
+            kinds=2,
+            bin_width=bin_width,
+            max_age=max_age,
+            half_life=half_life,
+            min_observations=min_hour_observations,
+        )
+        self.histogram = self.by_hour.overall
+
+    def _add(self, first: bool, age: float, hour: int | None) -> None:
+        self.by_hour.add(0 if first else 1, age, hour)
+
+    def select(self, hour: int | None) -> None:
+        """Decide with `hour`'s estimate from now on (the all-hours one while it is thin)."""
+        self.histogram = self.by_hour.for_hour(hour)
+
+    @property
+    def observations(self) -> int:
+        return self.by_hour.overall.observations
+
+
+class RingModel(_HourlyOutcomes):
     """P(a dial still ringing at age r is answered within the next t seconds).
 
     `histogram` is the one decisions read: the all-hours one, or after `select(hour)` that
@@ -255,26 +283,16 @@ class RingModel:
         max_age: float = 120.0,
         min_hour_observations: int = 300,
     ) -> None:
-        self.by_hour = HourlyHistograms(
-            kinds=2,
+        super().__init__(
             bin_width=0.5,
             max_age=max_age,
             half_life=half_life,
-            min_observations=min_hour_observations,
+            min_hour_observations=min_hour_observations,
         )
-        self.histogram = self.by_hour.overall
 
     def observe(self, age: float, answered: bool, hour: int | None = None) -> None:
         """A dial placed in local `hour` (None: unknown) stopped ringing at `age`."""
-        self.by_hour.add(self.ANSWERED if answered else self.UNANSWERED, age, hour)
-
-    def select(self, hour: int | None) -> None:
-        """Decide with `hour`'s estimate from now on (the all-hours one while it is thin)."""
-        self.histogram = self.by_hour.for_hour(hour)
-
-    @property
-    def observations(self) -> int:
-        return self.by_hour.overall.observations
+        self._add(answered, age, hour)
 
     def answer_rate(self, hour: int | None = None) -> float | None:
         """The current estimate of P(answered) for dials in `hour` (the all-hours estimate
@@ -305,7 +323,7 @@ class RingModel:
         return max(0.0, (answered[j] - answered[i]) / alive)
 
 
-class ScreeningModel:
+class ScreeningModel(_HourlyOutcomes):
     """P(an answered call awaiting its AMD verdict is declared a person within t seconds)."""
 
     PERSON = 0
@@ -318,26 +336,16 @@ class ScreeningModel:
         max_age: float = 30.0,
         min_hour_observations: int = 100,
     ) -> None:
-        self.by_hour = HourlyHistograms(
-            kinds=2,
+        super().__init__(
             bin_width=0.25,
             max_age=max_age,
             half_life=half_life,
-            min_observations=min_hour_observations,
+            min_hour_observations=min_hour_observations,
         )
-        self.histogram = self.by_hour.overall
 
     def observe(self, age: float, person: bool, hour: int | None = None) -> None:
         """A call answered in local `hour` (None: unknown) was classified at `age`."""
-        self.by_hour.add(self.PERSON if person else self.MACHINE, age, hour)
-
-    def select(self, hour: int | None) -> None:
-        """Decide with `hour`'s estimate from now on (the all-hours one while it is thin)."""
-        self.histogram = self.by_hour.for_hour(hour)
-
-    @property
-    def observations(self) -> int:
-        return self.by_hour.overall.observations
+        self._add(person, age, hour)
 
     def person_rate(self, hour: int | None = None) -> float | None:
         """The current estimate of P(person | answered) for answers in `hour` (all hours

@@ -42,6 +42,60 @@ async def service(settings, pool):
     await runner.cleanup()
 
 
+class _Running:
+    """A campaign started with simulated reps taking its calls."""
+
+    def __init__(self, service, pool, campaign_id: int) -> None:  # type: ignore[no-untyped-def]
+        from dialer.app import CLOCK
+
+        self.pool = pool
+        self.campaign_id = campaign_id
+        self.now_of = service[CLOCK]
+        self.telephony = service[TELEPHONY]
+        self.stop = asyncio.Event()
+        self.reps_task: asyncio.Task[None] | None = None
+
+    async def start(self, reps: int) -> int:
+        rows = await self.pool.fetch(
+            "SELECT user_id FROM users WHERE role = 'telesales_rep' ORDER BY user_id LIMIT $1",
+            reps,
+        )
+        simulated = SimulatedReps(
+            self.pool,
+            self.now_of,
+            self.campaign_id,
+            [r["user_id"] for r in rows],
+            wrap_seconds=FixedDistribution(dist="fixed", value=4.0),
+            speed=40.0,
+        )
+        await simulated.log_in_all()
+        self.reps_task = asyncio.create_task(simulated.run(self.stop, poll_seconds=0.05))
+        queued: int = await self.telephony.start_campaign(self.campaign_id, self.now_of())
+        return queued
+
+    async def stop_and_settle(self, *, wrap_ups: bool) -> None:
+        """Stop dialing, let the live calls end and their callbacks land, then the reps."""
+        await self.telephony.stop_campaign(self.campaign_id)
+        for _ in range(80):
+            live = await self.pool.fetchval(
+                "SELECT count(*) FROM call_attempts WHERE status IN"
+                " ('created','queued','initiated','ringing','in_progress')"
+            )
+            if not live:
+                break
+            await asyncio.sleep(0.25)
+        await self.telephony.webhooks.drain()
+        for _ in range(80 if wrap_ups else 0):  # the reps finish their last wrap-ups
+            if not await self.pool.fetchval(
+                "SELECT count(*) FROM agent_sessions WHERE state = 'wrap_up'"
+            ):
+                break
+            await asyncio.sleep(0.1)
+        self.stop.set()
+        assert self.reps_task is not None
+        await self.reps_task
+
+
 async def test_a_campaign_runs_through_the_simulator_and_the_gate(service, pool):
     await seed(pool, accounts=300, seed_value=21)
     manager = await pool.fetchval("SELECT user_id FROM users WHERE username = 'campaigns'")
@@ -60,42 +114,11 @@ async def test_a_campaign_runs_through_the_simulator_and_the_gate(service, pool)
         ),
         manager,
     )
-    from dialer.app import CLOCK
-
-    now_of = service[CLOCK]
-    reps = await pool.fetch(
-        "SELECT user_id FROM users WHERE role = 'telesales_rep' ORDER BY user_id LIMIT 4"
-    )
-    simulated = SimulatedReps(
-        pool,
-        now_of,
-        campaign_id,
-        [r["user_id"] for r in reps],
-        wrap_seconds=FixedDistribution(dist="fixed", value=4.0),
-        speed=40.0,
-    )
-    await simulated.log_in_all()
-    telephony = service[TELEPHONY]
-    stop = asyncio.Event()
-    reps_task = asyncio.create_task(simulated.run(stop, poll_seconds=0.05))
-    queued = await telephony.start_campaign(campaign_id, now_of())
-    assert queued > 50
+    running = _Running(service, pool, campaign_id)
+    now_of = running.now_of
+    assert await running.start(reps=4) > 50
     await asyncio.sleep(8)
-    await telephony.stop_campaign(campaign_id)
-    for _ in range(80):
-        live = await pool.fetchval(
-            "SELECT count(*) FROM call_attempts WHERE status IN ('created','queued','initiated','ringing','in_progress')"
-        )
-        if not live:
-            break
-        await asyncio.sleep(0.25)
-    await telephony.webhooks.drain()
-    for _ in range(80):  # the reps finish their last wrap-ups
-        if not await pool.fetchval("SELECT count(*) FROM agent_sessions WHERE state = 'wrap_up'"):
-            break
-        await asyncio.sleep(0.1)
-    stop.set()
-    await reps_task
+    await running.stop_and_settle(wrap_ups=True)
 
     figures = await campaign_figures(pool, campaign_id, now_of())
     assert figures["dials"] >= 10
@@ -174,41 +197,15 @@ async def test_a_predictive_campaign_dials_and_counts_abandons_in_the_database(s
         ),
         manager,
     )
-    from dialer.app import CLOCK
-
-    now_of = service[CLOCK]
-    reps = await pool.fetch(
-        "SELECT user_id FROM users WHERE role = 'telesales_rep' ORDER BY user_id LIMIT 6"
-    )
-    simulated = SimulatedReps(
-        pool,
-        now_of,
-        campaign_id,
-        [r["user_id"] for r in reps],
-        wrap_seconds=FixedDistribution(dist="fixed", value=4.0),
-        speed=40.0,
-    )
-    await simulated.log_in_all()
-    telephony = service[TELEPHONY]
-    stop = asyncio.Event()
-    reps_task = asyncio.create_task(simulated.run(stop, poll_seconds=0.05))
-    assert await telephony.start_campaign(campaign_id, now_of()) > 50
-    engine = telephony.engines[campaign_id]
+    running = _Running(service, pool, campaign_id)
+    now_of = running.now_of
+    assert await running.start(reps=6) > 50
+    engine = running.telephony.engines[campaign_id]
     decisions: set[str] = set()
     for _ in range(32):
         await asyncio.sleep(0.25)
         decisions.add(engine.figures.last_decision.split(":")[0])
-    await telephony.stop_campaign(campaign_id)
-    for _ in range(80):
-        live = await pool.fetchval(
-            "SELECT count(*) FROM call_attempts WHERE status IN ('created','queued','initiated','ringing','in_progress')"
-        )
-        if not live:
-            break
-        await asyncio.sleep(0.25)
-    await telephony.webhooks.drain()
-    stop.set()
-    await reps_task
+    await running.stop_and_settle(wrap_ups=False)
 
     assert decisions == {"predictive"}
     figures = await campaign_figures(pool, campaign_id, now_of())
