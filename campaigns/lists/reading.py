@@ -8,6 +8,7 @@ text, so a rejected row can be shown exactly as it was in the file.
 from __future__ import annotations
 
 import codecs
+import collections
 import csv
 import datetime
 import zipfile
@@ -175,35 +176,68 @@ def _balanced(text: str) -> bool:
 MAX_LINES_PER_RECORD: Final = 50
 
 
-def read_text_records(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
-    """(line number, raw text) of every non-blank record, quoted newlines kept inside."""
+def read_text_records(
+    path: Path, encoding: str, delimiter: str | None = None
+) -> Iterator[tuple[int, str]]:
+    """(line number, raw text) of every non-blank record, quoted newlines kept inside.
+
+    A quote left open joins the following lines only while that makes one record: the quote
+    must close within MAX_LINES_PER_RECORD lines and (given the delimiter) the joined record
+    must have as many cells as the header while no line after the first is a whole record by
+    itself. Otherwise the line with the stray quote is a record
+    of its own (read as written) and the lines after it are read again as records: a stray
+    quote never merges other customers into one row.
+    """
     try:
         handle = path.open("r", encoding=encoding, newline="", errors="strict")
     except OSError as exc:
         raise UnreadableFile(f"cannot open {path.name}: {exc.strerror or exc}") from exc
+    numbered = enumerate(handle, start=1)
+    replay: collections.deque[tuple[int, str]] = collections.deque()
+    width: int | None = None  # the header's cells, once read
     line_number = 0
+
+    def next_line() -> tuple[int, str] | None:
+        nonlocal line_number
+        if replay:
+            return replay.popleft()
+        item = next(numbered, None)
+        if item is not None:
+            line_number = item[0]
+        return item
+
+    def one_record(lines: list[str]) -> bool:
+        """Do these lines read as one record rather than a stray quote and the records after
+        it? As many cells as the header, and no later line a whole record by itself."""
+        if width is None or delimiter is None:
+            return True
+        if len(split_record("".join(lines).rstrip("\r\n"), delimiter)) != width:
+            return False
+        return all(len(split_record(line.rstrip("\r\n"), delimiter)) != width for line in lines[1:])
+
     with handle:
         try:
-            pending: list[str] = []
-            start = 0
-            for line in handle:
-                line_number += 1
-                if pending:
-                    pending.append(line)
-                    joined = "".join(pending)
-                    if _balanced(joined) or len(pending) >= MAX_LINES_PER_RECORD:
-                        pending = []
-                        yield start, joined.rstrip("\r\n")
-                    continue
+            while (item := next_line()) is not None:
+                start, line = item
+                record = line.rstrip("\r\n")
                 if '"' in line and not _balanced(line):
                     pending = [line]
-                    start = line_number
+                    while len(pending) < MAX_LINES_PER_RECORD and (more := next_line()):
+                        pending.append(more[1])
+                        if _balanced("".join(pending)):
+                            break
+                    joined = "".join(pending).rstrip("\r\n")
+                    if len(pending) > 1 and _balanced(joined) and one_record(pending):
+                        record = joined
+                    else:
+                        # the lines after the stray quote are records of their own
+                        later = range(start + 1, start + len(pending))
+                        replay.extendleft(reversed(list(zip(later, pending[1:], strict=True))))
+                if not record:
                     continue
-                raw = line.rstrip("\r\n")
-                if raw:
-                    yield line_number, raw
-            if pending:
-                yield start, "".join(pending).rstrip("\r\n")
+                if width is None and delimiter is not None:
+                    width = len(split_record(record, delimiter))
+                yield start, record
         except UnicodeDecodeError as exc:
             raise UnreadableFile(
                 f"{path.name} line {line_number + 1} is not valid {encoding}: "
@@ -212,7 +246,7 @@ def read_text_records(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
 
 
 def _read_text(path: Path, encoding: str, delimiter: str) -> Iterator[SourceRow]:
-    for line_number, raw in read_text_records(path, encoding):
+    for line_number, raw in read_text_records(path, encoding, delimiter):
         try:
             cells = split_record(raw, delimiter)
         except csv.Error as exc:

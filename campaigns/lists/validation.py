@@ -30,6 +30,7 @@ class RejectReason(StrEnum):
     BAD_RISK_LEVEL = "bad_risk_level"
     BAD_SEGMENT = "bad_segment"
     BAD_TIER = "bad_tier"
+    TOO_MANY_CELLS = "too_many_cells"  # values beyond the header: a delimiter out of place
     DNC = "dnc"  # every valid number is on a do-not-call list (decided against the database)
 
 
@@ -122,6 +123,16 @@ class RowValidator:
         line_number, raw, cells = source
         if len(cells) < self._width:
             cells = cells + [""] * (self._width - len(cells))
+        elif len(cells) > self._width and any(cell.strip() for cell in cells[self._width :]):
+            # an unquoted comma in an address shifts every column after it: loading the row
+            # would put values in the wrong fields, so it is kept aside as it was written
+            return RejectedRow(
+                line_number,
+                raw,
+                RejectReason.TOO_MANY_CELLS,
+                f"the row has {len(cells)} values for {self._width} columns: "
+                "quote the value that contains the delimiter",
+            )
 
         name = cells[self._name].strip()
         if not name:

@@ -100,7 +100,7 @@ class ImportSummary:
 def _records(source: ListFile, sheet: str | None) -> Iterator[Record]:
     if source.kind == "csv":
         assert source.encoding is not None
-        for line_number, raw in read_text_records(source.path, source.encoding):
+        for line_number, raw in read_text_records(source.path, source.encoding, source.delimiter):
             yield line_number, raw, None
     else:
         for row in read_rows(source, sheet=sheet):

@@ -552,3 +552,30 @@ async def test_a_file_with_only_a_header_imports_nothing(
     async with pool.acquire() as connection:
         assert await connection.fetchval("SELECT status FROM list_imports") == "done"
         assert await connection.fetchval("SELECT count(*) FROM accounts") == 0
+
+
+async def test_a_stray_quote_or_a_shifted_row_loses_no_customer(
+    pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    path = tmp_path / "quotes.csv"
+    path.write_text(
+        "客户姓名,手机号码,营业部\n"
+        '"张三,13812345678,北京营业部\n'  # a stray quote swallows its own cells
+        "李四,13912345678,上海营业部\n"
+        "王五,13712345678,广州营业部,朝阳区\n"  # a value beyond the header
+        "赵六,13612345678,深圳营业部\n",
+        encoding="utf-8",
+    )
+    summary = await run_import(pool, path)
+    tally = summary.tally.as_dict()
+    assert (tally["rows"], tally["accepted"], tally["rejected"]) == (4, 2, 2)
+    assert tally["reject_reasons"] == {"no_phone": 1, "too_many_cells": 1}
+    names = {r["name"] for r in await pool.fetch("SELECT name FROM accounts")}
+    assert names == {"李四", "赵六"}
+    phones = await pool.fetch(
+        "SELECT a.name, p.e164 FROM account_phones p JOIN accounts a USING (account_id)"
+    )
+    assert {(r["name"], r["e164"]) for r in phones} == {
+        ("李四", "+8613912345678"),
+        ("赵六", "+8613612345678"),
+    }

@@ -237,3 +237,23 @@ def test_sha256_of(tmp_path: Path) -> None:
     path = tmp_path / "a.csv"
     path.write_bytes(b"abc")
     assert sha256_of(path) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+def test_a_stray_quote_never_merges_the_next_customers_into_its_row(tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text(
+        "name,mobile,branch\n"
+        '张三,"13812345678,北京\n'  # the quote never closes where a record could end
+        "李四,13912345678,上海\n"
+        '王五,"13712345678",广州\n'
+        '赵六,13612345678,"深圳\n'  # a quote that closes two lines on, with the wrong cells
+        '孙七,13512345678,杭"州\n',
+        encoding="utf-8",
+    )
+    rows = read_all(path)
+    assert [line for line, _, _ in rows] == [1, 2, 3, 4, 5, 6]
+    assert rows[2][2] == ["李四", "13912345678", "上海"]
+    assert rows[3][2] == ["王五", "13712345678", "广州"]
+    assert rows[5][2] == ["孙七", "13512345678", '杭"州']
+    # the stray line is read as written, never with a neighbour's number in it
+    assert "13912345678" not in rows[1][1] and "13512345678" not in rows[4][1]

@@ -91,6 +91,18 @@ def test_every_row_level_reject_reason() -> None:
         assert outcome.detail
 
 
+def test_values_beyond_the_header_reject_the_row_but_trailing_blanks_do_not() -> None:
+    check = validator()
+    base = row(8)
+    shifted = SourceRow(8, base.raw + ",朝阳区", [*base.cells, "朝阳区"])
+    outcome = check.validate(shifted)
+    assert isinstance(outcome, RejectedRow)
+    assert outcome.reason is RejectReason.TOO_MANY_CELLS
+    assert outcome.raw == shifted.raw and "values for" in outcome.detail
+    trailing = SourceRow(8, base.raw + ",,", [*base.cells, "", " "])
+    assert isinstance(check.validate(trailing), AcceptedRow)
+
+
 def test_dnc_reject_when_every_number_is_listed() -> None:
     check = validator()
     listed = check.validate(row(2))
