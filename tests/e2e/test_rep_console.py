@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -127,7 +126,6 @@ async def test_a_rep_works_calls_by_keyboard(console_server, page, pool):
         await page.click("#back-to-ready")
         await page.wait_for_selector("#state[data-state=ready]")
 
-    started = time.monotonic()
     # 1: warm lead, with what the customer wants
     first = world.accounts[0]
     call = await take_call(first, "03")
@@ -218,7 +216,6 @@ async def test_a_rep_works_calls_by_keyboard(console_server, page, pool):
     assert await page.inner_text("#day-contacts") == "4"  # warm, callback, DNC, not interested
     assert await page.inner_text("#day-warm") == "1"
     await screenshot(page, "console-10-my-day")
-    assert time.monotonic() - started < 60
 
     # pause with a code
     await page.select_option("#pause-code", "lunch")
