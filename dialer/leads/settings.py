@@ -27,7 +27,9 @@ class LeadSettingsInvalid(LeadError):
 
 
 class LeadSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="DIALER_LEADS_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="DIALER_LEADS_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
 
     first_contact_days: int = Field(default=1, ge=1, le=60)
     escalate_after_days: int = Field(default=1, ge=0, le=60)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -118,3 +119,16 @@ def test_wrong_sla_settings_are_refused_naming_the_variable(
     assert load_lead_settings().sla_policy() == SlaPolicy(
         first_contact_days=2, escalate_after_days=3, return_after_days=3
     )
+
+
+def test_lead_settings_are_read_from_a_dotenv_file_like_the_others(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / ".env").write_text(
+        "DIALER_LEADS_FIRST_CONTACT_DAYS=5\nDIALER_LEADS_RETURN_AFTER_DAYS=7\n", encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    for name in ("FIRST_CONTACT_DAYS", "ESCALATE_AFTER_DAYS", "RETURN_AFTER_DAYS"):
+        monkeypatch.delenv(f"DIALER_LEADS_{name}", raising=False)
+    policy = load_lead_settings().sla_policy()
+    assert (policy.first_contact_days, policy.return_after_days) == (5, 7)
