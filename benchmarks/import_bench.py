@@ -239,7 +239,10 @@ async def run(rows: int, database_url: str | None, keep: Path | None, phone_samp
         connection = await asyncpg.connect(url)
         try:
             summary = await importer.import_file(
-                connection, path, importer.ImportOptions(list_name="bench", region="CN")
+                connection,
+                path,
+                importer.ImportOptions(list_name="bench", region="CN"),
+                now=datetime.datetime.now(datetime.UTC),
             )
         finally:
             await connection.close()

@@ -608,6 +608,12 @@ class CampaignEngine:
             if asyncio.get_running_loop().time() >= deadline:
                 break
             await asyncio.sleep(_POLL_FOR_REP_SECONDS)
+        # the abandon is stored before the message is played: a lost deferred write or a
+        # dead process must not turn it into an uncounted "machine" (figures, 72 h lock)
+        try:
+            await self.pool.execute(QUERIES["attempt_abandoned"], attempt_id, call.call_id)
+        except (OSError, asyncpg.PostgresError) as exc:  # the message must still be played
+            log.error("call_abandon_not_recorded", attempt_id=attempt_id, error=repr(exc))
         log.info("call_abandoned", attempt_id=attempt_id, campaign_id=self.campaign.campaign_id)
         await self.events.publish(
             campaign_channel(self.campaign.campaign_id),
@@ -773,7 +779,7 @@ class CampaignEngine:
             if row["answered_by"] != "machine" and row["talked_seconds"] is not None:
                 self.pacer.observe_talk(float(row["talked_seconds"]))
                 self.pacer.observe_person(now.timestamp(), False)
-        elif row["abandoned"] and row["answered_by"] != "machine":
+        elif outcome_of(row) is CallOutcome.ABANDONED:
             self.pacer.observe_person(now.timestamp(), True)
         if row["agent_user_id"] is None and row["reserved_agent_user_id"] is not None:
             # a preview dial that never reached its rep: the rep waiting for it is free
@@ -853,7 +859,9 @@ def outcome_of(row: asyncpg.Record) -> CallOutcome:
         return CallOutcome.MACHINE
     status = row["status"]
     if status == "completed":
-        return CallOutcome.CONNECTED if row["agent_user_id"] is not None else CallOutcome.MACHINE
+        # answered, not a machine, and no rep took it: the answer could only have been
+        # abandoned, even if that was never written down (counted, and the number locked)
+        return CallOutcome.CONNECTED if row["agent_user_id"] is not None else CallOutcome.ABANDONED
     if status == "busy":
         return CallOutcome.BUSY
     if row["sip_code"] in RETIRING_SIP_CODES:  # the number does not exist

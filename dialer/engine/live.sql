@@ -95,6 +95,14 @@ FOR UPDATE OF s SKIP LOCKED;
 -- name: attempt_bridged_to
 UPDATE call_attempts SET agent_user_id = $2, reserved_agent_user_id = $2 WHERE call_attempt_id = $1;
 
+-- name: attempt_abandoned
+-- the answer found no rep: recorded in the answer webhook's own round trip, before the
+-- firm's message is returned (a repeated answer of a bridged call is left as it is)
+UPDATE call_attempts
+SET abandoned = true, provider_call_id = coalesce(provider_call_id, $2)
+WHERE (call_attempt_id = $1 OR ($1::bigint IS NULL AND provider_call_id = $2))
+  AND agent_user_id IS NULL;
+
 -- name: ended_attempt
 SELECT call_attempt_id, status, agent_user_id, reserved_agent_user_id, abandoned,
        answered_by, created_at, answered_at,
@@ -118,7 +126,9 @@ SET state = $3, next_attempt_at = coalesce($4, next_attempt_at), last_outcome = 
 WHERE call_attempt_id = $1 AND campaign_id = $2 AND state = 'dialing';
 
 -- name: attempt_outcome
-UPDATE call_attempts SET outcome = $2 WHERE call_attempt_id = $1;
+-- an outcome of 'abandoned' (even one inferred by outcome_of) is counted as abandoned
+UPDATE call_attempts SET outcome = $2, abandoned = abandoned OR $2 = 'abandoned'
+WHERE call_attempt_id = $1;
 
 -- name: rep_still_on_call
 SELECT 1 FROM agent_sessions

@@ -167,12 +167,11 @@ async def import_file(
     path: Path,
     options: ImportOptions,
     *,
-    now: datetime.datetime | None = None,
+    now: datetime.datetime,
     progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     """Import one list file in one transaction; see the module docstring."""
     started = time.perf_counter()
-    now = now or datetime.datetime.now(datetime.UTC)
     as_of = options.as_of or now.date()
     source = inspect(path, encoding=options.encoding)
     content_hash = sha256_of(path)
@@ -404,6 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 async def _run(args: argparse.Namespace) -> int:
     from dialer import db
+    from dialer.clock import system_clock
     from dialer.logs import configure_logging
     from dialer.settings import load_settings
 
@@ -428,7 +428,9 @@ async def _run(args: argparse.Namespace) -> int:
             sys.stderr.flush()
 
     async with db.pool_for(url, min_size=1, max_size=1) as pool, pool.acquire() as connection:
-        summary = await import_file(connection, args.file, options, progress=progress)
+        summary = await import_file(
+            connection, args.file, options, now=system_clock(), progress=progress
+        )
         if bar is not None:
             sys.stderr.write(bar.render(summary.tally.rows, done=True) + "\n")
         if args.rejects and summary.import_id is not None:

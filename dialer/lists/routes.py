@@ -136,7 +136,7 @@ def _jobs(app: web.Application) -> dict[str, ImportJob]:
 
 
 async def _run(app: web.Application, job: ImportJob, path: Path, options: ImportOptions) -> None:
-    from dialer.app import POOL
+    from dialer.app import CLOCK, POOL
 
     def progress(rows: int) -> None:
         job.rows_read = rows
@@ -144,7 +144,9 @@ async def _run(app: web.Application, job: ImportJob, path: Path, options: Import
     job.status = "running"
     try:
         async with app[POOL].acquire() as connection:
-            summary = await import_file(connection, path, options, progress=progress)
+            summary = await import_file(
+                connection, path, options, now=app[CLOCK](), progress=progress
+            )
     except (ListLoadError, ListImportError) as exc:
         job.status, job.error = "failed", str(exc)
     except Exception as exc:  # noqa: BLE001 - reported to the person who uploaded
