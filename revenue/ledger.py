@@ -72,7 +72,11 @@ class LedgerEntry(BaseModel):
     team_id: str | None
     branch_id: str | None
     account_manager_id: str | None
-    service_multiplier: Decimal = Decimal(1)
+    service_score: Decimal | None = None
+    """The payee's service coefficient from complaints the split used; None without one."""
+    service_multiplier: Decimal | None = Decimal(1)
+    """The pay multiplier actually applied (1 for corrections and the firm's part); None only
+    for entries stored before the ledger recorded it."""
     reason: str = ""
     period: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
     """The accounting month (YYYY-MM) if the firm books by period; else the booking date's."""
@@ -122,6 +126,7 @@ def post_split(
             team_id=lead.team_id,
             branch_id=lead.branch_id,
             account_manager_id=lead.account_manager_id,
+            service_score=line.service_score,
             service_multiplier=line.service_multiplier,
             reason=line.note,
         )
@@ -157,6 +162,7 @@ def reverse_revenue(
                     "posting": reversals,
                     "amount": -balance,
                     "booked_at": booked_at,
+                    "service_score": None,
                     "service_multiplier": Decimal(1),
                     "reason": reason,
                 }
@@ -214,6 +220,7 @@ def clawback(
                         "posting": number,
                         "amount": -balance,
                         "booked_at": booked_at,
+                        "service_score": None,
                         "service_multiplier": Decimal(1),
                         "reason": reason,
                     }
@@ -230,6 +237,7 @@ def clawback(
                         "payee_id": None,
                         "amount": clawed,
                         "booked_at": booked_at,
+                        "service_score": None,
                         "service_multiplier": Decimal(1),
                         "reason": reason,
                     }

@@ -140,6 +140,7 @@ class RuleSet(BaseModel):
     clawback_days: int | None = Field(default=None, ge=1, le=36600)
     """A customer leaving within this many days of the conversion claws back the payees' shares."""
     attribution_window_days: int = Field(default=90, ge=1, le=3660)
+    """A conversion is earned only by a lead handed off at most this many days before it."""
     coefficient_bands: ServiceCoefficientBands = DEFAULT_COEFFICIENT_BANDS
     description: str = ""
 
@@ -171,6 +172,27 @@ class RuleSet(BaseModel):
     @property
     def attribution_window(self) -> timedelta:
         return timedelta(days=self.attribution_window_days)
+
+    def why_outside_window(
+        self, conversion: Conversion, lead_id: str, handed_off_at: datetime
+    ) -> str | None:
+        """Why the lead handed off at ``handed_off_at`` is too old to earn ``conversion``
+        under these rules, or None when it is within the attribution window.
+
+        The window's start is the conversion's moment less the window's days (wall-clock
+        days in the conversion's time zone); a lead handed off then or later is within it.
+        """
+        earliest = conversion.occurred_at - self.attribution_window
+        if handed_off_at >= earliest:
+            return None
+        # Calendar days in the conversion's time zone, as the window counts them.
+        handed_off = handed_off_at.astimezone(conversion.occurred_at.tzinfo)
+        days = (conversion.occurred_at.date() - handed_off.date()).days
+        return (
+            f"lead {lead_id} handed off {handed_off.isoformat()} is {days} days before "
+            f"conversion {conversion.conversion_id} at {conversion.occurred_at.isoformat()}, "
+            f"outside the {self.attribution_window_days}-day attribution window of {self.label}"
+        )
 
     def why_not_counted(self, conversion: Conversion, item: RevenueItem) -> str | None:
         """Why ``item`` does not count toward ``conversion`` under these rules, or None if it does.

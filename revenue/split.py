@@ -101,7 +101,9 @@ def split_revenue(
     ``service_scores`` gives a payee's service coefficient (0..1) from complaints; payees
     without one are paid unadjusted. ``paid_so_far`` is what each payee has already earned
     from this conversion (net, from the ledger), so caps per conversion hold across items.
-    Raises RevenueNotCounted when the conversion is unattributed or the revenue does not count.
+    Raises RevenueNotCounted when the conversion is unattributed, its lead was handed off
+    before ``rule_set``'s attribution window (whatever window attributed it), or the revenue
+    does not count.
     """
     scores = dict(service_scores or {})
     paid = dict(paid_so_far or {})
@@ -117,7 +119,9 @@ def split_revenue(
             f"conversion {conversion.conversion_id} is unattributed ({attribution.reason}): "
             "its revenue is not shared"
         )
-    reason = rule_set.why_not_counted(conversion, item)
+    reason = rule_set.why_outside_window(
+        conversion, lead.lead_id, lead.handed_off_at
+    ) or rule_set.why_not_counted(conversion, item)
     if reason is not None:
         raise RevenueNotCounted(reason)
 

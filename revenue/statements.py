@@ -86,7 +86,9 @@ class StatementLine(BaseModel):
     call_id: str | None
     rule_firm_id: str
     rule_version: int
-    service_multiplier: Decimal
+    service_score: Decimal | None = None
+    service_multiplier: Decimal | None
+    """The multiplier applied to this line's amount; None when not recorded (old entries)."""
     reason: str
 
     @classmethod
@@ -106,6 +108,7 @@ class StatementLine(BaseModel):
             call_id=entry.call_id,
             rule_firm_id=entry.rule_firm_id,
             rule_version=entry.rule_version,
+            service_score=entry.service_score,
             service_multiplier=entry.service_multiplier,
             reason=entry.reason,
         )
@@ -228,6 +231,7 @@ CSV_COLUMNS = (
     "revenue_kind",
     "customer_id",
     "rule",
+    "service_score",
     "service_multiplier",
     "amount",
     "currency",
@@ -258,7 +262,8 @@ def statements_csv(statements: Iterable[Statement]) -> str:
                     line.revenue_kind.value,
                     line.customer_id,
                     f"{line.rule_firm_id} v{line.rule_version}",
-                    str(line.service_multiplier),
+                    _or_blank(line.service_score),
+                    _or_blank(line.service_multiplier),
                     str(line.amount),
                     statement.currency,
                     line.reason,
@@ -280,6 +285,7 @@ def statements_csv(statements: Iterable[Statement]) -> str:
                 "",
                 "",
                 "",
+                "",
                 str(statement.total),
                 statement.currency,
                 "",
@@ -287,3 +293,7 @@ def statements_csv(statements: Iterable[Statement]) -> str:
             )
         )
     return out.getvalue()
+
+
+def _or_blank(value: Decimal | None) -> str:
+    return "" if value is None else str(value)

@@ -12,11 +12,14 @@ required for the revenue kinds ``net_commission`` and ``advisory_fee``). Nothing
   correction under a new reference), so importing a file twice changes nothing.
 
 Each new conversion is attributed to the lead that earns it (``revenue.attribution``): the
-customer's lead handed off on the conversion's day or the ``attribution_days`` days before
-it, in the firm's time zone; the most recent wins. A revenue row (``net_commission`` or
+customer's lead handed off on the conversion's day or the days before it within the
+attribution window of the revenue rule version in force on that day
+(``RuleSet.attribution_window_days``; the default 90 days while no rules are in force), in
+the firm's time zone; the most recent wins. A revenue row (``net_commission`` or
 ``advisory_fee``) counts toward the customer's most recent attributed conversion within
 ``revenue_days`` before it. With neither, the row is recorded unattributed (``lead_id``
-NULL), not forced onto a lead.
+NULL), not forced onto a lead. Every new row records how it was attributed: the window and
+rule version used, and a note naming the lead that earned it or why none did.
 """
 
 from __future__ import annotations
@@ -40,8 +43,11 @@ import asyncpg
 import structlog
 
 from dialer.leads.errors import LeadError
+from dialer.leads.ledger import RulesMissing, load_rule_book
 from dialer.sql import load_queries
-from revenue.attribution import most_recent_lead
+from revenue.attribution import DEFAULT_ATTRIBUTION_WINDOW, most_recent_lead
+from revenue.errors import NoRuleInForce
+from revenue.rules import RuleBook, RuleSet
 
 log = structlog.get_logger(__name__)
 QUERIES = load_queries("dialer.leads")
@@ -90,6 +96,8 @@ class ImportReport:
     attributed: int = 0
     unattributed: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    unattributed_rows: list[tuple[str, str]] = field(default_factory=list)
+    """Each new row left unattributed, by external_ref, with why."""
 
     @property
     def accepted(self) -> int:
@@ -118,6 +126,9 @@ class ImportReport:
             "attributed": self.attributed,
             "unattributed": self.unattributed,
             "rejects": [{"line": r.line, "reason": r.reason, "raw": r.raw} for r in self.rejected],
+            "unattributed_rows": [
+                {"external_ref": ref, "reason": reason} for ref, reason in self.unattributed_rows
+            ],
         }
 
 
@@ -240,6 +251,16 @@ class _Lead:
 
 
 @dataclass(frozen=True, slots=True)
+class _Attributed:
+    """How one new row was attributed, as stored with it."""
+
+    lead_id: int | None
+    note: str
+    window_days: int | None = None
+    rule_set_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class _Earning:
     account_id: int
     occurred_on: date
@@ -254,12 +275,11 @@ async def import_conversions(
     now: datetime,
     time_zone: ZoneInfo,
     file_name: str = "conversions.csv",
-    attribution_days: int = 90,
     revenue_days: int = 365,
 ) -> ImportReport:
     """Import the CSV ``text`` (see the module docstring); ``now`` stamps ``received_at``."""
-    if attribution_days < 0 or revenue_days < 0:
-        raise ImportRefused("attribution and revenue windows are days and cannot be negative")
+    if revenue_days < 0:
+        raise ImportRefused("the revenue window is days and cannot be negative")
     rows, rejected, total = parse_rows(text)
     return await import_rows(
         pool,
@@ -269,7 +289,6 @@ async def import_conversions(
         now=now,
         time_zone=time_zone,
         file_name=file_name,
-        attribution_days=attribution_days,
         revenue_days=revenue_days,
     )
 
@@ -312,7 +331,6 @@ async def import_rows(
     now: datetime,
     time_zone: ZoneInfo,
     file_name: str,
-    attribution_days: int = 90,
     revenue_days: int = 365,
 ) -> ImportReport:
     """Write already parsed rows (see ``import_conversions``)."""
@@ -351,10 +369,9 @@ async def import_rows(
                     )
             else:
                 fresh.append((row, account_id))
-        lead_of = await _attribute(
-            connection, fresh, time_zone, timedelta(days=attribution_days), revenue_days
-        )
+        how = await _attribute(connection, fresh, time_zone, revenue_days)
         if fresh:
+            chosen = [how[row.external_ref] for row, _ in fresh]
             inserted = await connection.fetch(
                 QUERIES["insert_conversions"],
                 [row.external_ref for row, _ in fresh],
@@ -363,7 +380,10 @@ async def import_rows(
                 [row.occurred_on for row, _ in fresh],
                 [row.amount_cents for row, _ in fresh],
                 [row.period for row, _ in fresh],
-                [lead_of.get(row.external_ref) for row, _ in fresh],
+                [each.lead_id for each in chosen],
+                [each.window_days for each in chosen],
+                [each.rule_set_id for each in chosen],
+                [each.note for each in chosen],
                 now,
             )
             if len(inserted) != len(fresh):
@@ -372,8 +392,13 @@ async def import_rows(
                     "nothing was written; import the file again"
                 )
         report.new = len(fresh)
-        report.attributed = sum(1 for row, _ in fresh if row.external_ref in lead_of)
-        report.unattributed = report.new - report.attributed
+        report.unattributed_rows = [
+            (row.external_ref, how[row.external_ref].note)
+            for row, _ in fresh
+            if how[row.external_ref].lead_id is None
+        ]
+        report.unattributed = len(report.unattributed_rows)
+        report.attributed = report.new - report.unattributed
     report.rejected.sort(key=lambda rejection: rejection.line)
     log.info(
         "conversions_imported",
@@ -391,13 +416,17 @@ async def _attribute(
     connection: asyncpg.Connection,
     fresh: Sequence[tuple[ConversionRow, int]],
     time_zone: ZoneInfo,
-    window: timedelta,
     revenue_days: int,
-) -> dict[str, int]:
-    """The lead id earning each new row, by external_ref (absent = unattributed)."""
+) -> dict[str, _Attributed]:
+    """How each new row is attributed, by external_ref."""
     accounts = sorted({account_id for _, account_id in fresh})
     if not accounts:
         return {}
+    try:
+        book: RuleBook | None
+        book, rule_ids = await load_rule_book(connection)
+    except RulesMissing:
+        book, rule_ids = None, {}
     leads = [
         _Lead(
             lead_id=f"{record['lead_id']:020d}",
@@ -407,7 +436,7 @@ async def _attribute(
         )
         for record in await connection.fetch(QUERIES["leads_of_accounts"], accounts)
     ]
-    lead_of: dict[str, int] = {}
+    how: dict[str, _Attributed] = {}
     earnings = [
         _Earning(r["account_id"], r["occurred_on"], r["lead_id"], r["external_ref"])
         for r in await connection.fetch(QUERIES["attributed_conversions_of_accounts"], accounts)
@@ -415,23 +444,78 @@ async def _attribute(
     for row, account_id in fresh:
         if row.kind in REVENUE_KINDS:
             continue
-        # The conversion's day, in the firm's time zone, and the `window` days before it.
-        day_end = datetime.combine(row.occurred_on + timedelta(days=1), time.min, time_zone)
-        converted_at = day_end - timedelta(microseconds=1)
-        start = datetime.combine(row.occurred_on - window, time.min, time_zone)
-        lead, _ = most_recent_lead(str(account_id), converted_at, leads, converted_at - start)
-        if lead is not None:
-            lead_of[row.external_ref] = lead.database_id
-            earnings.append(
-                _Earning(account_id, row.occurred_on, lead.database_id, row.external_ref)
+        day_start = datetime.combine(row.occurred_on, time.min, time_zone)
+        rule_set = _in_force(book, day_start)
+        if rule_set is None:
+            days, rules = DEFAULT_ATTRIBUTION_WINDOW.days, "the default (no revenue rules in force)"
+            rule_set_id = None
+        else:
+            days, rules = rule_set.attribution_window_days, rule_set.label
+            rule_set_id = rule_ids[rule_set.version]
+        # The conversion's day, in the firm's time zone, and the `days` days before it:
+        # the same start as the posting's check (RuleSet.why_outside_window).
+        converted_at = day_start + timedelta(days=1) - timedelta(microseconds=1)
+        start = datetime.combine(row.occurred_on - timedelta(days=days), time.min, time_zone)
+        lead, eligible = most_recent_lead(
+            str(account_id), converted_at, leads, converted_at - start
+        )
+        window = f"the {days}-day attribution window of {rules}"
+        if lead is None:
+            how[row.external_ref] = _Attributed(
+                None,
+                _why_unattributed(account_id, row.occurred_on, start, leads, window),
+                days,
+                rule_set_id,
             )
+            continue
+        how[row.external_ref] = _Attributed(
+            lead.database_id,
+            f"lead {lead.database_id} handed off {lead.handed_off_at.isoformat()} is the most "
+            f"recent of {eligible} within {window}",
+            days,
+            rule_set_id,
+        )
+        earnings.append(_Earning(account_id, row.occurred_on, lead.database_id, row.external_ref))
     for row, account_id in fresh:
         if row.kind not in REVENUE_KINDS:
             continue
         earning = _earning_conversion(row, account_id, earnings, revenue_days)
-        if earning is not None:
-            lead_of[row.external_ref] = earning.lead_id
-    return lead_of
+        if earning is None:
+            how[row.external_ref] = _Attributed(
+                None,
+                f"no conversion of the customer attributed to a lead in the {revenue_days} days "
+                "before it",
+            )
+        else:
+            how[row.external_ref] = _Attributed(
+                earning.lead_id,
+                f"counts toward conversion {earning.external_ref} of lead {earning.lead_id}",
+            )
+    return how
+
+
+def _in_force(book: RuleBook | None, at: datetime) -> RuleSet | None:
+    if book is None:
+        return None
+    try:
+        return book.in_force_at(at)
+    except NoRuleInForce:
+        return None
+
+
+def _why_unattributed(
+    account_id: int, day: date, start: datetime, leads: Iterable[_Lead], window: str
+) -> str:
+    older = [
+        lead for lead in leads if lead.customer_id == str(account_id) and lead.handed_off_at < start
+    ]
+    if not older:
+        return f"no lead of the customer was handed off on {day.isoformat()} or within {window}"
+    latest = max(older, key=lambda lead: (lead.handed_off_at, lead.lead_id))
+    return (
+        f"lead {latest.database_id} handed off {latest.handed_off_at.isoformat()} is outside "
+        f"{window}"
+    )
 
 
 def _earning_conversion(
@@ -477,7 +561,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("file", type=Path)
     parser.add_argument("--time-zone", default="Asia/Shanghai", help="the firm's time zone")
-    parser.add_argument("--attribution-days", type=int, default=90)
     parser.add_argument("--revenue-days", type=int, default=365)
     parser.add_argument("--rejects", type=Path, help="write rejected rows with reasons (CSV)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -521,7 +604,6 @@ def main(argv: list[str]) -> int:
                     now=system_clock(),
                     time_zone=time_zone,
                     file_name=args.file.name,
-                    attribution_days=args.attribution_days,
                     revenue_days=args.revenue_days,
                 )
 

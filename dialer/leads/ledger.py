@@ -119,7 +119,10 @@ async def post_revenue(
 
     ``service_scores`` maps a user id to their service coefficient from complaints (0..1);
     a rep's or account manager's share is scaled by its band, the firm keeps the difference.
-    People without a score are paid unadjusted.
+    People without a score are paid unadjusted. Each entry stores the score and the
+    multiplier applied, so statements show them. A row that is not posted (its lead outside
+    the rule set's attribution window, no rules in force, revenue the rules do not count)
+    keeps the reason in ``conversions.not_posted_reason`` until it is posted.
     """
     scores = dict(service_scores or {})
     report = PostingReport()
@@ -134,7 +137,7 @@ async def post_revenue(
             role = Party(row["party_kind"])
             role = Party.ACCOUNT_MANAGER if role is Party.BRANCH_POOL else role
             paid[row["lead_id"]][role] += from_cents(row["cents"])
-        columns: list[list[Any]] = [[] for _ in range(9)]
+        columns: list[list[Any]] = [[] for _ in range(11)]
         for row in candidates:
             entries = _split(
                 row, book, paid[row["lead_id"]], _scores_of(row, scores), now, time_zone, report
@@ -150,6 +153,8 @@ async def post_revenue(
                     to_cents(entry.amount),
                     row["period"] or row["occurred_on"].strftime("%Y-%m"),
                     "split",
+                    entry.service_score,
+                    entry.service_multiplier,
                 )
                 for column, value in zip(columns, values, strict=True):
                     column.append(value)
@@ -159,6 +164,14 @@ async def post_revenue(
             report.entries += len(entries)
         if columns[0]:
             await connection.execute(QUERIES["insert_ledger_entries"], *columns, now)
+        # Each refusal's reason stays on its revenue row until it is posted.
+        refused = dict(report.not_posted)
+        if candidates:
+            await connection.execute(
+                QUERIES["record_not_posted"],
+                [row["conversion_id"] for row in candidates],
+                [refused.get(row["conversion_id"]) for row in candidates],
+            )
     if report.conversions_posted or report.not_posted:
         log.info(
             "revenue_posted",
@@ -221,6 +234,8 @@ def _split(
             currency=rule_set.currency,
             earned_at=_start_of(row["occurred_on"], tz),
         )
+        # Attributed at import; the split refuses the lead again if it lies outside this rule
+        # set's window (e.g. the rules changed, or none were in force at the import).
         attribution = Attribution(
             conversion=conversion,
             lead=lead,
@@ -282,6 +297,8 @@ def entry_from_row(row: asyncpg.Record) -> LedgerEntry:
         team_id=None if row["team_id"] is None else str(row["team_id"]),
         branch_id=None if row["branch_id"] is None else str(row["branch_id"]),
         account_manager_id=None if row["assigned_to"] is None else str(row["assigned_to"]),
+        service_score=row["service_score"],
+        service_multiplier=row["service_multiplier"],
         reason=row["reason"],
         period=row["period"],
     )

@@ -126,10 +126,14 @@ WHERE account_id = ANY($1::bigint[])
 
 -- name: insert_conversions
 INSERT INTO conversions (external_ref, account_id, kind, occurred_on, amount_cents, period,
-                         lead_id, received_at)
-SELECT ref, account_id, kind, occurred_on, amount_cents, period, lead_id, $8
+                         lead_id, attribution_window_days, attribution_rule_set_id,
+                         attribution_note, received_at)
+SELECT ref, account_id, kind, occurred_on, amount_cents, period, lead_id, window_days,
+       rule_set_id, note, $11
 FROM unnest($1::text[], $2::bigint[], $3::text[], $4::date[], $5::bigint[], $6::text[],
-            $7::bigint[]) AS row (ref, account_id, kind, occurred_on, amount_cents, period, lead_id)
+            $7::bigint[], $8::int[], $9::bigint[], $10::text[])
+     AS row (ref, account_id, kind, occurred_on, amount_cents, period, lead_id, window_days,
+             rule_set_id, note)
 ON CONFLICT (external_ref) DO NOTHING
 RETURNING external_ref;
 
@@ -186,19 +190,28 @@ GROUP BY lead_id, party_kind;
 
 -- name: insert_ledger_entries
 INSERT INTO revenue_ledger (conversion_id, lead_id, call_attempt_id, rule_set_id, party_kind,
-                            party_id, amount_cents, period, reason, posted_at)
+                            party_id, amount_cents, period, reason, service_score,
+                            service_multiplier, posted_at)
 SELECT conversion_id, lead_id, call_attempt_id, rule_set_id, party_kind, party_id,
-       amount_cents, period, reason, $10
+       amount_cents, period, reason, service_score, service_multiplier, $12
 FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[],
-            $7::bigint[], $8::text[], $9::text[])
+            $7::bigint[], $8::text[], $9::text[], $10::numeric[], $11::numeric[])
      AS entry (conversion_id, lead_id, call_attempt_id, rule_set_id, party_kind, party_id,
-               amount_cents, period, reason);
+               amount_cents, period, reason, service_score, service_multiplier);
+
+-- name: record_not_posted
+-- Why each revenue row was not posted this run (NULL: it was posted).
+UPDATE conversions c
+SET not_posted_reason = outcome.reason
+FROM unnest($1::bigint[], $2::text[]) AS outcome (conversion_id, reason)
+WHERE c.conversion_id = outcome.conversion_id
+  AND c.not_posted_reason IS DISTINCT FROM outcome.reason;
 
 -- name: ledger_entries
 -- The ledger (of one period, or all with NULL) with what statements need to trace a line.
 SELECT g.entry_id, g.conversion_id, g.lead_id, g.call_attempt_id, g.party_kind, g.party_id,
        g.amount_cents, g.period, g.reason, g.posted_at, g.reverses_entry_id,
-       c.kind AS revenue_kind, s.rules ->> 'firm_id' AS rule_firm_id, (s.rules ->> 'version')::int AS rule_version,
+       g.service_score, g.service_multiplier, c.kind AS revenue_kind, s.rules ->> 'firm_id' AS rule_firm_id, (s.rules ->> 'version')::int AS rule_version,
        s.rules ->> 'currency' AS currency,
        c.account_id, l.rep_user_id, rep.team_id, l.branch_id, l.assigned_to
 FROM revenue_ledger g
@@ -382,17 +395,19 @@ WHERE g.conversion_id = $1
 ORDER BY g.entry_id;
 
 -- name: insert_reversals
+-- A correction applies no multiplier of its own (1), as in revenue.ledger.
 INSERT INTO revenue_ledger (conversion_id, lead_id, call_attempt_id, rule_set_id, party_kind,
-                            party_id, amount_cents, period, reverses_entry_id, reason, posted_at)
+                            party_id, amount_cents, period, reverses_entry_id, reason,
+                            service_multiplier, posted_at)
 SELECT conversion_id, lead_id, call_attempt_id, rule_set_id, party_kind, party_id,
-       -amount_cents, $2, entry_id, $3, $4
+       -amount_cents, $2, entry_id, $3, 1, $4
 FROM revenue_ledger
 WHERE entry_id = ANY($1::bigint[]);
 
 -- name: insert_firm_entry
 INSERT INTO revenue_ledger (conversion_id, lead_id, call_attempt_id, rule_set_id, party_kind,
-                            party_id, amount_cents, period, reason, posted_at)
-VALUES ($1, $2, $3, $4, 'firm', NULL, $5, $6, $7, $8);
+                            party_id, amount_cents, period, reason, service_multiplier, posted_at)
+VALUES ($1, $2, $3, $4, 'firm', NULL, $5, $6, $7, 1, $8);
 
 -- name: posted_revenue_of_account
 -- A customer's posted revenue, with the conversion each counts toward.

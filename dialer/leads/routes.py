@@ -8,11 +8,11 @@ with no branch) and re-routing from it are the centre's alone: branch staff get 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from dialer import auth
 from dialer.http import Problem, Role, Routes, json_response, path_int, read_body, read_query
@@ -77,8 +77,18 @@ class ConversionBatch(BaseModel):
     rows: list[dict[str, str | int | float | None]] = Field(max_length=100_000)
     source: str = Field(default="api", max_length=200)
     time_zone: str = "Asia/Shanghai"
-    attribution_days: int = Field(default=90, ge=0, le=3660)
     revenue_days: int = Field(default=365, ge=0, le=36600)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _window_is_the_rules(cls, data: Any) -> Any:
+        # Refused rather than ignored, so a client relying on it learns it no longer applies.
+        if isinstance(data, dict) and "attribution_days" in data:
+            raise ValueError(
+                "attribution_days is not taken: the attribution window is the firm's revenue "
+                "rules' (attribution_window_days of the version in force on each conversion's day)"
+            )
+        return data
 
 
 def scope_of(user: auth.CurrentUser) -> Scope:
@@ -291,7 +301,6 @@ async def conversions_import(request: web.Request) -> web.Response:
         now=now_of(request),
         time_zone=time_zone,
         file_name=body.source,
-        attribution_days=body.attribution_days,
         revenue_days=body.revenue_days,
     )
     return json_response(report.to_dict(), status=201 if report.new else 200)

@@ -65,6 +65,7 @@ i18n.register(
         "call": {"zh": "通话", "en": "Call"},
         "rule": {"zh": "规则版本", "en": "Rule version"},
         "reason": {"zh": "说明", "en": "Note"},
+        "multiplier": {"zh": "服务系数倍数", "en": "Service multiplier"},
         "amount": {"zh": "金额", "en": "Amount"},
         "total": {"zh": "合计", "en": "Total"},
     }

@@ -154,6 +154,16 @@ def test_revenue_that_does_not_count_is_not_shared() -> None:
         split_revenue(revenue(earned_at=T0 + timedelta(days=400)), attributed(), rule_set())
 
 
+def test_a_lead_handed_off_before_the_rule_sets_window_is_not_paid() -> None:
+    # Attributed under a wider window (90 days), split under rules that allow 30.
+    rules = rule_set(attribution_window_days=30)
+    too_old = attribute(conversion(), [lead(handed_off_at=T0 - timedelta(days=60))])
+    with pytest.raises(RevenueNotCounted, match="60 days before .* 30-day attribution window"):
+        split_revenue(revenue(), too_old, rules)
+    on_the_edge = attribute(conversion(), [lead(handed_off_at=T0 - timedelta(days=30))])
+    assert split_revenue(revenue(), on_the_edge, rules).line(Party.REP).amount == Decimal("50.00")
+
+
 def test_only_payees_have_scores() -> None:
     with pytest.raises(RuleSetInvalid, match="only payees"):
         split_revenue(
