@@ -9,7 +9,9 @@ The code's flags decide what follows, in the same transaction:
 
 - do_not_call: the number goes on the firm's DNC list at once (source 'firm');
 - callback: the time (given in the customer's local time, or as an instant) must pass the
-  compliance gate, else the whole disposition is refused with the gate's explanation;
+  compliance gate, else the whole disposition is refused with the gate's explanation; the
+  callback is written and its number put back in the campaign's queue, due then and owned
+  by the rep (the engine dials it first once due and routes it to them);
 - warm_lead: needs what the customer is interested in, and is handed to the lead-handoff
   flow (`dialer.leads.handoff.hand_off`).
 
@@ -174,6 +176,7 @@ async def record_disposition(
     if entry.code == DISCONNECTED and not system:
         raise DispositionRefused("DISCONNECTED is recorded by the system when a console is lost")
     due_at = callback_instant(entry, zone) if code["callback"] else None
+    campaign = None
     if code["callback"]:
         if due_at is None:
             raise DispositionRefused(
@@ -226,17 +229,9 @@ async def record_disposition(
         disposition_id = row["disposition_id"]
         callback_id = dnc_entry_id = lead_id = None
         if code["callback"] and due_at is not None:
-            callback = await connection.fetchrow(
-                QUERIES["insert_callback"],
-                call["campaign_id"],
-                call["account_id"],
-                user_id,
-                due_at,
-                disposition_id,
-                entry.note,
-                now,
+            callback_id = await _schedule_callback(
+                connection, call, campaign, user_id, due_at, disposition_id, entry.note, now
             )
-            callback_id = callback["callback_id"]
         if code["do_not_call"]:
             # the same path as an opt-out from any channel: a new, renewed or widened firm
             # entry blocking every call from now on, audited on each account with the number
@@ -297,6 +292,56 @@ async def record_disposition(
         lead_id=lead_id,
         dnc_entry_id=dnc_entry_id,
     )
+
+
+async def _schedule_callback(
+    connection: asyncpg.Connection,
+    call: asyncpg.Record,
+    campaign: asyncpg.Record | None,
+    user_id: int,
+    due_at: datetime,
+    disposition_id: int,
+    note: str,
+    now: datetime,
+) -> int:
+    """Write the callback and put its number back in the campaign's queue, due at `due_at`
+    and owned by the rep (nobody's when the campaign routes callbacks to anyone), inside the
+    disposition's transaction: a crash keeps both or neither."""
+    owner = None if campaign is not None and campaign["callback_routing"] == "anyone" else user_id
+    callback = await connection.fetchrow(
+        QUERIES["insert_callback"],
+        call["campaign_id"],
+        call["account_id"],
+        owner,
+        due_at,
+        disposition_id,
+        note,
+        now,
+    )
+    callback_id: int = callback["callback_id"]
+    queued = await connection.fetchval(
+        QUERIES["queue_callback"],
+        call["campaign_id"],
+        call["account_id"],
+        call["e164"],
+        callback_id,
+        due_at,
+        owner,
+    )
+    if queued is None:
+        # the number left the campaign's queue for good since the call (retired, blocked)
+        await connection.execute(
+            QUERIES["callback_not_queued"],
+            callback_id,
+            "the number has left the campaign's queue (blocked or retired)",
+        )
+        log.warning(
+            "callback_not_queued",
+            callback_id=callback_id,
+            campaign_id=call["campaign_id"],
+            number=mask_number(call["e164"]),
+        )
+    return callback_id
 
 
 async def _hand_off(

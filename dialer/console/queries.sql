@@ -57,6 +57,7 @@ WHERE a.account_id = $1;
 -- name: pop_campaign
 SELECT c.campaign_id, c.name, c.purpose, c.jurisdiction, c.subject, c.script,
        c.wrap_up_max_seconds, c.pacing_mode,
+       coalesce(c.pacing ->> 'callback_routing', 'owner') AS callback_routing,
        p.product_id, p.code AS product_code, p.name AS product_name,
        p.risk_level AS product_risk, p.kind AS product_kind,
        p.required_registration, p.disclosure
@@ -108,6 +109,38 @@ INSERT INTO callbacks (campaign_id, account_id, owner_user_id, due_at, dispositi
                        created_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 RETURNING callback_id, due_at;
+
+-- name: queue_callback
+-- The callback's number goes back in the campaign's queue, due at the callback's time and
+-- owned by $6 (NULL: any rep), in the disposition's transaction. A number still being
+-- dialled (its call not settled yet) or leased keeps its state: the settle reads the
+-- callback from the row and queues the number then, so the disposition and the call's end
+-- may come in either order. A number that left the queue for good (blocked, retired) is
+-- not reopened: no row comes back. An older callback still scheduled for the number is
+-- superseded. $1 campaign, $2 account, $3 e164, $4 callback, $5 due, $6 owner
+WITH superseded AS (
+    UPDATE callbacks cb SET status = 'canceled', reason = 'superseded by callback ' || $4
+    FROM campaign_numbers n
+    WHERE n.campaign_id = $1 AND n.account_id = $2 AND n.e164 = $3
+      AND cb.callback_id = n.callback_id AND cb.callback_id <> $4 AND cb.status = 'scheduled'
+)
+INSERT INTO campaign_numbers AS n (campaign_id, phone_id, account_id, e164, next_attempt_at,
+                                   callback_id, callback_due_at, callback_owner, reason)
+SELECT $1, p.phone_id, p.account_id, p.e164, $5, $4, $5, $6, 'callback'
+FROM account_phones p
+WHERE p.account_id = $2 AND p.e164 = $3 AND p.is_valid AND p.retired_at IS NULL
+ON CONFLICT (campaign_id, phone_id) DO UPDATE
+SET callback_id = excluded.callback_id, callback_due_at = excluded.callback_due_at,
+    callback_owner = excluded.callback_owner,
+    state = CASE WHEN n.state = 'done' THEN 'pending' ELSE n.state END,
+    next_attempt_at = CASE WHEN n.state IN ('pending', 'done') THEN excluded.next_attempt_at
+                           ELSE n.next_attempt_at END,
+    reason = CASE WHEN n.state IN ('pending', 'done') THEN 'callback' ELSE n.reason END
+WHERE n.state IN ('pending', 'done', 'leased', 'dialing')
+RETURNING n.state;
+
+-- name: callback_not_queued
+UPDATE callbacks SET status = 'blocked', reason = $2 WHERE callback_id = $1;
 
 -- name: callback_of_disposition
 SELECT callback_id, due_at FROM callbacks WHERE disposition_id = $1;
@@ -228,6 +261,8 @@ JOIN disposition_codes dc ON dc.campaign_id = d.campaign_id AND dc.code = d.code
 WHERE d.agent_user_id = $1 AND d.recorded_at >= $2 AND d.recorded_at < $3;
 
 -- name: day_callbacks_due
+-- the rep's callbacks still to be dialled, due by the end of the day (overdue included);
+-- one dialled, blocked or superseded has left `scheduled`
 SELECT count(*) FROM callbacks
 WHERE owner_user_id = $1 AND status = 'scheduled' AND due_at < $2;
 

@@ -120,9 +120,26 @@ SELECT array(SELECT created_at FROM call_attempts WHERE e164 = c.e164 ORDER BY c
 FROM call_attempts c WHERE c.call_attempt_id = $1;
 
 -- name: settle_number
+-- A callback scheduled and not dialled yet (callback_due_at still set: recorded on this
+-- call before it ended, or earlier) keeps the number queued for its time, whatever this
+-- attempt's outcome (a later retry time, an abandon lock, wins), unless the number is
+-- retired; otherwise the callback leaves the number with the attempt. Read from the row
+-- itself, so a disposition committed while this waits for the row is seen.
 UPDATE campaign_numbers
-SET state = $3, next_attempt_at = coalesce($4, next_attempt_at), last_outcome = $5,
-    reason = $6, call_attempt_id = NULL, callback_due_at = NULL
+SET state = CASE WHEN callback_due_at IS NOT NULL AND $3 <> 'retired' THEN 'pending'
+                 ELSE $3 END,
+    next_attempt_at = CASE WHEN callback_due_at IS NOT NULL AND $3 <> 'retired'
+                           THEN greatest(callback_due_at, coalesce($4, callback_due_at))
+                           ELSE coalesce($4, next_attempt_at) END,
+    last_outcome = $5,
+    reason = CASE WHEN callback_due_at IS NOT NULL AND $3 <> 'retired' THEN 'callback'
+                  ELSE $6 END,
+    call_attempt_id = NULL,
+    callback_due_at = CASE WHEN $3 <> 'retired' THEN callback_due_at END,
+    callback_owner = CASE WHEN callback_due_at IS NOT NULL AND $3 <> 'retired'
+                          THEN callback_owner END,
+    callback_id = CASE WHEN callback_due_at IS NOT NULL AND $3 <> 'retired'
+                       THEN callback_id END
 WHERE call_attempt_id = $1 AND campaign_id = $2 AND state = 'dialing';
 
 -- name: attempt_outcome
@@ -162,7 +179,8 @@ WHERE campaign_id = $1 AND created_at >= $2 AND coalesce(answered_by, 'human') <
 -- name: retire_phone
 -- The carrier says the number itself is bad (invalid, not permitted, blocked, does not
 -- exist): every account's phone with that number is retired, not just this campaign's
--- queue entry, and other campaigns' queued entries for it leave their queues too.
+-- queue entry, and other campaigns' queued entries for it leave their queues too, with
+-- any callback still scheduled on it (blocked, with the reason).
 -- $1 attempt, $2 now, $3 reason, $4 the number is invalid (not merely not permitted)
 WITH retired AS (
     UPDATE account_phones p
@@ -172,11 +190,17 @@ WITH retired AS (
     FROM call_attempts c
     WHERE c.call_attempt_id = $1 AND p.e164 = c.e164
     RETURNING p.phone_id
+),
+queued AS (
+    UPDATE campaign_numbers n
+    SET state = 'retired', reason = $3, leased_by = NULL, lease_expires_at = NULL
+    FROM retired
+    WHERE n.phone_id = retired.phone_id AND n.state IN ('pending', 'leased')
 )
-UPDATE campaign_numbers n
-SET state = 'retired', reason = $3, leased_by = NULL, lease_expires_at = NULL
-FROM retired
-WHERE n.phone_id = retired.phone_id AND n.state IN ('pending', 'leased');
+UPDATE callbacks cb
+SET status = 'blocked', reason = $3
+FROM campaign_numbers n JOIN retired USING (phone_id)
+WHERE cb.callback_id = n.callback_id AND cb.status = 'scheduled';
 
 -- name: unconfirmed_attempts
 -- attempts written, never confirmed by the provider, and older than the sweep's window

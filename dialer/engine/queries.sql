@@ -48,7 +48,11 @@ RETURNING n.campaign_id, n.phone_id, n.account_id, n.e164, n.attempts, n.last_at
 
 -- name: start_attempt
 -- The number's call attempt is written before the provider is asked to dial, so a crash
--- between the two leaves a record to reconcile rather than a number to dial again.
+-- between the two leaves a record to reconcile rather than a number to dial again. A due
+-- callback of the number is marked dialled by this attempt in the same statement, and its
+-- due time leaves the number (its owner stays until the attempt settles, for routing); a
+-- callback not due yet (a rep's early preview dial) stays scheduled and the settle queues
+-- the number for it again.
 WITH attempt AS (
     INSERT INTO call_attempts (campaign_id, account_id, phone_id, e164, idempotency_key,
                                status, created_at, engine_id, compliance_decision_id)
@@ -56,10 +60,19 @@ WITH attempt AS (
     FROM campaign_numbers
     WHERE campaign_id = $1 AND phone_id = $2 AND state = 'leased' AND leased_by = $5
     RETURNING call_attempt_id, campaign_id, phone_id
+),
+dialled AS (
+    UPDATE callbacks cb
+    SET status = 'dialled', call_attempt_id = attempt.call_attempt_id
+    FROM attempt
+    JOIN campaign_numbers q ON q.campaign_id = attempt.campaign_id
+                           AND q.phone_id = attempt.phone_id
+    WHERE cb.callback_id = q.callback_id AND cb.status = 'scheduled' AND cb.due_at <= $4
 )
 UPDATE campaign_numbers n
 SET state = 'dialing', call_attempt_id = attempt.call_attempt_id, leased_by = NULL,
-    lease_expires_at = NULL, attempts = n.attempts + 1, last_attempt_at = $4
+    lease_expires_at = NULL, attempts = n.attempts + 1, last_attempt_at = $4,
+    callback_due_at = CASE WHEN n.callback_due_at <= $4 THEN NULL ELSE n.callback_due_at END
 FROM attempt
 WHERE n.campaign_id = attempt.campaign_id AND n.phone_id = attempt.phone_id
 RETURNING attempt.call_attempt_id;
@@ -72,10 +85,18 @@ SET state = 'pending', leased_by = NULL, lease_expires_at = NULL, next_attempt_a
 WHERE campaign_id = $1 AND phone_id = $2 AND state = 'leased';
 
 -- name: close_number
--- BLOCK, retire, or done: the number leaves the queue with its reason.
-UPDATE campaign_numbers
-SET state = $3, leased_by = NULL, lease_expires_at = NULL, reason = $4
-WHERE campaign_id = $1 AND phone_id = $2 AND state IN ('leased', 'dialing', 'pending');
+-- BLOCK, retire, or done: the number leaves the queue with its reason, and so does a
+-- callback it was queued for (blocked, with the same reason: the gate refused its time).
+WITH closed AS (
+    UPDATE campaign_numbers
+    SET state = $3, leased_by = NULL, lease_expires_at = NULL, reason = $4
+    WHERE campaign_id = $1 AND phone_id = $2 AND state IN ('leased', 'dialing', 'pending')
+    RETURNING callback_id
+)
+UPDATE callbacks cb
+SET status = 'blocked', reason = $4
+FROM closed
+WHERE cb.callback_id = closed.callback_id AND cb.status = 'scheduled';
 
 -- name: insert_audit
 INSERT INTO audit_log (at, actor_user_id, kind, subject_type, subject_id, detail)

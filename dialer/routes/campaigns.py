@@ -135,6 +135,9 @@ class NewCampaign(BaseModel):
     abandon_message: str | None = Field(default=None, max_length=500)
     voicemail_policy: Literal["hangup", "leave_message"] = "hangup"
     wrap_up_max_seconds: int = Field(default=60, ge=5, le=900)
+    # who a scheduled callback is dialled for: the rep who scheduled it (routed to them when
+    # they are ready, else to whoever is) or any rep of the campaign
+    callback_routing: Literal["owner", "anyone"] = "owner"
     dispositions: list[DispositionCode] | None = None
 
     @field_validator("abandon_cap")
@@ -179,6 +182,7 @@ async def create_campaign(pool: asyncpg.Pool, new: NewCampaign, created_by: int 
                     "lines_per_rep": new.lines_per_rep
                     if new.lines_per_rep is not None
                     else DEFAULT_LINES_PER_REP.get(new.pacing_mode, 1.0),
+                    "callback_routing": new.callback_routing,
                     "abandon_target": new.abandon_target,
                     "abandon_cap": new.abandon_cap,
                 },
