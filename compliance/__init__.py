@@ -12,7 +12,9 @@ Modules
   every dial (see its docstring for how to act on each verdict).
 - `rules`: the configuration: `RuleSet` versions per jurisdiction (US federal + FINRA 3230
   + states, UK, CN) with effective dates, `RuleBook.in_force(jurisdiction, date)`, and
-  `FirmPolicy` (firm rules on top; they can only tighten). All JSON round-trippable.
+  `FirmPolicy` (firm rules on top; they can only tighten), and `GateRules` (the two
+  together: what the service loads from DIALER_COMPLIANCE_RULE_BOOK / DIALER_FIRM_POLICY
+  and passes to every decision). All JSON round-trippable.
 - `windows`: calling windows per local day in a time zone (DST-correct), rolling and daily
   caps, locks, and `earliest_common_open`, the exact earliest instant all allow.
 - `calendars`: US state legal holidays, UK nations' bank holidays, China's statutory

@@ -25,7 +25,8 @@ Absent fields mean "no such fact"; `purpose` and `dial_mode` default to the stri
 (`--zh` adds a Chinese summary line).
 `--rule-book FILE` / `--policy FILE` load a candidate configuration (JSON of
 `compliance.rules.RuleBook` / `FirmPolicy`; `--print-rule-book` prints the shipped one) so a
-compliance officer can test a rule change on the cases before it goes live.
+compliance officer can test a rule change on the cases before it goes live; the service
+takes the same files from DIALER_COMPLIANCE_RULE_BOOK / DIALER_FIRM_POLICY.
 
 Exit status: 0 when every case was decided, 1 when a case was malformed (reported on
 stderr with its line number, the other cases are still decided), 2 on a usage error.

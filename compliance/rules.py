@@ -14,8 +14,9 @@ against it before it goes live.
 from __future__ import annotations
 
 from datetime import date, time
+from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from compliance.errors import NoRuleSetInForce
 from compliance.models import DncList, Jurisdiction
@@ -160,6 +161,25 @@ class FirmPolicy(_Frozen):
 
 class RuleBook(_Frozen):
     rule_sets: tuple[RuleSet, ...]
+
+    @model_validator(mode="after")
+    def _one_version_per_effective_date(self) -> Self:
+        seen: dict[tuple[Jurisdiction, date], str] = {}
+        for rule_set in self.rule_sets:
+            key = (rule_set.jurisdiction, rule_set.effective_from)
+            if key in seen:
+                raise ValueError(
+                    f"{seen[key]} and {rule_set.version} both take effect for "
+                    f"{rule_set.jurisdiction} on {rule_set.effective_from.isoformat()}: "
+                    "give each version its own effective_from"
+                )
+            seen[key] = rule_set.version
+        return self
+
+    def missing_jurisdictions(self) -> list[Jurisdiction]:
+        """The jurisdictions with no version at all (any number can reach any of them)."""
+        present = {rule_set.jurisdiction for rule_set in self.rule_sets}
+        return [j for j in Jurisdiction if j not in present]
 
     def in_force(self, jurisdiction: Jurisdiction, on: date) -> RuleSet:
         candidates = [
@@ -320,3 +340,18 @@ CN_2026_1 = RuleSet(
 
 DEFAULT_RULE_BOOK = RuleBook(rule_sets=(US_2026_1, UK_2026_1, CN_2026_1))
 DEFAULT_POLICY = FirmPolicy()
+
+
+class GateRules(_Frozen):
+    """What the gate decides with: a rule book and the firm's policy on top.
+
+    The service loads one from DIALER_COMPLIANCE_RULE_BOOK and DIALER_FIRM_POLICY and passes
+    it to every decision (engine, preview, callbacks, campaign start); `dialer compliance
+    explain --rule-book --policy` reads the same files, so a change tested there is the
+    change that goes live."""
+
+    rule_book: RuleBook = DEFAULT_RULE_BOOK
+    policy: FirmPolicy = DEFAULT_POLICY
+
+
+DEFAULT_GATE_RULES = GateRules()

@@ -14,12 +14,13 @@ import jinja2
 import structlog
 from aiohttp import web
 
+from compliance.rules import GateRules
 from dialer import db, migrations
 from dialer.auth import make_auth_middleware
 from dialer.clock import Clock, system_clock
 from dialer.events import EventBus
 from dialer.http import ROUTE_SPECS, Handler, Problem, Routes, problem_response
-from dialer.settings import Settings
+from dialer.settings import Settings, load_gate_rules
 
 log = structlog.get_logger(__name__)
 
@@ -29,6 +30,8 @@ CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 ROUTES: web.AppKey[Routes] = web.AppKey("routes")
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id")
 EVENTS: web.AppKey[EventBus] = web.AppKey("events")
+#: the compliance gate's rule book and firm policy, for every decision the service makes
+GATE_RULES: web.AppKey[GateRules] = web.AppKey("gate_rules")
 
 WEB_DIR = Path(__file__).parent / "web"
 
@@ -117,6 +120,13 @@ def create_app(
     )
     app[SETTINGS] = settings
     app[CLOCK] = clock
+    # read once: a bad file stops the start (SettingsError naming the variable)
+    app[GATE_RULES] = load_gate_rules(settings)
+    log.info(
+        "compliance_rules_loaded",
+        rule_sets=[rs.version for rs in app[GATE_RULES].rule_book.rule_sets],
+        firm_policy=app[GATE_RULES].policy.version,
+    )
     routes = all_routes()
     app[ROUTES] = routes
     specs = {}

@@ -163,7 +163,7 @@ async def account_compliance(request: web.Request) -> web.Response:
     "message, do-not-call snapshots.",
 )
 async def campaign_compliance_check(request: web.Request) -> web.Response:
-    from dialer.app import SETTINGS, now_of, pool_of
+    from dialer.app import GATE_RULES, SETTINGS, now_of, pool_of
 
     campaign_id = path_int(request, "campaign_id")
     settings = request.app[SETTINGS]
@@ -171,7 +171,11 @@ async def campaign_compliance_check(request: web.Request) -> web.Response:
     try:
         async with pool_of(request).acquire() as connection:
             decision = await campaign_start_decision(
-                connection, campaign_id, now_of(request), owned_caller_ids=owned
+                connection,
+                campaign_id,
+                now_of(request),
+                owned_caller_ids=owned,
+                rules=request.app[GATE_RULES],
             )
     except UnknownCampaign as exc:
         raise Problem(404, "Not found", f"No campaign {campaign_id}.") from exc

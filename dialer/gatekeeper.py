@@ -2,7 +2,9 @@
 
 The engine calls, before every dial::
 
-    outcomes = await check_numbers(connection, campaign_id, claimed, now, dial_mode="predictive")
+    outcomes = await check_numbers(
+        connection, campaign_id, claimed, now, dial_mode="predictive", rules=app[GATE_RULES]
+    )
 
 and acts on each `outcome.decision.verdict` (ALLOW / DELAY until / BLOCK / REQUIRE, see
 `compliance.gate`), citing `outcome.audit_id` on the call attempt it writes.
@@ -33,7 +35,14 @@ from compliance.gate import decide
 from compliance.models import Decision, DialMode, DncList
 from compliance.reasons_zh import reason_zh
 from compliance.records import dial_facts, dial_request
-from compliance.rules import DEFAULT_POLICY, DEFAULT_RULE_BOOK, FirmPolicy, RuleBook
+from compliance.rules import (
+    DEFAULT_GATE_RULES,
+    DEFAULT_POLICY,
+    DEFAULT_RULE_BOOK,
+    FirmPolicy,
+    GateRules,
+    RuleBook,
+)
 from dialer.engine.hopper import ClaimedNumber
 from dialer.sql import load_queries
 
@@ -177,8 +186,7 @@ async def check_numbers(
     dial_mode: str,
     agent_user_id: int | None = None,
     candidate_agent_user_ids: Sequence[int] = (),
-    rule_book: RuleBook = DEFAULT_RULE_BOOK,
-    policy: FirmPolicy = DEFAULT_POLICY,
+    rules: GateRules = DEFAULT_GATE_RULES,
 ) -> list[GateOutcome]:
     """Decide every number of the batch at `now` and append each decision to the audit log.
 
@@ -187,7 +195,8 @@ async def check_numbers(
     known (preview, callbacks). When it is not known, the gate REQUIREs a rep registered
     for the campaign's product (CN-A1 / FIRM-A1), unless `candidate_agent_user_ids`, the
     only reps the engine will connect these calls to, all hold that registration: then
-    the requirement is met. The outcomes come back in the order of `numbers`.
+    the requirement is met. `rules` are the service's rule book and firm policy (the app's
+    `GATE_RULES`). The outcomes come back in the order of `numbers`.
     """
     if not numbers:
         return []
@@ -198,7 +207,7 @@ async def check_numbers(
             "check each campaign's numbers with its own call"
         )
     mode = DialMode(dial_mode)
-    since = now - attempt_lookback(rule_book, policy)
+    since = now - attempt_lookback(rules.rule_book, rules.policy)
     if connection.is_in_transaction():
         batch = await _load_batch(
             connection, campaign_id, numbers, now, since, agent_user_id, candidate_agent_user_ids
@@ -248,7 +257,7 @@ async def check_numbers(
             dnc_snapshots=[*campaign.snapshots, *referenced],
             agent_registrations=registrations,
         )
-        decision = decide(request, facts, now, rule_book=rule_book, policy=policy)
+        decision = decide(request, facts, now, rule_book=rules.rule_book, policy=rules.policy)
         entry = audit_entry(decision, request, facts)
         detail = {
             **entry["detail"],
@@ -302,8 +311,7 @@ async def campaign_start_decision(
     now: datetime,
     *,
     owned_caller_ids: Collection[str] | None = None,
-    rule_book: RuleBook = DEFAULT_RULE_BOOK,
-    policy: FirmPolicy = DEFAULT_POLICY,
+    rules: GateRules = DEFAULT_GATE_RULES,
 ) -> Decision:
     """The campaign start check (`compliance.campaign_checks`) on the campaign's record.
 
@@ -327,7 +335,7 @@ async def campaign_start_decision(
         abandon_message_recorded=bool((campaign["abandon_message"] or "").strip()),
         dnc_snapshots=latest,
     )
-    return check_campaign_start(setup, now, rule_book=rule_book, policy=policy)
+    return check_campaign_start(setup, now, rule_book=rules.rule_book, policy=rules.policy)
 
 
 async def campaign_start_problems(
@@ -336,6 +344,7 @@ async def campaign_start_problems(
     now: datetime,
     *,
     owned_caller_ids: Collection[str] | None = None,
+    rules: GateRules = DEFAULT_GATE_RULES,
 ) -> list[str]:
     """Why the campaign may not start now, one sentence per failed check ([] = it may).
 
@@ -344,6 +353,6 @@ async def campaign_start_problems(
     national do-not-call snapshots fresh enough for the campaign's profile.
     """
     decision = await campaign_start_decision(
-        connection, campaign_id, now, owned_caller_ids=owned_caller_ids
+        connection, campaign_id, now, owned_caller_ids=owned_caller_ids, rules=rules
     )
     return [f"{f.rule_id}: {f.explanation}" for f in decision.findings]

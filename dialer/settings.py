@@ -7,14 +7,19 @@ A wrong value is refused at start-up with a message naming the variable
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 import phonenumbers
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from compliance.rules import DEFAULT_POLICY, DEFAULT_RULE_BOOK, FirmPolicy, GateRules, RuleBook
 
 # Pinned: a new major of the SDK changes the Device API that console/audio.js uses.
 TWILIO_VOICE_SDK_URL = "https://cdn.jsdelivr.net/npm/@twilio/voice-sdk@2.17.0/dist/twilio.min.js"
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
 
 
 class SettingsError(Exception):
@@ -77,6 +82,11 @@ class Settings(BaseSettings):
     # wrapped up with DISCONNECTED and paused (dialer/console/disconnects.py)
     console_disconnect_grace_seconds: float = Field(default=30.0, gt=0, le=3600)
     cookie_secure: bool = False
+    # the compliance gate's configuration: JSON files of compliance.rules.RuleBook and
+    # FirmPolicy, the same files `dialer compliance explain --rule-book/--policy` reads;
+    # unset: the shipped rule book and no firm restrictions
+    compliance_rule_book: Path | None = None
+    firm_policy: Path | None = None
 
     @field_validator("twilio_caller_ids", mode="before")
     @classmethod
@@ -126,6 +136,20 @@ class Settings(BaseSettings):
             raise ValueError("must be an https:// URL (or a path on this service) of twilio.min.js")
         return value
 
+    @field_validator("compliance_rule_book")
+    @classmethod
+    def _rule_book_loads(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            _read_rule_book(value)
+        return value
+
+    @field_validator("firm_policy")
+    @classmethod
+    def _policy_loads(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            _read_json_model(value, FirmPolicy, "firm policy")
+        return value
+
     @property
     def browser_audio_configured(self) -> bool:
         """Voice SDK tokens can be minted: account, API key and TwiML app are set."""
@@ -149,6 +173,55 @@ def _require_e164(number: str) -> str:
     if not phonenumbers.is_valid_number(parsed):
         raise ValueError(f"{number!r} is not a valid phone number")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _read_json_model(path: Path, model: type[_Model], what: str) -> _Model:
+    """Parse a JSON configuration file, or say in one line what is wrong with it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValueError(f"cannot read the {what} {str(path)!r}: {exc.strerror}") from exc
+    try:
+        return model.model_validate_json(text)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'file'}: {e['msg']}" for e in exc.errors()[:3]
+        )
+        more = f" (and {exc.error_count() - 3} more)" if exc.error_count() > 3 else ""
+        raise ValueError(f"{str(path)!r} is not a valid {what}: {problems}{more}") from None
+
+
+def _read_rule_book(path: Path) -> RuleBook:
+    book = _read_json_model(path, RuleBook, "rule book")
+    missing = book.missing_jurisdictions()
+    if missing:
+        # a number or address can bring any jurisdiction into a decision
+        raise ValueError(
+            f"{str(path)!r} has no rule set for {', '.join(missing)}: every jurisdiction "
+            "needs at least one version (start from `dialer compliance explain --print-rule-book`)"
+        )
+    return book
+
+
+def load_gate_rules(settings: Settings) -> GateRules:
+    """The rule book and firm policy the service decides with, read once at start-up."""
+    try:
+        rule_book = (
+            _read_rule_book(settings.compliance_rule_book)
+            if settings.compliance_rule_book
+            else DEFAULT_RULE_BOOK
+        )
+    except ValueError as exc:
+        raise SettingsError(f"invalid configuration: DIALER_COMPLIANCE_RULE_BOOK: {exc}") from None
+    try:
+        policy = (
+            _read_json_model(settings.firm_policy, FirmPolicy, "firm policy")
+            if settings.firm_policy
+            else DEFAULT_POLICY
+        )
+    except ValueError as exc:
+        raise SettingsError(f"invalid configuration: DIALER_FIRM_POLICY: {exc}") from None
+    return GateRules(rule_book=rule_book, policy=policy)
 
 
 _ENV_NAMES = {

@@ -16,6 +16,7 @@ import asyncpg
 from compliance.gate import decide
 from compliance.models import Decision, DialFacts, DialMode, Verdict
 from compliance.records import dial_facts, dial_request
+from compliance.rules import GateRules
 from dialer.sql import load_queries
 
 QUERIES = load_queries("dialer.console")
@@ -52,10 +53,13 @@ async def check_call(
     e164: str,
     rep_user_id: int | None,
     at: datetime,
+    rules: GateRules,
 ) -> Decision:
     """The gate's decision on this rep calling `e164` for `campaign` at `at`.
 
-    `campaign` is a row of the pop_campaign query (campaign and product columns).
+    `campaign` is a row of the pop_campaign query (campaign and product columns); `rules`
+    the service's rule book and firm policy, the same the engine dials by, so a callback is
+    never accepted for a time the engine would refuse.
     """
     facts = await gate_facts(connection, account_id, e164, rep_user_id)
     product = (
@@ -71,7 +75,7 @@ async def check_call(
         # a callback is the rep's own appointment: the rep is on the line when it is dialled
         update={"dial_mode": DialMode.PREVIEW}
     )
-    return decide(request, facts, at)
+    return decide(request, facts, at, rule_book=rules.rule_book, policy=rules.policy)
 
 
 def accepted(decision: Decision) -> bool:

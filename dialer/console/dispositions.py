@@ -31,6 +31,7 @@ import structlog
 
 from campaigns.agents import RepState
 from compliance.reasons_zh import reason_zh
+from compliance.rules import DEFAULT_GATE_RULES, GateRules
 from dialer.console import agent_sessions
 from dialer.console.callback_gate import accepted, check_call
 from dialer.console.customer_pop import customer_time_zone, mask_number
@@ -144,11 +145,13 @@ async def record_disposition(
     now: datetime,
     *,
     system: bool = False,
+    rules: GateRules = DEFAULT_GATE_RULES,
 ) -> RecordedDisposition:
     """Record `entry` for the rep `user_id` (see the module docstring).
 
     `system` marks the console's own DISCONNECTED wrap-up, which may use a code the
-    campaign's buttons do not show.
+    campaign's buttons do not show. `rules` are the service's rule book and firm policy
+    (the app's `GATE_RULES`), by which a callback time is checked.
     """
     call = await connection.fetchrow(QUERIES["call_for_rep"], entry.call_attempt_id)
     if call is None:
@@ -193,13 +196,14 @@ async def record_disposition(
             e164=call["e164"],
             rep_user_id=user_id,
             at=due_at,
+            rules=rules,
         )
         if not accepted(decision):
             local = f"{due_at.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M}"
-            rules = ", ".join(decision.rules)
+            rule_ids = ", ".join(decision.rules)
             raise CallbackRefused(
                 f"callback at {local} ({zone}) refused by the compliance gate: {decision.reason}",
-                f"回呼时间 {local}（{zone}）未通过合规检查 [{rules}]：{reason_zh(decision)}",
+                f"回呼时间 {local}（{zone}）未通过合规检查 [{rule_ids}]：{reason_zh(decision)}",
             )
     if code["warm_lead"] and not entry.interest.strip():
         raise DispositionRefused("a warm lead needs what the customer is interested in")

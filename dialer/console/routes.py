@@ -387,12 +387,16 @@ async def get_call(request: web.Request) -> web.Response:
     response=DispositionView,
 )
 async def post_disposition(request: web.Request) -> web.Response:
+    from dialer.app import GATE_RULES
+
     user = auth.current_user(request)
     body = await read_body(request, NewDisposition)
     entry = DispositionInput(**body.model_dump())
     async with _pool(request).acquire() as connection:
         try:
-            recorded = await record_disposition(connection, user.user_id, entry, _now(request))
+            recorded = await record_disposition(
+                connection, user.user_id, entry, _now(request), rules=request.app[GATE_RULES]
+            )
         except ConsoleError as exc:
             raise _problem(exc, user.language) from exc
     return json_response(recorded.as_dict(), status=200 if recorded.replayed else 201)

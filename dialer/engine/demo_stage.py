@@ -72,6 +72,7 @@ async def run(context: DemoContext) -> dict[str, Any]:
         rep_ids,
         wrap_seconds=LognormalDistribution(dist="lognormal", mean=20, sd=8),
         speed=context.settings.sim_speed,
+        rules=telephony.rules,
     )
     await reps.log_in_all()
     queued = await telephony.start_campaign(campaign_id, now)

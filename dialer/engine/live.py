@@ -39,6 +39,7 @@ from campaigns.pacing import (
 )
 from campaigns.retry import AttemptCaps, CallOutcome, RetryPolicy, next_attempt
 from campaigns.routing import RoutingPolicy, rank_reps
+from compliance.rules import DEFAULT_GATE_RULES, GateRules
 from dialer.clock import Clock
 from dialer.console.agent_sessions import go_ready, set_agent_state
 from dialer.console.dispositions import DispositionInput, record_disposition
@@ -223,6 +224,7 @@ class CampaignEngine:
         engine_id: str | None = None,
         connect_threshold_seconds: float = 2.0,
         tick_seconds: float = 0.25,
+        rules: GateRules = DEFAULT_GATE_RULES,
     ) -> None:
         self.pool = pool
         self.provider = provider
@@ -232,6 +234,8 @@ class CampaignEngine:
         self.engine_id = engine_id or hopper.new_engine_id()
         self.connect_threshold_seconds = connect_threshold_seconds
         self.tick_seconds = tick_seconds
+        # the service's compliance rule book and firm policy (app GATE_RULES)
+        self.rules = rules
         rule = AbandonRule(cap=campaign.abandon_cap, target=campaign.abandon_target)
         if campaign.jurisdiction == "UK":
             rule = AbandonRule(
@@ -442,7 +446,12 @@ class CampaignEngine:
         launched = 0
         async with self.pool.acquire() as connection:
             outcomes = await check_numbers(
-                connection, self.campaign.campaign_id, claimed, now, dial_mode=dial_mode
+                connection,
+                self.campaign.campaign_id,
+                claimed,
+                now,
+                dial_mode=dial_mode,
+                rules=self.rules,
             )
             by_phone = {o.phone_id: o for o in outcomes}
             for number in claimed:

@@ -121,7 +121,13 @@ async def _dial(
                 "(already being dialled, finished, or waiting for its next try)"
             )
         (outcome,) = await check_numbers(
-            connection, campaign_id, [number], now, dial_mode="preview", agent_user_id=user_id
+            connection,
+            campaign_id,
+            [number],
+            now,
+            dial_mode="preview",
+            agent_user_id=user_id,
+            rules=engine.rules,
         )
         decision = outcome.decision
         verdict = decision.verdict.value

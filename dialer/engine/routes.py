@@ -133,7 +133,7 @@ async def _campaign_status(request: web.Request, campaign_id: int) -> str:
     summary="Start (or resume) dialing a campaign in this process.",
 )
 async def start_campaign(request: web.Request) -> web.Response:
-    from dialer.app import CLOCK, pool_of
+    from dialer.app import CLOCK, GATE_RULES, pool_of
     from dialer.gatekeeper import campaign_start_problems
 
     campaign_id = path_int(request, "campaign_id")
@@ -143,7 +143,9 @@ async def start_campaign(request: web.Request) -> web.Response:
     now = request.app[CLOCK]()
     pool = pool_of(request)
     async with pool.acquire() as connection:
-        problems = await campaign_start_problems(connection, campaign_id, now)
+        problems = await campaign_start_problems(
+            connection, campaign_id, now, rules=request.app[GATE_RULES]
+        )
     if problems:
         raise Problem(
             422,

@@ -20,6 +20,7 @@ import asyncpg
 import structlog
 from aiohttp import web
 
+from compliance.rules import DEFAULT_GATE_RULES, GateRules
 from dialer.clock import Clock
 from dialer.engine import hopper
 from dialer.engine.live import CampaignEngine, EngineError, load_campaign
@@ -50,9 +51,17 @@ def abandon_message(settings: Settings) -> str:
 
 class TelephonyService:
     def __init__(
-        self, settings: Settings, pool: asyncpg.Pool, events: EventBus, clock: Clock
+        self,
+        settings: Settings,
+        pool: asyncpg.Pool,
+        events: EventBus,
+        clock: Clock,
+        *,
+        rules: GateRules = DEFAULT_GATE_RULES,
     ) -> None:
         self.settings = settings
+        # the compliance rule book and firm policy every engine of this process dials by
+        self.rules = rules
         self.pool = pool
         self.events = events
         self.clock = clock
@@ -93,7 +102,9 @@ class TelephonyService:
                     "abandon_message": abandon_message(self.settings),
                 },
             )
-            engine = CampaignEngine(self.pool, self.provider, self.events, self.clock, settings)
+            engine = CampaignEngine(
+                self.pool, self.provider, self.events, self.clock, settings, rules=self.rules
+            )
             self.engines[campaign_id] = engine
         return engine
 
@@ -180,9 +191,11 @@ TELEPHONY: web.AppKey[TelephonyService] = web.AppKey("telephony")
 
 async def telephony_context(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: the telephony service lives as long as the app."""
-    from dialer.app import CLOCK, EVENTS, POOL, SETTINGS
+    from dialer.app import CLOCK, EVENTS, GATE_RULES, POOL, SETTINGS
 
-    service = TelephonyService(app[SETTINGS], app[POOL], app[EVENTS], app[CLOCK])
+    service = TelephonyService(
+        app[SETTINGS], app[POOL], app[EVENTS], app[CLOCK], rules=app[GATE_RULES]
+    )
     await service.start()
     app[TELEPHONY] = service
     yield

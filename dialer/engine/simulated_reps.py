@@ -19,6 +19,7 @@ import structlog
 
 from campaigns.agents import RepState
 from campaigns.population import Distribution, FixedDistribution
+from compliance.rules import DEFAULT_GATE_RULES, GateRules
 from dialer.clock import Clock
 from dialer.console.agent_sessions import (
     current_session,
@@ -54,6 +55,8 @@ class SimulatedReps:
     speed: float = 1.0
     seed: int = 1
     outcomes: dict[str, float] | None = None
+    # the service's compliance rules, by which a simulated callback is checked
+    rules: GateRules = DEFAULT_GATE_RULES
 
     def __post_init__(self) -> None:
         self._rng = random.Random(f"simulated-reps:{self.seed}")
@@ -138,7 +141,7 @@ class SimulatedReps:
             else None,
         )
         try:
-            await record_disposition(connection, user_id, entry, now)
+            await record_disposition(connection, user_id, entry, now, rules=self.rules)
         except ConsoleError as refused:
             log.info("simulated_disposition_refused", code=code, reason=str(refused))
             entry = DispositionInput(

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiohttp import web
 
+from compliance.rules import DEFAULT_GATE_RULES
 from dialer.app import EVENTS, create_app
 from dialer.console.callback_gate import accepted, check_call
 from dialer.console.customer_pop import QUERIES
@@ -53,6 +54,7 @@ async def _allowed_callback_day(pool, world, account_id: int) -> datetime:
             e164=world.phones[account_id],
             rep_user_id=world.rep_id,
             at=at,
+            rules=DEFAULT_GATE_RULES,
         )
         if accepted(decision):
             return at
@@ -184,6 +186,7 @@ async def test_a_rep_works_calls_by_keyboard(console_server, page, pool):
         e164=world.phones[third],
         rep_user_id=world.rep_id,
         at=datetime.now(UTC),
+        rules=DEFAULT_GATE_RULES,
     )
     assert blocked.verdict.value == "BLOCK"
     await back_to_ready()

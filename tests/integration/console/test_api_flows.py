@@ -236,6 +236,7 @@ async def test_callbacks_are_checked_by_the_compliance_gate_in_the_customers_tim
 
 
 async def test_do_not_call_blocks_the_number_at_once(console_client, pool, clock):
+    from compliance.rules import DEFAULT_GATE_RULES
     from dialer.console.callback_gate import check_call
     from dialer.console.customer_pop import QUERIES
 
@@ -254,6 +255,7 @@ async def test_do_not_call_blocks_the_number_at_once(console_client, pool, clock
         e164=world.phones[account],
         rep_user_id=world.rep_id,
         at=clock.now,
+        rules=DEFAULT_GATE_RULES,
     )
     assert before.verdict.value == "ALLOW"
     call = await connect_call(pool, None, world, account, clock.advance(1))
@@ -273,6 +275,7 @@ async def test_do_not_call_blocks_the_number_at_once(console_client, pool, clock
         e164=world.phones[account],
         rep_user_id=world.rep_id,
         at=clock.now,
+        rules=DEFAULT_GATE_RULES,
     )
     assert after.verdict.value == "BLOCK" and "do-not-call" in after.reason
     audit = await pool.fetchval("SELECT detail FROM audit_log WHERE kind = 'dnc_added'")
