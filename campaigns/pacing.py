@@ -72,6 +72,9 @@ class PacingState:
     screening_ages: tuple[float, ...] = ()
     waiting_persons: int = 0
     launched_last_second: int = 0
+    # seconds since each recent launch: a rate below one call per second is counted over
+    # more than the last second (cps_window)
+    launch_ages: tuple[float, ...] = ()
     seconds_to_shift_end: float | None = None
     local_hour: int | None = None
 
@@ -90,7 +93,7 @@ class PacingLimits:
     """The provider's calls-per-second and concurrent-calls limits and the maximum lines
     per working rep. `max_concurrent_calls` None: the provider sets no such limit."""
 
-    calls_per_second: int = 10
+    calls_per_second: float = 10.0
     max_lines_per_rep: float = 4.0
     max_concurrent_calls: int | None = None
 
@@ -104,12 +107,27 @@ class PacingDecision:
     risk: float | None = None
 
 
+def cps_window(calls_per_second: float) -> float:
+    """The span the calls-per-second limit is counted over: one second, or the time one
+    call takes at a rate below one a second (0.5 CPS: one call in any 2 s)."""
+    return max(1.0, 1.0 / calls_per_second)
+
+
+def cps_room(state: PacingState, limits: PacingLimits) -> int:
+    """How many calls the CPS limit lets start now (never rounded up: 0.5 CPS launches
+    nothing in the second after a launch, and one call the second after that)."""
+    window = cps_window(limits.calls_per_second)
+    allowed = math.floor(limits.calls_per_second * window + 1e-9)
+    recent = sum(1 for age in state.launch_ages if age < window)
+    return allowed - max(state.launched_last_second, recent)
+
+
 def apply_limits(wanted: int, state: PacingState, limits: PacingLimits) -> int:
     """Cap a wanted number of calls by the provider's CPS and concurrent calls and the
     lines-per-rep maximum."""
     working = state.logged_in_reps - state.paused_reps
     max_lines = math.floor(limits.max_lines_per_rep * working + 1e-9)
-    room = min(max_lines - state.lines_in_use, limits.calls_per_second - state.launched_last_second)
+    room = min(max_lines - state.lines_in_use, cps_room(state, limits))
     if limits.max_concurrent_calls is not None:
         # the provider queues (Twilio) or refuses calls beyond it: never launch past it
         room = min(room, limits.max_concurrent_calls - state.lines_in_use)

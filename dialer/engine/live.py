@@ -34,6 +34,7 @@ from campaigns.pacing import (
     PacingState,
     VicidialSettings,
     apply_limits,
+    cps_window,
     make_pacer,
     progressive_launch,
 )
@@ -247,7 +248,9 @@ class CampaignEngine:
             )
         shift_left = seconds_to_shift_end(clock(), campaign.shift_end, campaign.time_zone)
         limits = PacingLimits(
-            calls_per_second=max(1, int(provider.limits.calls_per_second)),
+            # the provider's own rate, fractions kept: rounded up, 0.5 CPS would pace at 1
+            # and queue creates in the adapter's throttle
+            calls_per_second=provider.limits.calls_per_second,
             max_lines_per_rep=campaign.lines_per_rep,
             max_concurrent_calls=provider.limits.max_concurrent_calls,
         )
@@ -360,7 +363,8 @@ class CampaignEngine:
         reps = await self.pool.fetch(QUERIES["rep_states"], self.campaign.campaign_id, now)
         calls = await self.pool.fetch(QUERIES["calls_in_flight"], self.campaign.campaign_id, now)
         clock_now = now.timestamp()
-        self._launches = [t for t in self._launches if clock_now - t < 1.0]
+        window = cps_window(self.pacer.limits.calls_per_second)
+        self._launches = [t for t in self._launches if clock_now - t < window]
         by_state: dict[str, list[float]] = {}
         for row in reps:
             by_state.setdefault(row["state"], []).append(float(row["age"]))
@@ -377,7 +381,8 @@ class CampaignEngine:
             wrapping_ages=tuple(by_state.get("wrap_up", [])),
             ringing_ages=ringing,
             waiting_persons=waiting,
-            launched_last_second=len(self._launches),
+            launched_last_second=sum(1 for t in self._launches if clock_now - t < 1.0),
+            launch_ages=tuple(clock_now - t for t in self._launches),
             seconds_to_shift_end=seconds_to_shift_end(
                 now, self.campaign.shift_end, self.campaign.time_zone
             ),
@@ -569,6 +574,10 @@ class CampaignEngine:
         done = 0
         for row in rows:
             attempt_id = int(row["call_attempt_id"])
+            if self.provider.is_placing(str(attempt_id)):
+                # still queued behind the CPS throttle (or being posted) in this process:
+                # failing it now would let the number be dialled again while it still rings
+                continue
             request = CallRequest(
                 attempt_ref=str(attempt_id),
                 to_number=row["e164"],

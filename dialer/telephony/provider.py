@@ -200,6 +200,12 @@ class TelephonyProvider(abc.ABC):
             "callbacks"
         )
 
+    def is_placing(self, attempt_ref: str) -> bool:
+        """True while this process's create for the attempt is still queued (behind the
+        calls-per-second throttle) or in flight: it may yet place the call, so nothing may
+        settle the attempt meanwhile. A provider that creates at once may keep False."""
+        return False
+
     @abc.abstractmethod
     async def place_rep_leg(self, to_number: str, caller_id: str, rep_ref: str) -> str:
         """Call a rep's own phone; answered, it joins the rep's conference room through

@@ -189,6 +189,8 @@ class TwilioProvider(TelephonyProvider):
         )
         # Calls this process placed, so a reconcile never adopts another attempt's call.
         self._known_sids: OrderedDict[str, str] = OrderedDict()
+        # attempts whose create waits for the throttle or is being posted
+        self._placing: set[str] = set()
 
     @property
     def config(self) -> TwilioConfig:
@@ -215,7 +217,17 @@ class TwilioProvider(TelephonyProvider):
         while len(self._known_sids) > 100_000:
             self._known_sids.popitem(last=False)
 
+    def is_placing(self, attempt_ref: str) -> bool:
+        return attempt_ref in self._placing
+
     async def place_call(self, request: CallRequest) -> PlacedCall:
+        self._placing.add(request.attempt_ref)
+        try:
+            return await self._place_call(request)
+        finally:
+            self._placing.discard(request.attempt_ref)
+
+    async def _place_call(self, request: CallRequest) -> PlacedCall:
         cfg = self._config
         bound = log.bind(attempt=request.attempt_ref, to=request.to_number)
         for attempt in range(cfg.max_rate_limit_retries + 1):

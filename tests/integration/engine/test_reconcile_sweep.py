@@ -4,6 +4,7 @@ else settled as failed so the number can be tried again by the retry policy."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 import asyncpg
@@ -17,7 +18,9 @@ from dialer.telephony.provider import (
     PlacedCall,
     ProviderLimits,
 )
+from dialer.telephony.twilio_adapter import TwilioConfig, TwilioProvider
 from tests.integration.console.world import MORNING, FrozenClock, build_world
+from tests.integration.telephony.stack import ACCOUNT_SID, AUTH_TOKEN, telephony_stack
 
 
 class LookupOnly:
@@ -29,6 +32,9 @@ class LookupOnly:
         self.calls: dict[str, str] = {}  # number -> call id
         self.unreachable: set[str] = set()
         self.lookups: list[tuple[str, datetime]] = []
+
+    def is_placing(self, attempt_ref: str) -> bool:
+        return False
 
     async def find_call(self, request: CallRequest, placed_after: datetime) -> PlacedCall | None:
         self.lookups.append((request.to_number, placed_after))
@@ -117,3 +123,85 @@ async def test_unconfirmed_creates_are_bound_or_settled_after_the_window(pool):
     )
     # nothing is left to sweep
     assert await engine.reconcile_unconfirmed(clock.advance(30)) == 0
+
+
+class HeldThrottleClock:
+    """The adapter's throttle clock: time stands still until released, and so does a wait."""
+
+    def __init__(self) -> None:
+        self.released = asyncio.Event()
+        self.waiting = asyncio.Event()
+
+    def monotonic(self) -> float:
+        return 1000.0 if self.released.is_set() else 0.0
+
+    async def sleep(self, seconds: float) -> None:
+        self.waiting.set()
+        await self.released.wait()
+
+
+async def test_a_create_still_waiting_in_the_throttle_is_never_swept(pool):
+    world = await build_world(pool)
+    await pool.execute(
+        "UPDATE campaigns SET caller_id = '+862195500000' WHERE campaign_id = $1",
+        world.campaign_id,
+    )
+    clock = FrozenClock(MORNING)
+    async with pool.acquire() as connection:
+        await hopper.load_numbers(connection, world.campaign_id, MORNING)
+    campaign = await load_campaign(pool, world.campaign_id, {"abandon_message": "Call us back."})
+    throttle = HeldThrottleClock()
+    async with telephony_stack() as stack:
+        provider = TwilioProvider(
+            TwilioConfig(
+                account_sid=ACCOUNT_SID,
+                auth_token=AUTH_TOKEN,
+                public_base_url=stack.public_base_url,
+                api_base_url=stack.simulator_url,
+                calls_per_second=0.5,
+            ),
+            clock=throttle,
+        )
+        try:
+            engine = CampaignEngine(pool, provider, EventBus(pool), clock, campaign)
+            placed, queued, _spare = await _unconfirmed_attempts(pool, engine)
+            by_id = {
+                r["call_attempt_id"]: hopper.ClaimedNumber(
+                    **{k: r[k] for k in hopper.ClaimedNumber.__dataclass_fields__}
+                )
+                for r in await pool.fetch(
+                    "SELECT n.*, c.call_attempt_id FROM campaign_numbers n"
+                    " JOIN call_attempts c USING (campaign_id, phone_id)"
+                )
+            }
+            await engine.place(placed, by_id[placed])  # takes the bucket's one token
+            waiting = asyncio.create_task(engine.place(queued, by_id[queued]))
+            await throttle.waiting.wait()
+            assert provider.is_placing(str(queued)) and not provider.is_placing(str(placed))
+
+            # long past the window, the queued create is left alone (only the spare is swept)
+            now = clock.advance(UNCONFIRMED_AFTER.total_seconds() * 3)
+            assert await engine.reconcile_unconfirmed(now) == 1
+            row = await pool.fetchrow(
+                "SELECT c.status, c.provider_call_id, n.state FROM call_attempts c"
+                " JOIN campaign_numbers n USING (campaign_id, phone_id)"
+                " WHERE c.call_attempt_id = $1",
+                queued,
+            )
+            assert (row["status"], row["provider_call_id"], row["state"]) == (
+                "created",
+                None,
+                "dialing",
+            )
+            # the create goes out after all, and its call is bound to its attempt
+            throttle.released.set()
+            await waiting
+            assert not provider.is_placing(str(queued))
+            assert (
+                await pool.fetchval(
+                    "SELECT provider_call_id FROM call_attempts WHERE call_attempt_id = $1", queued
+                )
+                in stack.simulator.calls
+            )
+        finally:
+            await provider.close()

@@ -29,6 +29,19 @@ def test_progressive_places_one_line_per_ready_rep() -> None:
     assert pacer.decide(state(ready_reps=1, ringing_ages=(1.0, 2.0))).launch == 0
 
 
+def test_a_fractional_calls_per_second_paces_below_one_call_a_second() -> None:
+    half = PacingLimits(calls_per_second=0.5, max_lines_per_rep=4.0)
+    assert apply_limits(5, state(ready_reps=10), half) == 1
+    # a launch 1.5 s ago: nothing this tick (rounded up to 1 CPS, it would launch again)
+    assert apply_limits(5, state(ready_reps=10, launch_ages=(1.5,)), half) == 0
+    # 2 s after it, the next one
+    assert apply_limits(5, state(ready_reps=10, launch_ages=(2.0,)), half) == 1
+    # above one a second, the fraction is never rounded up
+    assert apply_limits(9, state(ready_reps=10), PacingLimits(calls_per_second=2.5)) == 2
+    two_and_a_half = PacingLimits(calls_per_second=2.5)
+    assert apply_limits(9, state(ready_reps=10, launch_ages=(0.2, 1.4)), two_and_a_half) == 1
+
+
 def test_limits_cap_calls_per_second_and_lines_per_rep() -> None:
     limits = PacingLimits(calls_per_second=5, max_lines_per_rep=2.0)
     assert apply_limits(50, state(ready_reps=10), limits) == 5

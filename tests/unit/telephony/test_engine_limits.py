@@ -47,3 +47,18 @@ def test_the_providers_concurrent_calls_limit_reaches_the_pacer() -> None:
     )
     assert engine.pacer.limits.max_concurrent_calls == 40
     assert engine.pacer.limits.calls_per_second == 3
+
+
+def test_a_fractional_calls_per_second_reaches_the_pacer_unrounded() -> None:
+    class _Slow:
+        limits = ProviderLimits(calls_per_second=0.5, max_concurrent_calls=None)
+
+    unused: Any = None
+    engine = CampaignEngine(
+        unused,
+        _Slow(),  # type: ignore[arg-type]
+        unused,
+        lambda: datetime(2026, 11, 24, 2, 0, tzinfo=UTC),
+        _campaign(),
+    )
+    assert engine.pacer.limits.calls_per_second == 0.5
