@@ -71,8 +71,11 @@ async def start_attempt(
     engine_id: str,
     now: datetime,
     decision_audit_id: int | None,
+    *,
+    provider: str = "twilio",
 ) -> int | None:
-    """Write the call attempt and mark the number dialing, atomically.
+    """Write the call attempt (for the carrier named `provider`, the one that will place
+    it: its callbacks are matched by that name) and mark the number dialing, atomically.
 
     Returns the call_attempt_id, or None when this engine no longer holds the lease or the
     number is live in another call (then it is deferred by a few seconds).
@@ -88,6 +91,7 @@ async def start_attempt(
                 now,
                 engine_id,
                 decision_audit_id,
+                provider,
             )
     except asyncpg.UniqueViolationError as exc:
         if exc.constraint_name != "call_attempts_one_live_per_number":

@@ -490,7 +490,12 @@ class CampaignEngine:
                     )
                     continue
                 attempt_id = await hopper.start_attempt(
-                    connection, number, self.engine_id, now, outcome.audit_id
+                    connection,
+                    number,
+                    self.engine_id,
+                    now,
+                    outcome.audit_id,
+                    provider=self.provider.name,
                 )
                 if attempt_id is None:
                     continue

@@ -201,7 +201,9 @@ async def _reserve(
 ) -> int | None:
     """Write the attempt, reserve the rep for it and mark the decision dialed, atomically."""
     async with connection.transaction():
-        attempt_id = await hopper.start_attempt(connection, number, engine.engine_id, now, audit_id)
+        attempt_id = await hopper.start_attempt(
+            connection, number, engine.engine_id, now, audit_id, provider=engine.provider.name
+        )
         if attempt_id is None:
             return None
         await connection.execute(QUERIES["reserve_attempt_for"], attempt_id, user_id)

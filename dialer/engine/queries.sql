@@ -55,8 +55,8 @@ RETURNING n.campaign_id, n.phone_id, n.account_id, n.e164, n.attempts, n.last_at
 -- the number for it again.
 WITH attempt AS (
     INSERT INTO call_attempts (campaign_id, account_id, phone_id, e164, idempotency_key,
-                               status, created_at, engine_id, compliance_decision_id)
-    SELECT campaign_id, account_id, phone_id, e164, $3, 'created', $4, $5, $6
+                               status, created_at, engine_id, compliance_decision_id, provider)
+    SELECT campaign_id, account_id, phone_id, e164, $3, 'created', $4, $5, $6, $7
     FROM campaign_numbers
     WHERE campaign_id = $1 AND phone_id = $2 AND state = 'leased' AND leased_by = $5
     RETURNING call_attempt_id, campaign_id, phone_id

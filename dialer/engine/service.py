@@ -68,7 +68,8 @@ class TelephonyService:
         self.carrier = build_provider(settings, clock)
         self.provider = self.carrier.provider
         self.simulator = self.carrier.simulator
-        self.ledger = PostgresCallLedger(pool)
+        # the attempts' provider column names the carrier: callbacks match on it
+        self.ledger = PostgresCallLedger(pool, self.provider.name)
         self.webhooks = TelephonyWebhooks(
             self.provider, settings.public_base_url, self.ledger, self, wall_clock=clock
         )

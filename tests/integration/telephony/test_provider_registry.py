@@ -6,6 +6,7 @@ are served."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 from collections.abc import AsyncIterator, Mapping
@@ -18,7 +19,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from dialer.app import create_app
 from dialer.clock import Clock, shifted_clock
 from dialer.console.agent_sessions import go_ready, log_in
-from dialer.engine.service import TELEPHONY
+from dialer.engine import hopper
+from dialer.engine.service import TELEPHONY, TelephonyService
 from dialer.routes.campaigns import NewCampaign, create_campaign
 from dialer.seed import seed
 from dialer.settings import Settings, SettingsError
@@ -153,7 +155,9 @@ async def twilio_client(
         yield client
 
 
-async def _ringing_call_and_a_ready_rep(pool: asyncpg.Pool) -> tuple[int, int, str]:
+async def _ringing_call_and_a_ready_rep(
+    pool: asyncpg.Pool, telephony: TelephonyService
+) -> tuple[int, int, str]:
     await seed(pool, accounts=5, seed_value=3)
     campaign_id = await create_campaign(
         pool,
@@ -168,21 +172,18 @@ async def _ringing_call_and_a_ready_rep(pool: asyncpg.Pool) -> tuple[int, int, s
     async with pool.acquire() as connection:
         await log_in(connection, rep, campaign_id, NOW - timedelta(minutes=5))
         await go_ready(connection, rep, NOW - timedelta(seconds=30))
-    phone = await pool.fetchrow(
-        "SELECT account_id, phone_id, e164 FROM account_phones ORDER BY phone_id LIMIT 1"
+    # the engine dials one number through the active provider: the attempt carries its name
+    engine = await telephony.engine_for(campaign_id)
+    async with pool.acquire() as connection:
+        await hopper.load_numbers(connection, campaign_id, NOW - timedelta(seconds=10))
+    assert await engine.launch(1, NOW - timedelta(seconds=10)) == 1
+    await asyncio.gather(*engine._placing)
+    attempt = await pool.fetchrow(
+        "SELECT call_attempt_id, e164, provider, provider_call_id FROM call_attempts"
     )
-    attempt_id = await pool.fetchval(
-        "INSERT INTO call_attempts (campaign_id, account_id, phone_id, e164, idempotency_key,"
-        " status, created_at, provider_call_id)"
-        " VALUES ($1, $2, $3, $4, 'echo-1', 'ringing', $5, 'echo-call-1')"
-        " RETURNING call_attempt_id",
-        campaign_id,
-        phone["account_id"],
-        phone["phone_id"],
-        phone["e164"],
-        NOW - timedelta(seconds=10),
-    )
-    return int(attempt_id), int(rep), str(phone["e164"])
+    assert attempt["provider"] == "echo"
+    assert attempt["provider_call_id"] == f"echo-{attempt['call_attempt_id']}"
+    return int(attempt["call_attempt_id"]), int(rep), str(attempt["e164"])
 
 
 def _signed(**extra: str) -> dict[str, str]:
@@ -194,9 +195,9 @@ async def test_a_registered_provider_gets_its_own_webhooks_and_drives_the_engine
 ) -> None:
     telephony = echo_client.app[TELEPHONY]
     assert isinstance(telephony.provider, EchoProvider) and telephony.simulator is None
-    attempt_id, rep, e164 = await _ringing_call_and_a_ready_rep(pool)
+    attempt_id, rep, e164 = await _ringing_call_and_a_ready_rep(pool, telephony)
     answer = f"/telephony/echo/answer?attempt={attempt_id}"
-    event = {"call_id": "echo-call-1", "to": e164, "from": "+862195500000"}
+    event = {"call_id": f"echo-{attempt_id}", "to": e164, "from": "+862195500000"}
 
     # a wrong secret is refused and changes nothing
     response = await echo_client.post(answer, json=event, headers={"X-Echo-Secret": "guess"})
