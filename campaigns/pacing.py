@@ -169,6 +169,10 @@ class Pacer:
     def observe_person(self, now: float, abandoned: bool) -> None:
         """A call classified as a person reached a rep, or was abandoned."""
 
+    def observe_machine(self, now: float) -> None:
+        """AMD found a machine: where the rule counts AMD false positives (UK), the
+        governor adds its estimate to both the abandoned and the answered count."""
+
 
 def progressive_launch(state: PacingState) -> int:
     """One line per ready rep: never more persons in flight than reps to take them."""
@@ -201,6 +205,9 @@ class _GovernedPacer(Pacer):
 
     def observe_person(self, now: float, abandoned: bool) -> None:
         self.governor.record(now, abandoned=abandoned)
+
+    def observe_machine(self, now: float) -> None:
+        self.governor.record_machine(now)
 
     def _fallback(self, state: PacingState, reason: str) -> PacingDecision:
         launch = apply_limits(progressive_launch(state), state, self.limits)

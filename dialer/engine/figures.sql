@@ -12,6 +12,19 @@ SELECT count(*) AS dials,
 FROM call_attempts
 WHERE ($1::bigint IS NULL OR campaign_id = $1);
 
+-- name: amd_false_positive_basis
+-- UK-A1 counts AMD false positives (persons taken for machines and hung up on) as abandoned
+-- person-answers: each UK campaign in scope, its estimated rate (its own setting, else
+-- $2, the default) and its machine verdicts; figures.py multiplies them as the live
+-- abandon budget (live.sql abandon_window) does.
+SELECT k.campaign_id,
+       coalesce((k.pacing ->> 'amd_false_positive_rate')::float8, $2) AS rate,
+       count(c.call_attempt_id) FILTER (WHERE c.answered_by = 'machine') AS machine_verdicts
+FROM campaigns k
+LEFT JOIN call_attempts c USING (campaign_id)
+WHERE k.jurisdiction = 'UK' AND ($1::bigint IS NULL OR k.campaign_id = $1)
+GROUP BY k.campaign_id;
+
 -- name: rep_time_by_state
 -- Time each state was held, from the stored state changes (the open one runs to $2).
 WITH spans AS (

@@ -26,7 +26,7 @@ import asyncpg
 import structlog
 
 from campaigns.agents import Rep, RepState
-from campaigns.governor import UK_RULE, AbandonRule
+from campaigns.governor import UK_AMD_FALSE_POSITIVE_RATE, UK_RULE, AbandonRule
 from campaigns.pacing import (
     Pacer,
     PacingLimits,
@@ -138,6 +138,8 @@ class CampaignSettings:
     required_registration: str | None
     shift_end: time | None = None
     time_zone: ZoneInfo | None = None
+    # UK: the share of machine verdicts counted as abandoned persons (UK-A1); 0 elsewhere
+    amd_false_positive_rate: float = 0.0
 
 
 @dataclass
@@ -182,6 +184,11 @@ async def load_campaign(
         required_registration=row["required_registration"],
         shift_end=time.fromisoformat(shift_end) if shift_end else None,
         time_zone=ZoneInfo(home) if home else None,
+        amd_false_positive_rate=float(
+            pacing.get("amd_false_positive_rate", UK_AMD_FALSE_POSITIVE_RATE)
+        )
+        if row["jurisdiction"] == "UK"
+        else 0.0,
     )
 
 
@@ -245,6 +252,7 @@ class CampaignEngine:
                 window_seconds=UK_RULE.window_seconds,
                 calendar_day=True,
                 day_offset_seconds=self._uk_offset(clock()),
+                amd_false_positive_rate=campaign.amd_false_positive_rate,
             )
         shift_left = seconds_to_shift_end(clock(), campaign.shift_end, campaign.time_zone)
         limits = PacingLimits(
@@ -292,15 +300,29 @@ class CampaignEngine:
     async def warm_up(self) -> None:
         """Teach the governor the campaign's abandon history inside its window, and the
         pacer's estimators what they learned online from the recent calls, so a restarted
-        engine paces as it did before the restart."""
+        engine paces as it did before the restart. A UK campaign's machine verdicts go
+        in too, in time order with the persons: the governor counts its estimate of the
+        AMD false positives among them."""
         now = self.clock()
+        since = now - timedelta(days=30)
         rows = await self.pool.fetch(
-            QUERIES["person_answers_since"],
-            self.campaign.campaign_id,
-            now - timedelta(days=30),
+            QUERIES["person_answers_since"], self.campaign.campaign_id, since
         )
-        for row in rows:
-            self.pacer.observe_person(row["at"].timestamp(), bool(row["abandoned"]))
+        # (when, abandoned) for a person, (when, None) for a machine verdict
+        history: list[tuple[float, bool | None]] = [
+            (row["at"].timestamp(), bool(row["abandoned"])) for row in rows
+        ]
+        if self.campaign.amd_false_positive_rate > 0:
+            machines = await self.pool.fetch(
+                QUERIES["machine_verdicts_since"], self.campaign.campaign_id, since
+            )
+            history.extend((row["at"].timestamp(), None) for row in machines)
+            history.sort(key=lambda event: event[0])
+        for at, abandoned in history:
+            if abandoned is None:
+                self.pacer.observe_machine(at)
+            else:
+                self.pacer.observe_person(at, abandoned)
         await self.relearn_calls(now)
 
     async def relearn_calls(self, now: datetime) -> int:
@@ -419,7 +441,9 @@ class CampaignEngine:
             exposure = state.calls_in_flight + launch - state.ready_reps
             budget = await self.abandon_budget(now)
             if exposure > budget:
-                launch = max(progressive, min(launch, progressive + budget - (exposure - launch)))
+                # exposure - launch: the calls in flight beyond the ready reps (negative
+                # while reps wait), so the launch keeps the exposure within the budget
+                launch = max(progressive, min(launch, budget - (exposure - launch)))
                 reason = f"{reason}; abandon budget {budget}: capped at {launch}"
         self.figures.last_decision = reason
         if launch <= 0:
@@ -428,14 +452,23 @@ class CampaignEngine:
 
     async def abandon_budget(self, now: datetime) -> int:
         """How many more abandoned calls the campaign can take and stay within its target,
-        counted in the database over its regulatory window (30 days; for UK the calendar
-        day on London time, from its local midnight)."""
-        since = now - timedelta(days=30)
+        counted in the database over its regulatory window: 30 days; for UK the stricter
+        of the last 24 hours and the calendar day on London time (from its local
+        midnight), each with the estimated AMD false positives (the campaign's rate x its
+        machine verdicts) counted both as abandoned and as answered by a person."""
+        windows = [now - timedelta(days=30)]
         if self.campaign.jurisdiction == "UK":
-            since = local_midnight(now, UK_DAY)
-        row = await self.pool.fetchrow(QUERIES["abandon_window"], self.campaign.campaign_id, since)
-        allowed = math.floor(self.campaign.abandon_target * int(row["persons"]))
-        return max(0, allowed - int(row["abandoned"]))
+            windows = [now - timedelta(hours=24), local_midnight(now, UK_DAY)]
+        budgets = []
+        for since in windows:
+            row = await self.pool.fetchrow(
+                QUERIES["abandon_window"], self.campaign.campaign_id, since
+            )
+            false_positives = self.campaign.amd_false_positive_rate * int(row["machine_verdicts"])
+            persons = int(row["persons"]) + false_positives
+            allowed = math.floor(self.campaign.abandon_target * persons - false_positives)
+            budgets.append(allowed - int(row["abandoned"]))
+        return max(0, min(budgets))
 
     async def launch(self, count: int, now: datetime) -> int:
         claimed = await hopper.claim(
@@ -780,6 +813,9 @@ class CampaignEngine:
                 state.amd_verdict is AmdVerdict.HUMAN,
                 hour=local_hour(state.answered_at, self.campaign.time_zone),
             )
+            if state.amd_verdict is AmdVerdict.MACHINE:
+                # UK: the governor counts its estimate of the persons among the machines
+                self.pacer.observe_machine(self.clock().timestamp())
         if not state.is_terminal:
             return
         now = self.clock()

@@ -14,6 +14,14 @@ WHERE campaign_id = $1 AND answered_at >= $2
   AND (agent_user_id IS NOT NULL OR abandoned) AND coalesce(answered_by, 'human') <> 'machine'
 ORDER BY answered_at;
 
+-- name: machine_verdicts_since
+-- AMD's machine verdicts on calls answered since $2, when each came (a UK campaign's
+-- governor counts an estimate of the persons among them, as abandon_window does)
+SELECT coalesce(amd_at, answered_at) AS at
+FROM call_attempts
+WHERE campaign_id = $1 AND answered_at >= $2 AND answered_by = 'machine'
+ORDER BY at;
+
 -- name: pacing_history
 -- what the pacer learned online from the campaign's recent calls, for a restarted engine
 -- to learn again: the newest $3 dials that stopped ringing since $2 (oldest first), each
@@ -170,11 +178,15 @@ UPDATE campaigns SET status = 'paused' WHERE campaign_id = $1 AND status = 'runn
 
 -- name: abandon_window
 -- the campaign's abandon rate as the regulator counts it, since $2 (person-answers as
--- figures.sql and person_answers_since count them)
-SELECT count(*) FILTER (WHERE agent_user_id IS NOT NULL OR abandoned) AS persons,
-       count(*) FILTER (WHERE abandoned) AS abandoned
+-- figures.sql and person_answers_since count them), and AMD's machine verdicts (a UK
+-- campaign adds its estimate of the persons among them to both counts)
+SELECT count(*) FILTER (WHERE (agent_user_id IS NOT NULL OR abandoned)
+                        AND coalesce(answered_by, 'human') <> 'machine') AS persons,
+       count(*) FILTER (WHERE abandoned AND coalesce(answered_by, 'human') <> 'machine')
+           AS abandoned,
+       count(*) FILTER (WHERE answered_by = 'machine') AS machine_verdicts
 FROM call_attempts
-WHERE campaign_id = $1 AND created_at >= $2 AND coalesce(answered_by, 'human') <> 'machine';
+WHERE campaign_id = $1 AND created_at >= $2;
 
 -- name: retire_phone
 -- The carrier says the number itself is bad (invalid, not permitted, blocked, does not

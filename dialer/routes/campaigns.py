@@ -129,6 +129,10 @@ class NewCampaign(BaseModel):
     lines_per_rep: float | None = Field(default=None, ge=1.0, le=10.0)
     abandon_target: float = Field(default=0.025, gt=0, le=0.03)
     abandon_cap: float = Field(default=0.03, gt=0, le=0.03)
+    # UK: the share of AMD's machine verdicts estimated to have been persons (UK-A1 counts
+    # them as abandoned and answered); measured where known, else the default
+    # (campaigns.governor.UK_AMD_FALSE_POSITIVE_RATE). Other jurisdictions ignore it.
+    amd_false_positive_rate: float | None = Field(default=None, ge=0, lt=1)
     jurisdiction: Literal["US", "UK", "CN"] = "CN"
     caller_id: str | None = Field(default=None, pattern=r"^\+[1-9][0-9]{6,14}$")
     ring_seconds: int = Field(default=25, ge=15, le=60)
@@ -185,7 +189,12 @@ async def create_campaign(pool: asyncpg.Pool, new: NewCampaign, created_by: int 
                     "callback_routing": new.callback_routing,
                     "abandon_target": new.abandon_target,
                     "abandon_cap": new.abandon_cap,
-                },
+                }
+                | (
+                    {"amd_false_positive_rate": new.amd_false_positive_rate}
+                    if new.amd_false_positive_rate is not None
+                    else {}
+                ),
                 new.jurisdiction,
                 new.caller_id,
                 new.ring_seconds,

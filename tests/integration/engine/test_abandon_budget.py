@@ -193,15 +193,15 @@ async def test_the_uk_day_starts_at_london_midnight_in_summer_time(pool):
     await persons(400, datetime(2026, 7, 14, 22, 30, tzinfo=UTC))
     # today in London (00:30 BST), yesterday in UTC: 80 persons, one abandoned
     await persons(80, datetime(2026, 7, 14, 23, 30, tzinfo=UTC), abandoned=1)
-    # floor(2.5% x 80) - 1: only London's today counts (UTC's would hold none of them;
-    # the last 24 hours would hold all 480)
+    # floor(2.5% x 80) - 1: London's today is the stricter (UTC's would hold none of them;
+    # the last 24 hours hold all 480: floor(12) - 1)
     assert await engine.abandon_budget(BST_NOW) == 1
-    # the governor's calendar day is London's too
+    # the governor's calendar day is London's too, beside its rolling 24 hours
     await engine.warm_up()
     governor = engine.pacer.governor  # type: ignore[attr-defined]
     assert governor.rule.day_offset_seconds == 3600.0
     assert governor.today_counts(BST_NOW.timestamp()) == (1, 80)
-    assert governor.window_counts(BST_NOW.timestamp()) == (1, 80)
+    assert governor.window_counts(BST_NOW.timestamp()) == (1, 480)
     # and follows the clock back to GMT in winter
     winter = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
     engine._follow_uk_clock(winter)

@@ -24,12 +24,91 @@ def test_rate_is_abandoned_over_person_answered_in_the_window() -> None:
     assert governor.window_counts(1050.0) == (1, 49)
 
 
-def test_uk_rule_measures_the_calendar_day() -> None:
+def test_uk_rule_measures_24_hours_and_the_calendar_day() -> None:
     governor = AbandonGovernor(UK_RULE)
     governor.record(DAY_SECONDS - 10.0, abandoned=True)
     governor.record(DAY_SECONDS - 5.0, abandoned=False)
     assert governor.window_counts(DAY_SECONDS - 1.0) == (1, 2)
-    assert governor.window_counts(DAY_SECONDS + 1.0) == (0, 0)
+    assert governor.today_counts(DAY_SECONDS - 1.0) == (1, 2)
+    # past midnight the day starts afresh, the rolling 24 h still holds them
+    assert governor.today_counts(DAY_SECONDS + 1.0) == (0, 0)
+    assert governor.window_counts(DAY_SECONDS + 1.0) == (1, 2)
+    assert governor.rate(DAY_SECONDS + 1.0) == pytest.approx(0.5)
+    assert governor.window_counts(2 * DAY_SECONDS - 5.0) == (0, 0)
+
+
+def _uk_evening_and_morning(governor: AbandonGovernor) -> float:
+    """Day 1, 20:30 (GMT): 200 persons, 8 abandoned in a burst; day 2 from 09:00: 100
+    persons, none abandoned. Returns 09:05 on day 2."""
+    evening = 20.5 * 3600.0
+    for index in range(200):
+        governor.record(evening + index, abandoned=index < 8)
+    morning = DAY_SECONDS + 9 * 3600.0
+    for index in range(100):
+        governor.record(morning + 3.0 * index, abandoned=False)
+    return morning + 300.0
+
+
+def test_uk_evening_abandons_still_hold_back_the_next_morning() -> None:
+    governor = AbandonGovernor(UK_RULE)
+    five_past_nine = _uk_evening_and_morning(governor)
+    assert governor.today_counts(five_past_nine) == (0, 100)
+    assert governor.window_counts(five_past_nine) == (8, 300)
+    assert not governor.allows_overdial(five_past_nine, 1.0, 0.05)
+    # the calendar day alone (the same morning, without last evening) would have allowed it
+    morning_only = AbandonGovernor(UK_RULE)
+    for index in range(100):
+        morning_only.record(DAY_SECONDS + 9 * 3600.0 + 3.0 * index, abandoned=False)
+    assert morning_only.allows_overdial(five_past_nine, 1.0, 0.05)
+    assert governor.threshold(five_past_nine) < morning_only.threshold(five_past_nine)
+
+
+def test_uk_rule_counts_estimated_amd_false_positives_in_both_counts() -> None:
+    rule = AbandonRule(window_seconds=DAY_SECONDS, calendar_day=True, amd_false_positive_rate=0.25)
+    governor = AbandonGovernor(rule)
+    for second in range(100):
+        governor.record(float(second), abandoned=second < 2)
+    for second in range(8):
+        governor.record_machine(100.0 + second)
+    # 0.25 x 8 machine verdicts = 2 estimated persons abandoned by AMD
+    assert governor.window_counts(200.0) == (4.0, 102.0)
+    assert governor.today_counts(200.0) == (4.0, 102.0)
+    assert governor.rate(200.0) == pytest.approx(4 / 102)
+    assert (governor.total_answered, governor.total_abandoned, governor.total_machines) == (
+        100,
+        2,
+        8,
+    )
+    # machine verdicts leave the rolling window like the persons do
+    assert governor.window_counts(DAY_SECONDS + 105.0) == (0.5, 0.5)
+    # elsewhere machine verdicts count in neither figure
+    us = AbandonGovernor()
+    us.record(0.0, abandoned=False)
+    us.record_machine(1.0)
+    assert us.window_counts(2.0) == (0, 1)
+    assert us.false_positives_per_second(2.0) == 0.0
+
+
+def test_amd_false_positives_eat_the_uk_budget() -> None:
+    def governor_with(rate: float) -> AbandonGovernor:
+        governor = AbandonGovernor(
+            AbandonRule(window_seconds=DAY_SECONDS, calendar_day=True, amd_false_positive_rate=rate)
+        )
+        for index in range(400):
+            governor.record(2.0 * index, abandoned=False)
+            governor.record_machine(2.0 * index + 1.0)
+        return governor
+
+    # 400 persons, no abandon: room for over-dialing without the estimate ...
+    assert governor_with(0.0).allows_overdial(800.0, 1.0, 0.05)
+    # ... but 3% of 400 machine verdicts (12 estimated abandons) is already over 2.5%
+    assert not governor_with(0.03).allows_overdial(800.0, 1.0, 0.05)
+    assert governor_with(0.03).threshold(800.0) < governor_with(0.0).threshold(800.0)
+
+
+def test_amd_false_positive_rate_must_be_a_share() -> None:
+    with pytest.raises(GovernorConfigError, match="false-positive"):
+        AbandonGovernor(AbandonRule(amd_false_positive_rate=1.5))
 
 
 def test_target_must_sit_below_the_cap() -> None:
