@@ -34,6 +34,7 @@ DUE = datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)
 class Carrier:
     """Places every call at once; the test plays the webhooks."""
 
+    name = "twilio"
     limits = ProviderLimits(calls_per_second=5.0, max_concurrent_calls=None)
 
     def __init__(self) -> None:
