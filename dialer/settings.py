@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     twilio_voice_sdk_url: str = TWILIO_VOICE_SDK_URL
     # the carrier, by its name in dialer/telephony/providers.py
     telephony_provider: str = "twilio"
+    # an answered call still live this long after its dial is looked up at the carrier by
+    # the engine's live sweep (its `completed` callback may have been lost)
+    engine_live_call_ceiling_seconds: float = Field(default=7200.0, gt=0)
 
     # the built-in carrier simulator (used when no Twilio credentials are set)
     sim_scenario: Path | None = None

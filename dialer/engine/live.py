@@ -48,7 +48,7 @@ from dialer.engine import hopper
 from dialer.events import EventBus, agent_channel, campaign_channel
 from dialer.gatekeeper import check_numbers
 from dialer.sql import load_queries
-from dialer.telephony.callstate import Transition
+from dialer.telephony.callstate import Transition, Verdict
 from dialer.telephony.decisions import (
     AnswerDecision,
     AnsweredCall,
@@ -58,6 +58,8 @@ from dialer.telephony.decisions import (
     MachineAction,
     PlayAndHangUp,
 )
+from dialer.telephony.ledger import CallLedger
+from dialer.telephony.pg_ledger import PostgresCallLedger
 from dialer.telephony.provider import (
     AmdVerdict,
     CallEvent,
@@ -80,6 +82,12 @@ _POLL_FOR_REP_SECONDS = 0.1
 # got no callback: the reconcile sweep looks its call up (and does so this often)
 UNCONFIRMED_AFTER = timedelta(minutes=2)
 RECONCILE_EVERY = timedelta(seconds=30)
+# a placed call the carrier never reported ended is looked up (by the same sweep) once it
+# rang this long past the campaign's ring time unanswered, or, answered, once it has
+# lasted the talk ceiling (DIALER_ENGINE_LIVE_CALL_CEILING_SECONDS); an ended attempt
+# whose number still says `dialing` this long after the end is settled by the sweep
+LIVE_SWEEP_GRACE = timedelta(minutes=2)
+DEFAULT_LIVE_CALL_CEILING = timedelta(hours=2)
 MACHINE_DISPOSITION = "VOICEMAIL"
 # a restarted engine relearns answer rates from this much of its campaign's recent calls
 PACING_HISTORY = timedelta(days=7)
@@ -233,9 +241,15 @@ class CampaignEngine:
         connect_threshold_seconds: float = 2.0,
         tick_seconds: float = 0.25,
         rules: GateRules = DEFAULT_GATE_RULES,
+        ledger: CallLedger | None = None,
+        live_call_ceiling: timedelta = DEFAULT_LIVE_CALL_CEILING,
     ) -> None:
         self.pool = pool
         self.provider = provider
+        # where the live sweep applies what the carrier says of a call, as a callback would
+        # (the service's own ledger; else one for the provider, built when first needed)
+        self._ledger = ledger
+        self.live_call_ceiling = live_call_ceiling
         self.events = events
         self.clock = clock
         self.campaign = campaign
@@ -427,6 +441,7 @@ class CampaignEngine:
         if self._reconciled_at is None or now - self._reconciled_at >= RECONCILE_EVERY:
             self._reconciled_at = now
             await self.reconcile_unconfirmed(now)
+            await self.reconcile_live(now)
         await self.learn_wrap_ups(now)
         self._follow_uk_clock(now)
         state = await self.snapshot(now)
@@ -649,6 +664,75 @@ class CampaignEngine:
             done += 1
         return done
 
+    @property
+    def ledger(self) -> CallLedger:
+        if self._ledger is None:
+            self._ledger = PostgresCallLedger(self.pool, self.provider.name)
+        return self._ledger
+
+    async def reconcile_live(self, now: datetime, limit: int = 50) -> int:
+        """The sweep for calls whose end was never applied. A lost `completed` callback
+        leaves its attempt live for good: the number stays `dialing` (one live call per
+        number), a bridged rep stays on the call and the pacer counts it in flight. An
+        attempt still live past its ring time unanswered, or past the talk ceiling
+        answered, is looked up at the provider; a call that has ended is applied through
+        the ledger and `on_event` exactly as its callback would have been (a late real
+        callback is then a duplicate). A call still live, or a failed lookup, waits for
+        the next sweep. Then an attempt that ended while its number stayed `dialing` (the
+        settle after the callback failed) has its rep freed and its number settled.
+        Returns how many attempts were settled."""
+        ring = timedelta(seconds=self.campaign.ring_seconds)
+        rows = await self.pool.fetch(
+            QUERIES["overdue_live_attempts"],
+            self.campaign.campaign_id,
+            now - ring - LIVE_SWEEP_GRACE,
+            now - ring - self.live_call_ceiling,
+            limit,
+        )
+        done = 0
+        for row in rows:
+            attempt_ref = str(row["call_attempt_id"])
+            if row["provider"] != self.provider.name or self.provider.is_placing(attempt_ref):
+                continue  # another carrier's call, or a create still going out
+            call_id = str(row["provider_call_id"])
+            try:
+                event = await self.provider.find_call_by_id(call_id, attempt_ref=attempt_ref)
+                if event is None:  # still live (a long call), or unknown to the provider
+                    continue
+                transition = await self.ledger.apply(event)
+            except TelephonyError as exc:
+                log.warning("live_attempt_lookup_failed", attempt_id=attempt_ref, error=str(exc))
+                continue
+            if transition.verdict in (Verdict.ADVANCED, Verdict.RECORDED):
+                await self.on_event(event, transition)
+                done += 1
+                log.warning(
+                    "call_end_recovered",
+                    attempt_id=attempt_ref,
+                    call=call_id,
+                    end_reason=str(event.end_reason),
+                )
+        stuck = await self.pool.fetch(
+            QUERIES["ended_attempts_left_dialing"],
+            self.campaign.campaign_id,
+            now - LIVE_SWEEP_GRACE,
+            limit,
+        )
+        for row in stuck:
+            ended = await self.pool.fetchrow(QUERIES["ended_attempt_by_id"], row["call_attempt_id"])
+            if ended is None:
+                continue
+            await self._free_reps(ended, now)
+            await self.settle(
+                int(ended["call_attempt_id"]),
+                outcome_of(ended),
+                now,
+                retire_reason=f"carrier: SIP {ended['sip_code']}, the number does not exist",
+            )
+            done += 1
+            log.warning("ended_attempt_settled_late", attempt_id=ended["call_attempt_id"])
+        return done
+
     # -- call decisions (webhooks) ---------------------------------------------------
 
     async def on_answer(self, call: AnsweredCall) -> AnswerDecision:
@@ -822,6 +906,29 @@ class CampaignEngine:
         row = await self.pool.fetchrow(QUERIES["ended_attempt"], event.call_id)
         if row is None:
             return
+        await self._free_reps(row, now)
+        if row["agent_user_id"] is not None:
+            if row["answered_by"] != "machine" and row["talked_seconds"] is not None:
+                self.pacer.observe_talk(float(row["talked_seconds"]))
+                self.pacer.observe_person(now.timestamp(), False)
+        elif outcome_of(row) is CallOutcome.ABANDONED:
+            self.pacer.observe_person(now.timestamp(), True)
+        if row["ring_seconds"] is not None:
+            self.pacer.observe_ring(
+                float(row["ring_seconds"]),
+                row["answered_at"] is not None,
+                hour=local_hour(row["created_at"], self.campaign.time_zone),
+            )
+        await self.settle(
+            int(row["call_attempt_id"]),
+            outcome_of(row),
+            now,
+            retire_reason=f"carrier: SIP {row['sip_code']}, the number does not exist",
+        )
+
+    async def _free_reps(self, row: asyncpg.Record, now: datetime) -> None:
+        """The call has ended: its rep goes to wrap-up, or, for a preview dial that never
+        reached its rep, the rep waiting for it goes back to ready."""
         if row["agent_user_id"] is not None:
             async with self.pool.acquire() as connection, connection.transaction():
                 # only a rep still on this very call goes to wrap-up (after a machine they
@@ -835,13 +942,7 @@ class CampaignEngine:
                         RepState.WRAP_UP,
                         max(now, self.clock()),  # read again under the session's lock
                     )
-            if row["answered_by"] != "machine" and row["talked_seconds"] is not None:
-                self.pacer.observe_talk(float(row["talked_seconds"]))
-                self.pacer.observe_person(now.timestamp(), False)
-        elif outcome_of(row) is CallOutcome.ABANDONED:
-            self.pacer.observe_person(now.timestamp(), True)
-        if row["agent_user_id"] is None and row["reserved_agent_user_id"] is not None:
-            # a preview dial that never reached its rep: the rep waiting for it is free
+        elif row["reserved_agent_user_id"] is not None:
             async with self.pool.acquire() as connection, connection.transaction():
                 if await connection.fetchval(
                     QUERIES["rep_still_on_call"],
@@ -854,18 +955,6 @@ class CampaignEngine:
                         RepState.READY,
                         max(now, self.clock()),  # read again under the session's lock
                     )
-        if row["ring_seconds"] is not None:
-            self.pacer.observe_ring(
-                float(row["ring_seconds"]),
-                row["answered_at"] is not None,
-                hour=local_hour(row["created_at"], self.campaign.time_zone),
-            )
-        await self.settle(
-            int(row["call_attempt_id"]),
-            outcome_of(row),
-            now,
-            retire_reason=f"carrier: SIP {row['sip_code']}, the number does not exist",
-        )
 
     async def settle(
         self,

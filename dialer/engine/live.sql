@@ -119,6 +119,14 @@ SELECT call_attempt_id, status, agent_user_id, reserved_agent_user_id, abandoned
        extract(epoch FROM ended_at - coalesce(bridged_at, answered_at))::float8 AS talked_seconds
 FROM call_attempts WHERE provider_call_id = $1;
 
+-- name: ended_attempt_by_id
+-- as ended_attempt, for the live sweep's attempts whose number was never settled
+SELECT call_attempt_id, status, agent_user_id, reserved_agent_user_id, abandoned,
+       answered_by, created_at, answered_at,
+       ring_seconds, end_reason, provider_error_code, sip_code,
+       extract(epoch FROM ended_at - coalesce(bridged_at, answered_at))::float8 AS talked_seconds
+FROM call_attempts WHERE call_attempt_id = $1;
+
 -- name: attempt_history
 -- when the number and the person were dialed before (this attempt included)
 SELECT array(SELECT created_at FROM call_attempts WHERE e164 = c.e164 ORDER BY created_at)
@@ -221,4 +229,27 @@ SELECT call_attempt_id, e164, created_at
 FROM call_attempts
 WHERE campaign_id = $1 AND status = 'created' AND provider_call_id IS NULL AND created_at < $2
 ORDER BY created_at
+LIMIT $3;
+
+-- name: overdue_live_attempts
+-- placed calls never reported ended: unanswered and dialled before $2 (past the ring
+-- time), or dialled before $3 (past the talk ceiling); the live sweep asks the provider
+-- that placed each about it
+SELECT call_attempt_id, provider, provider_call_id, created_at
+FROM call_attempts
+WHERE campaign_id = $1 AND provider_call_id IS NOT NULL
+  AND status IN ('created', 'queued', 'initiated', 'ringing', 'in_progress')
+  AND ((answered_at IS NULL AND created_at < $2) OR created_at < $3)
+ORDER BY created_at
+LIMIT $4;
+
+-- name: ended_attempts_left_dialing
+-- attempts that ended before $2 while their number still says `dialing` (the settle after
+-- the end was lost): the live sweep settles them
+SELECT n.call_attempt_id
+FROM campaign_numbers n JOIN call_attempts c ON c.call_attempt_id = n.call_attempt_id
+WHERE n.campaign_id = $1 AND n.state = 'dialing'
+  AND c.status NOT IN ('created', 'queued', 'initiated', 'ringing', 'in_progress')
+  AND c.ended_at < $2
+ORDER BY c.ended_at
 LIMIT $3;

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 import structlog
@@ -104,7 +104,14 @@ class TelephonyService:
                 },
             )
             engine = CampaignEngine(
-                self.pool, self.provider, self.events, self.clock, settings, rules=self.rules
+                self.pool,
+                self.provider,
+                self.events,
+                self.clock,
+                settings,
+                rules=self.rules,
+                ledger=self.ledger,
+                live_call_ceiling=timedelta(seconds=self.settings.engine_live_call_ceiling_seconds),
             )
             self.engines[campaign_id] = engine
         return engine

@@ -114,6 +114,10 @@ class FaultPlan(BaseModel):
         Field(default_factory=list)
     )
     create_delay_seconds: float = Field(default=10.0, ge=0)
+    # callbacks of these events are always lost (a `completed` that never comes)
+    lose_events: list[Literal["initiated", "ringing", "answered", "completed", "amd"]] = Field(
+        default_factory=list
+    )
 
 
 @dataclass(slots=True)
@@ -667,7 +671,7 @@ class CarrierSimulator:
             "AnsweredBy": answered_by,
             "MachineDetectionDuration": str(int((fate.amd_verdict_seconds or 0.0) * 1000)),
         }
-        await self._deliver(call, "amd", call.amd_callback, params)
+        await self._deliver(call, "amd", call.amd_callback, params, event="amd")
 
     async def _end(self, call: SimCall, status: str, *, sip_code: int = 200) -> None:
         if call.ended.is_set():
@@ -718,14 +722,16 @@ class CarrierSimulator:
         )
         params.update(extra or {})
         call.sequence += 1
-        await self._deliver(call, "status", call.status_callback, params)
+        await self._deliver(call, "status", call.status_callback, params, event=event)
 
-    async def _deliver(self, call: SimCall, kind: str, url: str, params: dict[str, str]) -> None:
+    async def _deliver(
+        self, call: SimCall, kind: str, url: str, params: dict[str, str], *, event: str
+    ) -> None:
         """Send one callback, with the fault plan applied. Delayed and reordered callbacks
         go out in the background so later ones can overtake them."""
         plan = self.faults
         token = f"{call.sid}-{secrets.token_hex(8)}"
-        if plan.loss_rate and self.rng.random() < plan.loss_rate:
+        if event in plan.lose_events or (plan.loss_rate and self.rng.random() < plan.loss_rate):
             self.callbacks.append(SentCallback(kind, url, params, {}, None, 0, lost=True))
             return
         copies = 2 if plan.duplicate_rate and self.rng.random() < plan.duplicate_rate else 1

@@ -200,6 +200,14 @@ class TelephonyProvider(abc.ABC):
             "callbacks"
         )
 
+    async def find_call_by_id(self, call_id: str, *, attempt_ref: str) -> CallEvent | None:
+        """Ask the provider about a call whose `completed` callback never came (the live
+        sweep). None: the call is unknown or still live. A call that has ended comes back
+        as the COMPLETED event its callback would have carried, under the same dedupe key,
+        so a late real callback is a duplicate. Raises TelephonyError when the lookup
+        fails; a provider that cannot look calls up returns None (its callbacks decide)."""
+        return None
+
     def is_placing(self, attempt_ref: str) -> bool:
         """True while this process's create for the attempt is still queued (behind the
         calls-per-second throttle) or in flight: it may yet place the call, so nothing may

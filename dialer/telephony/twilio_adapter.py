@@ -341,6 +341,40 @@ class TwilioProvider(TelephonyProvider):
             "attempt id) will settle it: do not redial meanwhile"
         )
 
+    async def find_call_by_id(self, call_id: str, *, attempt_ref: str) -> CallEvent | None:
+        try:
+            call = await self._bounded("fetch_call", lambda: self._calls(call_id).fetch_async())
+        except TwilioException as exc:
+            if int(getattr(exc, "status", 0) or 0) == 404:
+                return None
+            raise TelephonyError(
+                f"looking up call {call_id} of attempt {attempt_ref} failed "
+                f"(code {getattr(exc, 'code', None)}): the next sweep asks again"
+            ) from exc
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise TelephonyError(
+                f"looking up call {call_id} of attempt {attempt_ref} failed "
+                f"({type(exc).__name__}): the next sweep asks again"
+            ) from exc
+        status = str(getattr(call.status, "value", call.status) or "")
+        end_reason = _END_REASON.get(status)
+        if end_reason is None:  # queued, ringing or in progress: still live
+            return None
+        now = self._wall_clock()
+        # the Call resource carries no SIP code; the key is the completed callback's own
+        return CallEvent(
+            provider=self.name,
+            call_id=call_id,
+            kind=CallEventKind.COMPLETED,
+            occurred_at=call.end_time or now,
+            dedupe_keys=(f"{call_id}:end",),
+            attempt_ref=attempt_ref,
+            end_reason=end_reason,
+            duration_seconds=_int_or_none(call.duration),
+            received_at=now,
+            raw={"CallSid": call_id, "CallStatus": status, "Source": "fetch"},
+        )
+
     async def place_rep_leg(self, to_number: str, caller_id: str, rep_ref: str) -> str:
         cfg = self._config
         await self._throttle.acquire()
