@@ -78,6 +78,9 @@ log = structlog.get_logger(__name__)
 QUERIES = load_queries("dialer.engine", "live.sql")
 
 _POLL_FOR_REP_SECONDS = 0.1
+# ready reps read per answer for each routing group (owner, seniors, everyone): more than
+# the answers that can arrive at the same instant, far fewer than a large floor
+_ROUTING_CANDIDATES = 64
 # an attempt still `created` this long after it was written lost its create response and
 # got no callback: the reconcile sweep looks its call up (and does so this often)
 UNCONFIRMED_AFTER = timedelta(minutes=2)
@@ -781,10 +784,14 @@ class CampaignEngine:
             else:
                 # a REQUIRE without a mode (the rep must hold the product's registration)
                 # is honoured here: only qualified reps are offered the call
+                policy = RoutingPolicy(senior_first=self.campaign.senior_first)
                 rows = await connection.fetch(
                     QUERIES["ready_reps"],
                     self.campaign.campaign_id,
                     self.campaign.required_registration,
+                    attempt["callback_owner"],
+                    policy.senior_first and attempt["tier"] in policy.senior_tiers,
+                    _ROUTING_CANDIDATES,
                 )
                 reps = [
                     Rep(
@@ -801,7 +808,7 @@ class CampaignEngine:
                     owner_rep_id=str(attempt["callback_owner"])
                     if attempt["callback_owner"]
                     else None,
-                    policy=RoutingPolicy(senior_first=self.campaign.senior_first),
+                    policy=policy,
                 )
                 if not ranked:
                     return None

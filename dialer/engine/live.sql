@@ -82,11 +82,22 @@ WHERE c.call_attempt_id = $1 OR ($1::bigint IS NULL AND c.provider_call_id = $2)
 FOR UPDATE OF c;
 
 -- name: ready_reps
--- read without locking: the engine ranks them, then locks the first one still free
-SELECT s.user_id, s.state_since, u.is_senior
-FROM agent_sessions s JOIN users u USING (user_id)
-WHERE s.campaign_id = $1 AND s.ended_at IS NULL AND s.state = 'ready'
-  AND ($2::text IS NULL OR $2 = ANY (u.registrations));
+-- read without locking: the engine ranks them, then locks the first one still free.
+-- Only the reps the routing rule can pick from: the callback's owner ($3), the $5
+-- longest-idle seniors when seniors go first ($4), and the $5 longest-idle of all; the rule
+-- ranks by idle time within those groups, so its choice is among them, and a burst of
+-- answers does not read every ready rep of a large floor once per answer.
+WITH ready AS (
+    SELECT s.user_id, s.state_since, u.is_senior
+    FROM agent_sessions s JOIN users u USING (user_id)
+    WHERE s.campaign_id = $1 AND s.ended_at IS NULL AND s.state = 'ready'
+      AND ($2::text IS NULL OR $2 = ANY (u.registrations))
+)
+(SELECT * FROM ready WHERE user_id = $3)
+UNION
+(SELECT * FROM ready WHERE $4 AND is_senior ORDER BY state_since, user_id LIMIT $5)
+UNION
+(SELECT * FROM ready ORDER BY state_since, user_id LIMIT $5);
 
 -- name: lock_first_ready_rep
 -- $2: the reps in the order the routing rule offers them this call. Answers arriving

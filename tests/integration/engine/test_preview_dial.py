@@ -95,7 +95,7 @@ async def _ready(http: aiohttp.ClientSession, headers: dict[str, str], campaign_
 
 
 async def _event(queue: asyncio.Queue[dict[str, Any]], kind: str) -> dict[str, Any]:
-    async with asyncio.timeout(10):
+    async with asyncio.timeout(30):
         while True:
             event = await queue.get()
             if event.get("kind") == kind:
@@ -110,7 +110,9 @@ async def _state(pool, user_id: int) -> str:
 
 
 async def _wait_for(pool, query: str, *args: Any) -> Any:
-    for _ in range(200):
+    # up to 30 s of wall time: the simulator's calls take about a second, a loaded CI
+    # machine can take far longer to deliver their callbacks
+    for _ in range(600):
         value = await pool.fetchval(query, *args)
         if value:
             return value
