@@ -478,10 +478,8 @@ class CampaignEngine:
         if self.campaign.jurisdiction == "UK":
             windows = [now - timedelta(hours=24), local_midnight(now, UK_DAY)]
         budgets = []
-        for since in windows:
-            row = await self.pool.fetchrow(
-                QUERIES["abandon_window"], self.campaign.campaign_id, since
-            )
+        rows = await self.pool.fetch(QUERIES["abandon_window"], self.campaign.campaign_id, windows)
+        for row in rows:
             false_positives = self.campaign.amd_false_positive_rate * int(row["machine_verdicts"])
             persons = int(row["persons"]) + false_positives
             allowed = math.floor(self.campaign.abandon_target * persons - false_positives)

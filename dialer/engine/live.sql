@@ -196,16 +196,19 @@ WHERE s.campaign_id = $1 AND c.from_state = 'wrap_up' AND c.at > $2 AND c.at <= 
 UPDATE campaigns SET status = 'paused' WHERE campaign_id = $1 AND status = 'running';
 
 -- name: abandon_window
--- the campaign's abandon rate as the regulator counts it, since $2 (person-answers as
--- figures.sql and person_answers_since count them), and AMD's machine verdicts (a UK
--- campaign adds its estimate of the persons among them to both counts)
-SELECT count(*) FILTER (WHERE (agent_user_id IS NOT NULL OR abandoned)
-                        AND coalesce(answered_by, 'human') <> 'machine') AS persons,
-       count(*) FILTER (WHERE abandoned AND coalesce(answered_by, 'human') <> 'machine')
+-- the campaign's abandon rate as the regulator counts it, since each of the instants $2
+-- (one row each, one round trip: person-answers as figures.sql and person_answers_since
+-- count them), and AMD's machine verdicts (a UK campaign adds its estimate of the persons
+-- among them to both counts)
+SELECT w.since,
+       count(*) FILTER (WHERE (c.agent_user_id IS NOT NULL OR c.abandoned)
+                        AND coalesce(c.answered_by, 'human') <> 'machine') AS persons,
+       count(*) FILTER (WHERE c.abandoned AND coalesce(c.answered_by, 'human') <> 'machine')
            AS abandoned,
-       count(*) FILTER (WHERE answered_by = 'machine') AS machine_verdicts
-FROM call_attempts
-WHERE campaign_id = $1 AND created_at >= $2;
+       count(*) FILTER (WHERE c.answered_by = 'machine') AS machine_verdicts
+FROM unnest($2::timestamptz[]) AS w(since)
+LEFT JOIN call_attempts c ON c.campaign_id = $1 AND c.created_at >= w.since
+GROUP BY w.since;
 
 -- name: retire_phone
 -- The carrier says the number itself is bad (invalid, not permitted, blocked, does not

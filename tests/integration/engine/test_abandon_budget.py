@@ -142,7 +142,7 @@ async def test_figures_and_the_governor_count_person_answers_alike(pool):
     # what the governor learns on start and the budget it is held to count the same calls
     rows = await pool.fetch(QUERIES["person_answers_since"], campaign_id, NOW - timedelta(days=30))
     assert (len(rows), sum(r["abandoned"] for r in rows)) == (persons, dropped)
-    window = await pool.fetchrow(QUERIES["abandon_window"], campaign_id, NOW - timedelta(days=30))
+    window = await pool.fetchrow(QUERIES["abandon_window"], campaign_id, [NOW - timedelta(days=30)])
     assert (window["persons"], window["abandoned"]) == (persons, dropped)
     await engine.warm_up()
     governor = engine.pacer.governor  # type: ignore[attr-defined]
