@@ -49,8 +49,9 @@ from aiohttp import web
 from dialer import db, migrations
 from dialer.app import create_app
 from dialer.engine import hopper
-from dialer.engine.service import TELEPHONY, TelephonyService
+from dialer.engine.service import TelephonyService
 from dialer.engine.simulated_reps import SimulatedReps
+from dialer.keys import TELEPHONY
 from dialer.settings import Settings
 from dialer.telephony import twiml
 from dialer.telephony.provider import CallRequest

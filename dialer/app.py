@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
 from pathlib import Path
+from types import ModuleType
 
 import aiohttp_jinja2
 import asyncpg
@@ -14,34 +14,58 @@ import jinja2
 import structlog
 from aiohttp import web
 
-from compliance.rules import GateRules
-from dialer import db, migrations
+from dialer import compliance_routes, db, migrations
 from dialer.auth import make_auth_middleware
 from dialer.clock import Clock, system_clock
+from dialer.console import routes as console_routes
+from dialer.console.disconnects import console_background
+from dialer.engine import routes as engine_routes
+from dialer.engine.service import telephony_context
 from dialer.events import EventBus
-from dialer.http import ROUTE_SPECS, Handler, Problem, Routes, problem_response
+from dialer.http import Handler, Problem, Routes, problem_response
+from dialer.keys import (
+    CLOCK,
+    CONSOLE_LINKS,
+    EVENTS,
+    GATE_RULES,
+    POOL,
+    REQUEST_ID,
+    ROUTE_SPECS,
+    ROUTES,
+    SETTINGS,
+    ConsoleLinks,
+    pool_of,
+)
+from dialer.leads import routes as lead_routes
+from dialer.leads.background import lead_background
+from dialer.lists import routes as list_routes
+from dialer.routes import campaigns, customers, health, people
 from dialer.settings import Settings, load_gate_rules
+from dialer.web import pages
 
 log = structlog.get_logger(__name__)
 
-SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
-POOL: web.AppKey[asyncpg.Pool] = web.AppKey("pool")
-CLOCK: web.AppKey[Clock] = web.AppKey("clock")
-ROUTES: web.AppKey[Routes] = web.AppKey("routes")
-REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id")
-EVENTS: web.AppKey[EventBus] = web.AppKey("events")
-#: the compliance gate's rule book and firm policy, for every decision the service makes
-GATE_RULES: web.AppKey[GateRules] = web.AppKey("gate_rules")
-
 WEB_DIR = Path(__file__).parent / "web"
 
-
-def pool_of(request: web.Request) -> asyncpg.Pool:
-    return request.app[POOL]
-
-
-def now_of(request: web.Request) -> datetime:
-    return request.app[CLOCK]()
+#: the service's features, each a module exporting `routes` and optionally `console_links`
+FEATURES: tuple[ModuleType, ...] = (
+    health,
+    people,
+    customers,
+    campaigns,
+    pages,
+    engine_routes,
+    list_routes,
+    lead_routes,
+    console_routes,
+    compliance_routes,
+)
+#: long-lived parts of feature packages, started after the pool and the event bus
+BACKGROUND: tuple[Callable[[web.Application], AsyncIterator[None]], ...] = (
+    telephony_context,
+    console_background,
+    lead_background,
+)
 
 
 @web.middleware
@@ -80,31 +104,22 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
 
 
 def all_routes() -> Routes:
-    """Every route of the service, from every module that declares some."""
-    # imported here: the feature modules import this module's AppKeys
-    from dialer import compliance_routes
-    from dialer.console import routes as console
-    from dialer.engine import routes as engine
-    from dialer.leads import routes as leads
-    from dialer.lists import routes as lists
-    from dialer.routes import campaigns, customers, health, people
-    from dialer.web import pages
-
+    """Every route of the service, from every feature that declares some."""
     routes = Routes()
-    for module in (
-        health,
-        people,
-        customers,
-        campaigns,
-        pages,
-        engine,
-        lists,
-        leads,
-        console,
-        compliance_routes,
-    ):
-        routes.specs.extend(module.routes.specs)
+    for feature in FEATURES:
+        routes.specs.extend(feature.routes.specs)
     return routes
+
+
+def console_links() -> ConsoleLinks:
+    """Each role's consoles for the home page, in the order the features are listed."""
+    links: ConsoleLinks = {}
+    for feature in FEATURES:
+        for role, path, label in getattr(feature, "console_links", ()):
+            entries = links.setdefault(role.value, [])
+            if (path, label) not in entries:
+                entries.append((path, label))
+    return links
 
 
 def create_app(
@@ -129,6 +144,7 @@ def create_app(
     )
     routes = all_routes()
     app[ROUTES] = routes
+    app[CONSOLE_LINKS] = console_links()
     specs = {}
     for spec in routes.specs:
         resource = app.router.add_route(spec.method, spec.path, spec.handler)
@@ -170,15 +186,6 @@ def create_app(
 
     app.cleanup_ctx.append(database)
     app.cleanup_ctx.append(event_bus)
-    for background in _background_contexts():
+    for background in BACKGROUND:
         app.cleanup_ctx.append(background)
     return app
-
-
-def _background_contexts() -> list[Callable[[web.Application], AsyncIterator[None]]]:
-    """Long-lived parts of feature packages, started after the pool and the event bus."""
-    from dialer.console.disconnects import console_background
-    from dialer.engine.service import telephony_context
-    from dialer.leads.background import lead_background
-
-    return [telephony_context, console_background, lead_background]

@@ -23,6 +23,7 @@ from dialer import auth
 from dialer.dnc import InvalidOptOut, OptOutChannel, add_opt_out, e164_of
 from dialer.gatekeeper import QUERIES, UnknownCampaign, campaign_start_decision
 from dialer.http import Problem, Role, Routes, json_response, path_int, read_body, read_query
+from dialer.keys import GATE_RULES, SETTINGS, now_of, pool_of
 
 routes = Routes()
 
@@ -51,8 +52,6 @@ class ComplianceHistoryQuery(BaseModel):
     body=OptOutRequest,
 )
 async def record_opt_out(request: web.Request) -> web.Response:
-    from dialer.app import SETTINGS, now_of, pool_of
-
     body = await read_body(request, OptOutRequest)
     user = auth.current_user(request)
     region = body.region or request.app[SETTINGS].default_region
@@ -123,8 +122,6 @@ def _decision_view(audit_id: int, at: Any, detail: dict[str, Any]) -> dict[str, 
     query=ComplianceHistoryQuery,
 )
 async def account_compliance(request: web.Request) -> web.Response:
-    from dialer.app import now_of, pool_of
-
     account_id = path_int(request, "account_id")
     query = read_query(request, ComplianceHistoryQuery)
     pool = pool_of(request)
@@ -163,8 +160,6 @@ async def account_compliance(request: web.Request) -> web.Response:
     "message, do-not-call snapshots.",
 )
 async def campaign_compliance_check(request: web.Request) -> web.Response:
-    from dialer.app import GATE_RULES, SETTINGS, now_of, pool_of
-
     campaign_id = path_int(request, "campaign_id")
     settings = request.app[SETTINGS]
     owned = {settings.firm_callback_number, *settings.twilio_caller_ids}

@@ -11,45 +11,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import structlog
 from aiohttp import web
 
+from compliance.calendars import cn_working_day
 from dialer import db, migrations
 from dialer.app import create_app
-from dialer.clock import Clock, system_clock
+from dialer.clock import Clock, shifted_clock, system_clock
+from dialer.demo_context import DemoContext, DemoStage
+from dialer.engine import demo_stage as campaign
+from dialer.leads import demo_stage as branches
 from dialer.seed import DEMO_PASSWORD, seed
 from dialer.settings import Settings
 
 log = structlog.get_logger(__name__)
 
 
-@dataclass
-class DemoContext:
-    settings: Settings
-    pool: asyncpg.Pool
-    base_url: str
-    clock: Clock
-    stop: asyncio.Event
-    quiet: bool
-    minutes: float | None
-    say: Callable[[str], None]
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-DemoStage = Callable[[DemoContext], Awaitable[dict[str, Any]]]
-
-
 def _load_stages() -> list[DemoStage]:
     """The stages that run while the demo's server is up, side by side."""
-    # imported here: the stages import this module's DemoContext
-    from dialer.engine import demo_stage as campaign
-    from dialer.leads import demo_stage as branches
-
     return [campaign.run, branches.run]
 
 
@@ -80,12 +64,6 @@ async def population_summary(pool: asyncpg.Pool) -> dict[str, Any]:
 def demo_clock(wall: Clock = system_clock) -> Clock:
     """The machine's clock when it is calling hours in Beijing on a working day; otherwise
     a clock that starts at 10:00 Beijing time on the next working day."""
-    from datetime import datetime, time, timedelta
-    from zoneinfo import ZoneInfo
-
-    from compliance.calendars import cn_working_day
-    from dialer.clock import shifted_clock
-
     beijing = ZoneInfo("Asia/Shanghai")
     local = wall().astimezone(beijing)
     if cn_working_day(local.date()) and time(9, 30) <= local.time() <= time(19, 30):

@@ -19,6 +19,8 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from dialer.keys import ROUTE_SPECS
+
 
 class Role(StrEnum):
     TELESALES_REP = "telesales_rep"
@@ -30,6 +32,9 @@ class Role(StrEnum):
 
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
+#: a console on the home page: the role it serves, its path, the i18n key of its label;
+#: each feature module lists its own as `console_links` and `create_app` gathers them
+ConsoleLink = tuple[Role, str, str]
 PUBLIC: frozenset[Role] = frozenset()  # marker: no login needed
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -198,9 +203,6 @@ class Routes:
             return handler
 
         return register
-
-
-ROUTE_SPECS: web.AppKey[dict[tuple[str, str], RouteSpec]] = web.AppKey("route_specs")
 
 
 def spec_for(request: web.Request) -> RouteSpec | None:

@@ -26,6 +26,7 @@ from campaigns.agents import RepState
 from dialer.console import agent_sessions
 from dialer.console.dispositions import DISCONNECTED, DispositionInput, record_disposition
 from dialer.console.errors import ConsoleError
+from dialer.keys import CLOCK, POOL, SETTINGS
 from dialer.settings import Settings
 from dialer.sql import load_queries
 
@@ -151,7 +152,6 @@ async def console_background(app: web.Application) -> AsyncIterator[None]:
 
     Wire with `app.cleanup_ctx.append(console_background)` after the database context.
     """
-    from dialer.app import CLOCK, POOL, SETTINGS
 
     grace = disconnect_grace(app[SETTINGS])
     task = asyncio.create_task(run_sweeps(app[POOL], app[CLOCK], grace))

@@ -27,19 +27,20 @@ from dialer.console.audio import AudioLeg, audio_leg_for
 from dialer.console.customer_pop import build_pop
 from dialer.console.dispositions import DispositionInput, record_disposition
 from dialer.console.errors import CallbackRefused, ConsoleError, NotLoggedIn, NotYourCall
+from dialer.engine.preview import dial_preview
 from dialer.events import agent_channel, campaign_channel
-from dialer.http import Problem, Role, Routes, json_response, path_int, read_body
+from dialer.http import ConsoleLink, Problem, Role, Routes, json_response, path_int, read_body
+from dialer.keys import EVENTS, GATE_RULES, SETTINGS, now_of, pool_of, telephony_of
 from dialer.sql import load_queries
 from dialer.web.i18n import MESSAGES as ALL_MESSAGES
-from dialer.web.pages import CONSOLE_LINKS, page_context
+from dialer.web.pages import page_context
 
 log = structlog.get_logger(__name__)
 routes = Routes()
 QUERIES = load_queries("dialer.console")
 REPS = {Role.TELESALES_REP}
 
-if ("/rep", "rep_console") not in CONSOLE_LINKS.setdefault(Role.TELESALES_REP.value, []):
-    CONSOLE_LINKS[Role.TELESALES_REP.value].append(("/rep", "rep_console"))
+console_links: list[ConsoleLink] = [(Role.TELESALES_REP, "/rep", "rep_console")]
 
 
 # -- models ---------------------------------------------------------------------------------
@@ -174,34 +175,15 @@ def _problem(exc: ConsoleError, language: str = "en") -> Problem:
     return Problem(exc.status, title, str(exc))
 
 
-def _now(request: web.Request) -> datetime:
-    from dialer.app import CLOCK
-
-    return request.app[CLOCK]()
-
-
-def _pool(request: web.Request) -> Any:
-    from dialer.app import POOL
-
-    return request.app[POOL]
-
-
-def _telephony(request: web.Request) -> Any:
-    from dialer.engine.service import TELEPHONY
-
-    return request.app.get(TELEPHONY)
-
-
 async def _join_audio(
     request: web.Request, user_id: int, previous: int | None, session_id: int
 ) -> None:
     """After log-in: a phone-leg rep's phone rings and joins their room (once)."""
-    from dialer.app import SETTINGS
 
-    telephony = _telephony(request)
+    telephony = telephony_of(request)
     if telephony is None:
         return
-    pool = _pool(request)
+    pool = pool_of(request)
     if previous is not None:
         await audio.carry_phone_leg(pool, previous, session_id)
     await audio.join_phone_leg(
@@ -250,7 +232,7 @@ async def session_view(executor: Any, user_id: int, now: datetime) -> SessionVie
     response=CampaignChoices,
 )
 async def console_campaigns(request: web.Request) -> web.Response:
-    rows = await _pool(request).fetch(QUERIES["campaigns_open_to_reps"])
+    rows = await pool_of(request).fetch(QUERIES["campaigns_open_to_reps"])
     return json_response(CampaignChoices(campaigns=[CampaignChoice(**dict(r)) for r in rows]))
 
 
@@ -263,7 +245,7 @@ async def console_campaigns(request: web.Request) -> web.Response:
 )
 async def get_session(request: web.Request) -> web.Response:
     user = auth.current_user(request)
-    return json_response(await session_view(_pool(request), user.user_id, _now(request)))
+    return json_response(await session_view(pool_of(request), user.user_id, now_of(request)))
 
 
 @routes.route(
@@ -277,8 +259,8 @@ async def get_session(request: web.Request) -> web.Response:
 async def log_in(request: web.Request) -> web.Response:
     user = auth.current_user(request)
     body = await read_body(request, LogIn)
-    now = _now(request)
-    async with _pool(request).acquire() as connection:
+    now = now_of(request)
+    async with pool_of(request).acquire() as connection:
         before = await agent_sessions.current_session(connection, user.user_id)
         try:
             session = await agent_sessions.log_in(connection, user.user_id, body.campaign_id, now)
@@ -290,7 +272,7 @@ async def log_in(request: web.Request) -> web.Response:
         before["agent_session_id"] if before is not None else None,
         session.agent_session_id,
     )
-    async with _pool(request).acquire() as connection:
+    async with pool_of(request).acquire() as connection:
         return json_response(await session_view(connection, user.user_id, now), status=201)
 
 
@@ -305,8 +287,8 @@ async def log_in(request: web.Request) -> web.Response:
 async def change_state(request: web.Request) -> web.Response:
     user = auth.current_user(request)
     body = await read_body(request, StateChange)
-    now = _now(request)
-    async with _pool(request).acquire() as connection:
+    now = now_of(request)
+    async with pool_of(request).acquire() as connection:
         try:
             if body.state == "ready":
                 session = await agent_sessions.go_ready(connection, user.user_id, now)
@@ -325,7 +307,7 @@ async def change_state(request: web.Request) -> web.Response:
     if body.state == "ready":
         # a phone-leg rep whose phone dropped (paused 'phone_lost') is rung again
         await _join_audio(request, user.user_id, None, session.agent_session_id)
-    async with _pool(request).acquire() as connection:
+    async with pool_of(request).acquire() as connection:
         return json_response(await session_view(connection, user.user_id, now))
 
 
@@ -338,16 +320,18 @@ async def change_state(request: web.Request) -> web.Response:
 )
 async def log_out(request: web.Request) -> web.Response:
     user = auth.current_user(request)
-    now = _now(request)
-    async with _pool(request).acquire() as connection:
+    now = now_of(request)
+    async with pool_of(request).acquire() as connection:
         try:
             ended = await agent_sessions.log_out(connection, user.user_id, now)
         except ConsoleError as exc:
             raise _problem(exc) from exc
-    telephony = _telephony(request)
+    telephony = telephony_of(request)
     if telephony is not None:
-        await audio.drop_phone_leg(_pool(request), telephony, ended.agent_session_id, user.user_id)
-    async with _pool(request).acquire() as connection:
+        await audio.drop_phone_leg(
+            pool_of(request), telephony, ended.agent_session_id, user.user_id
+        )
+    async with pool_of(request).acquire() as connection:
         return json_response(await session_view(connection, user.user_id, now))
 
 
@@ -362,18 +346,16 @@ async def log_out(request: web.Request) -> web.Response:
     response=CallPop,
 )
 async def get_call(request: web.Request) -> web.Response:
-    from dialer.app import SETTINGS
-
     user = auth.current_user(request)
     call_id = path_int(request, "call_attempt_id")
-    pool = _pool(request)
+    pool = pool_of(request)
     call = await pool.fetchrow(QUERIES["call_for_rep"], call_id)
     if call is None:
         raise Problem(404, "Not found", f"There is no call {call_id}.")
     if call["agent_user_id"] != user.user_id:
         raise _problem(NotYourCall(f"call {call_id} was connected to another rep"))
     pop = await build_pop(
-        pool, call_id, user.user_id, _now(request), request.app[SETTINGS].firm_name
+        pool, call_id, user.user_id, now_of(request), request.app[SETTINGS].firm_name
     )
     return json_response(pop)
 
@@ -387,15 +369,13 @@ async def get_call(request: web.Request) -> web.Response:
     response=DispositionView,
 )
 async def post_disposition(request: web.Request) -> web.Response:
-    from dialer.app import GATE_RULES
-
     user = auth.current_user(request)
     body = await read_body(request, NewDisposition)
     entry = DispositionInput(**body.model_dump())
-    async with _pool(request).acquire() as connection:
+    async with pool_of(request).acquire() as connection:
         try:
             recorded = await record_disposition(
-                connection, user.user_id, entry, _now(request), rules=request.app[GATE_RULES]
+                connection, user.user_id, entry, now_of(request), rules=request.app[GATE_RULES]
             )
         except ConsoleError as exc:
             raise _problem(exc, user.language) from exc
@@ -411,7 +391,7 @@ async def post_disposition(request: web.Request) -> web.Response:
 )
 async def my_day(request: web.Request) -> web.Response:
     user = auth.current_user(request)
-    return json_response(await stats.my_day(_pool(request), user.user_id, _now(request)))
+    return json_response(await stats.my_day(pool_of(request), user.user_id, now_of(request)))
 
 
 @routes.route(
@@ -422,18 +402,16 @@ async def my_day(request: web.Request) -> web.Response:
     response=AudioLeg,
 )
 async def get_audio(request: web.Request) -> web.Response:
-    from dialer.app import SETTINGS
-
     user = auth.current_user(request)
-    rep = await _pool(request).fetchrow(QUERIES["rep_profile"], user.user_id)
-    return json_response(audio_leg_for(rep, request.app[SETTINGS], _now(request)))
+    rep = await pool_of(request).fetchrow(QUERIES["rep_profile"], user.user_id)
+    return json_response(audio_leg_for(rep, request.app[SETTINGS], now_of(request)))
 
 
 # -- preview mode ---------------------------------------------------------------------------
 
 
 async def _preview_campaign(request: web.Request, user_id: int) -> int:
-    session = await agent_sessions.current_session(_pool(request), user_id)
+    session = await agent_sessions.current_session(pool_of(request), user_id)
     if session is None or session["campaign_id"] is None:
         raise _problem(NotLoggedIn("log in to a campaign to preview its accounts"))
     campaign_id: int = session["campaign_id"]
@@ -451,20 +429,18 @@ async def get_preview(request: web.Request) -> web.Response:
     user = auth.current_user(request)
     campaign_id = await _preview_campaign(request, user.user_id)
     try:
-        account = await preview.next_account(_pool(request), campaign_id, _now(request))
+        account = await preview.next_account(pool_of(request), campaign_id, now_of(request))
     except ConsoleError as exc:
         raise _problem(exc) from exc
     return json_response(account)
 
 
 async def _decide(request: web.Request, action: Literal["dial", "skip"]) -> web.Response:
-    from dialer.app import EVENTS
-
     user = auth.current_user(request)
     account_id = path_int(request, "account_id")
     campaign_id = await _preview_campaign(request, user.user_id)
-    now = _now(request)
-    async with _pool(request).acquire() as connection:
+    now = now_of(request)
+    async with pool_of(request).acquire() as connection:
         try:
             decision = await preview.decide_preview(
                 connection, campaign_id, account_id, user.user_id, action, now
@@ -473,10 +449,7 @@ async def _decide(request: web.Request, action: Literal["dial", "skip"]) -> web.
             raise _problem(exc) from exc
     placed = False
     if action == "dial" and decision.get("call_attempt_id") is None:
-        from dialer.engine.preview import dial_preview
-        from dialer.engine.service import TELEPHONY
-
-        telephony = request.app.get(TELEPHONY)
+        telephony = telephony_of(request)
         if telephony is not None:
             # a replay without a call is a dial still pending (refused, say, while the rep
             # was paused): the engine tries it again; a placed dial replays its call
@@ -536,11 +509,9 @@ def _client_messages(language: str) -> dict[str, str]:
 
 @routes.route("GET", "/rep", roles=REPS, summary="The rep console.", api=False)
 async def rep_page(request: web.Request) -> web.Response:
-    from dialer.app import SETTINGS
-
     user = auth.current_user(request)
-    pool = _pool(request)
-    now = _now(request)
+    pool = pool_of(request)
+    now = now_of(request)
     view = await session_view(pool, user.user_id, now)
     campaigns = await pool.fetch(QUERIES["campaigns_open_to_reps"])
     day = await stats.my_day(pool, user.user_id, now)
@@ -592,21 +563,19 @@ async def _send(ws: web.WebSocketResponse, payload: dict[str, Any]) -> None:
     api=False,
 )
 async def console_ws(request: web.Request) -> web.StreamResponse:
-    from dialer.app import EVENTS, SETTINGS
-
     user = auth.current_user(request)
     if not _same_origin(request):
         raise web.HTTPForbidden(text="cross-origin WebSocket refused")
-    pool = _pool(request)
+    pool = pool_of(request)
     firm = request.app[SETTINGS].firm_name
     ws = web.WebSocketResponse(heartbeat=15)
     await ws.prepare(request)
-    connection_id = await pool.fetchval(QUERIES["open_connection"], user.user_id, _now(request))
+    connection_id = await pool.fetchval(QUERIES["open_connection"], user.user_id, now_of(request))
     log.info("rep_console_opened", user_id=user.user_id)
 
     async def pop(call_attempt_id: int) -> None:
         started = asyncio.get_running_loop().time()
-        payload = await build_pop(pool, call_attempt_id, user.user_id, _now(request), firm)
+        payload = await build_pop(pool, call_attempt_id, user.user_id, now_of(request), firm)
         if payload is not None:
             await _send(ws, {"kind": "call_connected", "pop": payload})
             log.info(
@@ -627,7 +596,7 @@ async def console_ws(request: web.Request) -> web.StreamResponse:
 
     try:
         async with request.app[EVENTS].subscribe(agent_channel(user.user_id)) as queue:
-            view = await session_view(pool, user.user_id, _now(request))
+            view = await session_view(pool, user.user_id, now_of(request))
             await _send(ws, {"kind": "hello", "session": view.model_dump(mode="json")})
             if view.session and view.session.call_attempt_id and not view.session.call_disposed:
                 # a reconnect in the middle of a call: show the customer again
@@ -642,7 +611,7 @@ async def console_ws(request: web.Request) -> web.StreamResponse:
                 with contextlib.suppress(asyncio.CancelledError, ConnectionResetError):
                     await forwarder
     finally:
-        await pool.execute(QUERIES["close_connection"], connection_id, _now(request))
+        await pool.execute(QUERIES["close_connection"], connection_id, now_of(request))
         log.info("rep_console_closed", user_id=user.user_id)
     return ws
 

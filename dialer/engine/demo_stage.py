@@ -8,10 +8,11 @@ import contextlib
 from typing import Any
 
 from campaigns.population import LognormalDistribution
-from dialer.demo import DemoContext
+from dialer.demo_context import DemoContext
 from dialer.engine.figures import campaign_figures
-from dialer.engine.service import TELEPHONY, abandon_message
+from dialer.engine.service import abandon_message
 from dialer.engine.simulated_reps import SimulatedReps
+from dialer.keys import TELEPHONY
 from dialer.routes.campaigns import NewCampaign, create_campaign
 
 DEMO_CAMPAIGN = "演示：流失客户投顾回访 (demo: lapsed customers, advisory)"

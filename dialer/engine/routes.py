@@ -7,7 +7,9 @@ from aiohttp import web
 from dialer.console.audio import phone_leg_ended, rep_of_leg, rep_room_decision
 from dialer.engine.figures import campaign_figures
 from dialer.engine.service import TELEPHONY
+from dialer.gatekeeper import campaign_start_problems
 from dialer.http import PUBLIC, Handler, Problem, Role, Routes, json_response, path_int
+from dialer.keys import CLOCK, GATE_RULES, pool_of
 from dialer.telephony.provider import WEBHOOK_HOOKS, CallEventKind, EndReason
 from dialer.telephony.providers import fixed_webhook_paths
 
@@ -32,7 +34,6 @@ async def _amd(request: web.Request) -> web.Response:
 async def _rep_room(request: web.Request) -> web.Response:
     """A rep's browser leg (the provider's client identity, `rep-<id>`) or phone leg
     (`?rep=<id>`, inside the signed URL) joins the rep's own room."""
-    from dialer.app import pool_of
 
     telephony = request.app[TELEPHONY]
     params = await telephony.webhooks.verified(request)
@@ -48,7 +49,6 @@ async def _rep_leg_status(request: web.Request) -> web.Response:
     """The end of a rep's phone leg frees (and pauses) the rep. The rep comes from the
     signed URL (`?rep=<id>`), the leg from the event; only the session's current leg
     counts, so a late callback of an old leg changes nothing."""
-    from dialer.app import CLOCK, pool_of
 
     telephony = request.app[TELEPHONY]
     params = await telephony.webhooks.verified(request)
@@ -116,8 +116,6 @@ for _path, _provider, _hook in fixed_webhook_paths():
 
 
 async def _campaign_status(request: web.Request, campaign_id: int) -> str:
-    from dialer.app import pool_of
-
     status = await pool_of(request).fetchval(
         "SELECT status FROM campaigns WHERE campaign_id = $1", campaign_id
     )
@@ -133,9 +131,6 @@ async def _campaign_status(request: web.Request, campaign_id: int) -> str:
     summary="Start (or resume) dialing a campaign in this process.",
 )
 async def start_campaign(request: web.Request) -> web.Response:
-    from dialer.app import CLOCK, GATE_RULES, pool_of
-    from dialer.gatekeeper import campaign_start_problems
-
     campaign_id = path_int(request, "campaign_id")
     status = await _campaign_status(request, campaign_id)
     if status == "finished":
@@ -171,8 +166,6 @@ async def start_campaign(request: web.Request) -> web.Response:
     summary="Stop launching new calls; calls in progress finish.",
 )
 async def pause_campaign(request: web.Request) -> web.Response:
-    from dialer.app import pool_of
-
     campaign_id = path_int(request, "campaign_id")
     await _campaign_status(request, campaign_id)
     await request.app[TELEPHONY].stop_campaign(campaign_id)
@@ -190,8 +183,6 @@ async def pause_campaign(request: web.Request) -> web.Response:
     summary="Dials, person answers, abandon rate and occupancy, from the database.",
 )
 async def figures(request: web.Request) -> web.Response:
-    from dialer.app import CLOCK, pool_of
-
     campaign_id = path_int(request, "campaign_id")
     await _campaign_status(request, campaign_id)
     result = await campaign_figures(pool_of(request), campaign_id, request.app[CLOCK]())

@@ -25,6 +25,7 @@ from dialer.clock import Clock
 from dialer.engine import hopper
 from dialer.engine.live import CampaignEngine, EngineError, load_campaign
 from dialer.events import EventBus
+from dialer.keys import CLOCK, EVENTS, GATE_RULES, POOL, SETTINGS, TELEPHONY
 from dialer.settings import Settings
 from dialer.telephony.callstate import Transition
 from dialer.telephony.decisions import (
@@ -194,12 +195,8 @@ class TelephonyService:
             await engine.on_event(event, transition)
 
 
-TELEPHONY: web.AppKey[TelephonyService] = web.AppKey("telephony")
-
-
 async def telephony_context(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: the telephony service lives as long as the app."""
-    from dialer.app import CLOCK, EVENTS, GATE_RULES, POOL, SETTINGS
 
     service = TelephonyService(
         app[SETTINGS], app[POOL], app[EVENTS], app[CLOCK], rules=app[GATE_RULES]

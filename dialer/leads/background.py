@@ -20,18 +20,15 @@ import aiohttp
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from dialer.keys import CLOCK, LEAD_SCHEDULER, POOL
 from dialer.leads.notices import schedule_notice_job
 from dialer.leads.settings import LeadSettings, load_lead_settings
 from dialer.leads.sla_jobs import schedule_sla_job
 
-__all__ = ["LEAD_SCHEDULER", "LeadSettings", "lead_background"]
-
-LEAD_SCHEDULER: web.AppKey[AsyncIOScheduler] = web.AppKey("lead_scheduler", AsyncIOScheduler)
+__all__ = ["LeadSettings", "lead_background"]
 
 
 async def lead_background(app: web.Application) -> AsyncIterator[None]:
-    from dialer.app import CLOCK, POOL
-
     settings = load_lead_settings()  # a wrong value stops the start, naming the variable
     async with aiohttp.ClientSession() as session:
         scheduler = AsyncIOScheduler(timezone=UTC)

@@ -18,14 +18,15 @@ import jinja2
 from aiohttp import web
 
 from dialer import auth
-from dialer.http import Problem, Role, Routes, path_int
+from dialer.http import ConsoleLink, Problem, Role, Routes, path_int
+from dialer.keys import now_of, pool_of
 from dialer.leads.errors import AssignmentRefused, LeadNotFound
 from dialer.leads.handoff import assign_lead
 from dialer.leads.inbox import Scope, list_leads, take_step
 from dialer.leads.lifecycle import LEAD_STATES, OPEN_STATES, Action, TransitionRefused
 from dialer.sql import load_queries
 from dialer.web import i18n
-from dialer.web.pages import CONSOLE_LINKS, page_context
+from dialer.web.pages import page_context
 
 routes = Routes()
 QUERIES = load_queries("dialer.leads")
@@ -72,10 +73,9 @@ i18n.register(
     }
 )
 
-for _role in (Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER):
-    _links = CONSOLE_LINKS.setdefault(_role.value, [])
-    if ("/branch/leads", "branch_inbox") not in _links:
-        _links.append(("/branch/leads", "branch_inbox"))
+console_links: list[ConsoleLink] = [
+    (role, "/branch/leads", "branch_inbox") for role in (Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER)
+]
 
 
 def _scope(user: auth.CurrentUser) -> Scope:
@@ -101,8 +101,6 @@ def _sla_text(lead: dict[str, Any], now: datetime, t: Any) -> tuple[str, bool]:
 
 @routes.route("GET", "/branch/leads", roles=_STAFF, summary="The branch inbox.", api=False)
 async def inbox_page(request: web.Request) -> web.Response:
-    from dialer.app import now_of, pool_of
-
     user = auth.current_user(request)
     scope = _scope(user)
     pool = pool_of(request)
@@ -157,8 +155,6 @@ def _back(state: str, error: str = "") -> web.Response:
     api=False,
 )
 async def inbox_assign(request: web.Request) -> web.Response:
-    from dialer.app import now_of, pool_of
-
     lead_id = path_int(request, "lead_id")
     user = auth.current_user(request)
     form = await request.post()
@@ -185,8 +181,6 @@ async def inbox_assign(request: web.Request) -> web.Response:
 
 
 async def _step(request: web.Request, action: Action, note: str, back_to: str) -> web.Response:
-    from dialer.app import now_of, pool_of
-
     lead_id = path_int(request, "lead_id")
     user = auth.current_user(request)
     try:

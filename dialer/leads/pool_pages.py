@@ -19,12 +19,13 @@ from aiohttp import web
 
 import dialer.console.messages  # noqa: F401  (registers the segment and tier names shown here)
 from dialer import auth
-from dialer.http import Role, Routes, path_int
+from dialer.http import ConsoleLink, Role, Routes, path_int
+from dialer.keys import now_of, pool_of
 from dialer.leads.errors import LeadNotFound, NotInPool, OpenLeadExists, RerouteRefused
 from dialer.leads.pool import list_pool, reroute_lead
 from dialer.sql import load_queries
 from dialer.web import i18n
-from dialer.web.pages import CONSOLE_LINKS, page_context
+from dialer.web.pages import page_context
 
 routes = Routes()
 QUERIES = load_queries("dialer.leads")
@@ -77,10 +78,7 @@ i18n.register(
     }
 )
 
-for _role in _CENTRE:
-    _links = CONSOLE_LINKS.setdefault(_role.value, [])
-    if ("/leads/pool", "lead_pool") not in _links:
-        _links.append(("/leads/pool", "lead_pool"))
+console_links: list[ConsoleLink] = [(role, "/leads/pool", "lead_pool") for role in _CENTRE]
 
 
 def waited(since: datetime, now: datetime, t: Any) -> str:
@@ -94,7 +92,6 @@ def waited(since: datetime, now: datetime, t: Any) -> str:
 async def _render(
     request: web.Request, *, refusal: dict[str, Any] | None = None, status: int = 200
 ) -> web.Response:
-    from dialer.app import now_of, pool_of
 
     pool = pool_of(request)
     context = page_context(request)
@@ -131,8 +128,6 @@ async def pool_page(request: web.Request) -> web.Response:
     api=False,
 )
 async def pool_reroute(request: web.Request) -> web.Response:
-    from dialer.app import now_of, pool_of
-
     lead_id = path_int(request, "lead_id")
     form = await request.post()
     chosen = str(form.get("branch_id", "")).strip()

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from dialer import auth
 from dialer.http import Problem, Role, Routes, json_response, path_int, read_body, read_query
+from dialer.keys import now_of, pool_of
 from dialer.leads import inbox_pages, pool_pages, statement_pages
 from dialer.leads.conversions import import_rows, parse_records
 from dialer.leads.errors import (
@@ -34,6 +35,7 @@ routes = Routes()
 routes.specs.extend(inbox_pages.routes.specs)
 routes.specs.extend(statement_pages.routes.specs)
 routes.specs.extend(pool_pages.routes.specs)
+console_links = inbox_pages.console_links + pool_pages.console_links + statement_pages.console_links
 
 _SEES_LEADS = {Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.CAMPAIGN_MANAGER, Role.ADMIN}
 _CENTRE = {Role.ADMIN, Role.CAMPAIGN_MANAGER}
@@ -113,8 +115,6 @@ def _not_found(lead_id: int) -> Problem:
     query=LeadQuery,
 )
 async def leads_index(request: web.Request) -> web.Response:
-    from dialer.app import pool_of
-
     query = read_query(request, LeadQuery)
     scope = scope_of(auth.current_user(request))
     leads = await list_leads(pool_of(request), scope, state=query.state, limit=query.limit)
@@ -128,8 +128,6 @@ async def leads_index(request: web.Request) -> web.Response:
     summary="One lead with its timeline.",
 )
 async def lead_detail(request: web.Request) -> web.Response:
-    from dialer.app import pool_of
-
     lead_id = path_int(request, "lead_id")
     try:
         lead = await get_lead(pool_of(request), lead_id, scope_of(auth.current_user(request)))
@@ -146,8 +144,6 @@ async def lead_detail(request: web.Request) -> web.Response:
     body=Assignment,
 )
 async def lead_assign(request: web.Request) -> web.Response:
-    from dialer.app import now_of, pool_of
-
     lead_id = path_int(request, "lead_id")
     body = await read_body(request, Assignment)
     user = auth.current_user(request)
@@ -170,8 +166,6 @@ async def lead_assign(request: web.Request) -> web.Response:
 
 
 async def _step(request: web.Request, action: Action, note: str = "") -> web.Response:
-    from dialer.app import now_of, pool_of
-
     lead_id = path_int(request, "lead_id")
     user = auth.current_user(request)
     try:
@@ -235,8 +229,6 @@ async def lead_outcome(request: web.Request) -> web.Response:
     query=PoolQuery,
 )
 async def lead_pool(request: web.Request) -> web.Response:
-    from dialer.app import pool_of
-
     query = read_query(request, PoolQuery)
     return json_response({"leads": await list_pool(pool_of(request), limit=query.limit)})
 
@@ -250,8 +242,6 @@ async def lead_pool(request: web.Request) -> web.Response:
     body=RerouteRequest,
 )
 async def lead_reroute(request: web.Request) -> web.Response:
-    from dialer.app import now_of, pool_of
-
     lead_id = path_int(request, "lead_id")
     body = await read_body(request, RerouteRequest)
     user = auth.current_user(request)
@@ -285,8 +275,6 @@ async def lead_reroute(request: web.Request) -> web.Response:
     body=ConversionBatch,
 )
 async def conversions_import(request: web.Request) -> web.Response:
-    from dialer.app import now_of, pool_of
-
     body = await read_body(request, ConversionBatch)
     try:
         time_zone = ZoneInfo(body.time_zone)

@@ -15,11 +15,12 @@ import jinja2
 from aiohttp import web
 
 from dialer import auth
-from dialer.http import Problem, Role, Routes
+from dialer.http import ConsoleLink, Problem, Role, Routes
+from dialer.keys import now_of, pool_of
 from dialer.leads.statements import check_month
 from dialer.sql import load_queries
 from dialer.web import i18n
-from dialer.web.pages import CONSOLE_LINKS, page_context
+from dialer.web.pages import page_context
 from revenue.errors import RevenueError
 from revenue.statements import Month, Statement, StatementKind, statements_csv
 
@@ -71,10 +72,7 @@ i18n.register(
     }
 )
 
-for _role in _ALL:
-    _links = CONSOLE_LINKS.setdefault(_role.value, [])
-    if ("/revenue/statements", "statements") not in _links:
-        _links.append(("/revenue/statements", "statements"))
+console_links: list[ConsoleLink] = [(role, "/revenue/statements", "statements") for role in _ALL]
 
 
 def visible(statements: tuple[Statement, ...], user: auth.CurrentUser) -> list[Statement]:
@@ -111,8 +109,6 @@ def _month(request: web.Request, now: datetime) -> Month:
     api=False,
 )
 async def statements_page(request: web.Request) -> web.Response:
-    from dialer.app import now_of, pool_of
-
     user = auth.current_user(request)
     pool = pool_of(request)
     month = _month(request, now_of(request))
@@ -140,8 +136,6 @@ async def statements_page(request: web.Request) -> web.Response:
     api=False,
 )
 async def statements_download(request: web.Request) -> web.Response:
-    from dialer.app import now_of, pool_of
-
     user = auth.current_user(request)
     month = _month(request, now_of(request))
     check = await check_month(pool_of(request), month, FIRM_ZONE)

@@ -32,7 +32,14 @@ import structlog
 from campaigns.lists.columns import Field, parse_mapping, recognise, with_preset
 from campaigns.lists.errors import ListLoadError, UnreadableFile
 from campaigns.lists.merging import Tally
-from campaigns.lists.reading import ListFile, inspect, read_rows, read_text_records, sha256_of
+from campaigns.lists.reading import (
+    ListFile,
+    inspect,
+    read_rows,
+    read_text_records,
+    sha256_of,
+    split_record,
+)
 from campaigns.lists.rejects import write_rejects
 from campaigns.lists.segments import SegmentRules
 from campaigns.lists.staging import (
@@ -325,8 +332,6 @@ def validator_extra_keys(context: StagingContext) -> tuple[str, ...]:
 
 
 def _split_header(source: ListFile, raw: str) -> list[str]:
-    from campaigns.lists.reading import split_record
-
     assert source.delimiter is not None
     return split_record(raw, source.delimiter)
 

@@ -23,7 +23,8 @@ from pydantic import BaseModel, Field
 from campaigns.lists.columns import parse_mapping
 from campaigns.lists.errors import ListLoadError
 from dialer import auth
-from dialer.http import Problem, Role, Routes, json_response, path_int, read_body
+from dialer.http import ConsoleLink, Problem, Role, Routes, json_response, path_int, read_body
+from dialer.keys import CLOCK, POOL, SETTINGS, now_of, pool_of
 from dialer.lists.importer import (
     QUERIES,
     ImportOptions,
@@ -31,9 +32,15 @@ from dialer.lists.importer import (
     import_file,
     write_reject_file,
 )
-from dialer.lists.presets import UnknownPreset, delete_preset, list_presets, save_preset
+from dialer.lists.presets import (
+    UnknownPreset,
+    delete_preset,
+    list_presets,
+    load_preset,
+    save_preset,
+)
 from dialer.web import i18n
-from dialer.web.pages import CONSOLE_LINKS, page_context
+from dialer.web.pages import page_context
 
 routes = Routes()
 _MANAGERS = {Role.CAMPAIGN_MANAGER, Role.ADMIN}
@@ -72,10 +79,7 @@ _TEXTS = {
     "list_done": {"zh": "导入完成", "en": "Loaded"},
 }
 i18n.register(_TEXTS)
-for _role in _MANAGERS:
-    _links = CONSOLE_LINKS.setdefault(_role.value, [])
-    if ("/lists/upload", "list_upload") not in _links:
-        _links.append(("/lists/upload", "list_upload"))
+console_links: list[ConsoleLink] = [(role, "/lists/upload", "list_upload") for role in _MANAGERS]
 
 
 @routes.route("GET", "/lists/upload", roles=_MANAGERS, summary="The list upload page.", api=False)
@@ -86,7 +90,6 @@ async def upload_page(request: web.Request) -> web.Response:
         key: translate("list_" + key)
         for key in ("uploading", "running", "failed", "skipped", "done")
     }
-    from dialer.app import pool_of
 
     async with pool_of(request).acquire() as connection:
         presets = await list_presets(connection)
@@ -136,8 +139,6 @@ def _jobs(app: web.Application) -> dict[str, ImportJob]:
 
 
 async def _run(app: web.Application, job: ImportJob, path: Path, options: ImportOptions) -> None:
-    from dialer.app import CLOCK, POOL
-
     def progress(rows: int) -> None:
         job.rows_read = rows
 
@@ -166,8 +167,6 @@ async def _run(app: web.Application, job: ImportJob, path: Path, options: Import
     "sheet, force); returns the import job.",
 )
 async def upload_list(request: web.Request) -> web.Response:
-    from dialer.app import SETTINGS
-
     if not request.content_type.startswith("multipart/"):
         raise Problem(415, "Unsupported media type", "Send the list as multipart/form-data.")
     fields: dict[str, str] = {}
@@ -205,9 +204,6 @@ async def upload_list(request: web.Request) -> web.Response:
             force=fields.get("force", "").lower() in ("1", "true", "yes", "on"),
         )
         if preset is not None:
-            from dialer.app import pool_of
-            from dialer.lists.presets import load_preset
-
             async with pool_of(request).acquire() as connection:
                 await load_preset(connection, preset)
     except ListLoadError as exc:
@@ -249,8 +245,6 @@ async def import_status(request: web.Request) -> web.Response:
     summary="The rejected rows of an import as CSV (formula-looking cells neutralised).",
 )
 async def import_rejects(request: web.Request) -> web.Response:
-    from dialer.app import pool_of
-
     import_id = path_int(request, "import_id")
     out = io.StringIO()
     async with pool_of(request).acquire() as connection:
@@ -281,8 +275,6 @@ class MappingPreset(BaseModel):
     summary="The saved column mappings (presets) for list loading.",
 )
 async def get_presets(request: web.Request) -> web.Response:
-    from dialer.app import pool_of
-
     async with pool_of(request).acquire() as connection:
         return json_response({"presets": await list_presets(connection)})
 
@@ -295,8 +287,6 @@ async def get_presets(request: web.Request) -> web.Response:
     body=MappingPreset,
 )
 async def put_preset(request: web.Request) -> web.Response:
-    from dialer.app import now_of, pool_of
-
     body = await read_body(request, MappingPreset)
     spec = (
         body.mapping
@@ -327,8 +317,6 @@ async def put_preset(request: web.Request) -> web.Response:
     summary="Delete a saved column mapping.",
 )
 async def remove_preset(request: web.Request) -> web.Response:
-    from dialer.app import pool_of
-
     name = request.match_info["name"]
     async with pool_of(request).acquire() as connection:
         if not await delete_preset(connection, name):

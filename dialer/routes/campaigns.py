@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from dialer import auth
 from dialer.http import Problem, Role, Routes, json_response, path_int, read_body
+from dialer.keys import pool_of
 from dialer.sql import load_queries
 
 routes = Routes()
@@ -246,8 +247,6 @@ async def create_campaign(pool: asyncpg.Pool, new: NewCampaign, created_by: int 
     response=CreatedCampaign,
 )
 async def post_campaign(request: web.Request) -> web.Response:
-    from dialer.app import pool_of
-
     new = await read_body(request, NewCampaign)
     campaign_id = await create_campaign(pool_of(request), new, auth.current_user(request).user_id)
     return json_response(
@@ -257,16 +256,12 @@ async def post_campaign(request: web.Request) -> web.Response:
 
 @routes.route("GET", "/api/v1/campaigns", roles=_READERS, summary="All campaigns.")
 async def list_campaigns(request: web.Request) -> web.Response:
-    from dialer.app import pool_of
-
     rows = await pool_of(request).fetch(QUERIES["list_campaigns"])
     return json_response({"campaigns": [dict(row) for row in rows]})
 
 
 @routes.route("GET", "/api/v1/campaigns/{campaign_id}", roles=_READERS, summary="One campaign.")
 async def get_campaign(request: web.Request) -> web.Response:
-    from dialer.app import pool_of
-
     campaign_id = path_int(request, "campaign_id")
     pool = pool_of(request)
     row = await pool.fetchrow(QUERIES["campaign_by_id"], campaign_id)
@@ -278,8 +273,6 @@ async def get_campaign(request: web.Request) -> web.Response:
 
 @routes.route("GET", "/api/v1/products", roles=_READERS, summary="Products with their risk level.")
 async def list_products(request: web.Request) -> web.Response:
-    from dialer.app import pool_of
-
     rows = await pool_of(request).fetch(
         "SELECT product_id, code, name, risk_level, kind FROM products ORDER BY code"
     )

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from dialer import auth
 from dialer.http import Problem, Role, Routes, json_response, path_int, read_query
+from dialer.keys import pool_of
 from dialer.sql import load_queries
 
 routes = Routes()
@@ -44,8 +45,6 @@ class AccountQuery(BaseModel):
     query=AccountQuery,
 )
 async def list_accounts(request: web.Request) -> web.Response:
-    from dialer.app import pool_of
-
     query = read_query(request, AccountQuery)
     user = auth.current_user(request)
     branch_id = user.branch_id if user.role in _BRANCH_SCOPED else query.branch_id
@@ -67,8 +66,6 @@ async def list_accounts(request: web.Request) -> web.Response:
     summary="One customer with phones, consents and the whole contact history.",
 )
 async def get_account(request: web.Request) -> web.Response:
-    from dialer.app import pool_of
-
     account_id = path_int(request, "account_id")
     user = auth.current_user(request)
     pool = pool_of(request)

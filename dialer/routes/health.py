@@ -8,6 +8,8 @@ from aiohttp import web
 
 from dialer.http import PUBLIC, json_response, problem_response
 from dialer.http import Routes as _Routes
+from dialer.keys import POOL, ROUTES
+from dialer.openapi import build_openapi
 
 routes = _Routes()
 
@@ -21,8 +23,6 @@ async def healthz(request: web.Request) -> web.Response:
     "GET", "/readyz", roles=PUBLIC, summary="The database answers; 503 when it does not.", api=False
 )
 async def readyz(request: web.Request) -> web.Response:
-    from dialer.app import POOL
-
     pool = request.app[POOL]
     try:
         async with asyncio.timeout(2):
@@ -37,7 +37,4 @@ async def readyz(request: web.Request) -> web.Response:
 
 @routes.route("GET", "/api/openapi.json", roles=PUBLIC, summary="This API's OpenAPI document.")
 async def openapi(request: web.Request) -> web.Response:
-    from dialer.app import ROUTES
-    from dialer.openapi import build_openapi
-
     return json_response(build_openapi(request.app[ROUTES]))

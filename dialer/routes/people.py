@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from dialer import auth
 from dialer.http import ALL_ROLES, Problem, Role, Routes, json_response, path_int, read_body
+from dialer.keys import pool_of
 
 routes = Routes()
 
@@ -178,8 +179,6 @@ async def create_user(pool: asyncpg.Pool, new: NewUser) -> int:
     response=CreatedUser,
 )
 async def post_user(request: web.Request) -> web.Response:
-    from dialer.app import pool_of
-
     new = await read_body(request, NewUser)
     user_id = await create_user(pool_of(request), new)
     return json_response(CreatedUser(user_id=user_id, username=new.username), status=201)
@@ -217,8 +216,6 @@ async def change_user_audio(pool: asyncpg.Pool, user_id: int, change: UserAudioC
     response=UserAudio,
 )
 async def patch_user(request: web.Request) -> web.Response:
-    from dialer.app import pool_of
-
     change = await read_body(request, UserAudioChange)
     return json_response(
         await change_user_audio(pool_of(request), path_int(request, "user_id"), change)
@@ -234,8 +231,6 @@ async def patch_user(request: web.Request) -> web.Response:
     response=IssuedToken,
 )
 async def post_token(request: web.Request) -> web.Response:
-    from dialer.app import pool_of
-
     body = await read_body(request, NewToken)
     token = await auth.issue_api_token(
         pool_of(request), auth.current_user(request).user_id, body.label

@@ -11,12 +11,10 @@ from aiohttp import web
 
 from dialer import auth
 from dialer.http import ALL_ROLES, PUBLIC, Routes
+from dialer.keys import CLOCK, CONSOLE_LINKS, SETTINGS, pool_of
 from dialer.web.i18n import translate
 
 routes = Routes()
-
-# where each role works; feature packages add their consoles to this table
-CONSOLE_LINKS: dict[str, list[tuple[str, str]]] = {}
 
 
 def page_context(request: web.Request, **extra: Any) -> dict[str, Any]:
@@ -63,8 +61,6 @@ LOGIN_COOKIE = auth.LOGIN_CSRF_COOKIE
 
 @routes.route("POST", "/login", roles=PUBLIC, summary="Sign in.", api=False)
 async def login_submit(request: web.Request) -> web.StreamResponse:
-    from dialer.app import CLOCK, SETTINGS, pool_of
-
     form = await request.post()
     sent = str(form.get("csrf_token", ""))
     expected = request.cookies.get(LOGIN_COOKIE, "")
@@ -106,8 +102,6 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
 
 @routes.route("POST", "/logout", roles=ALL_ROLES, summary="Sign out.", api=False)
 async def logout(request: web.Request) -> web.StreamResponse:
-    from dialer.app import pool_of
-
     token = request.cookies.get(auth.SESSION_COOKIE)
     if token:
         await auth.close_session(pool_of(request), token)
@@ -119,5 +113,5 @@ async def logout(request: web.Request) -> web.StreamResponse:
 @routes.route("GET", "/", roles=ALL_ROLES, summary="Home: links to your consoles.", api=False)
 async def home(request: web.Request) -> web.Response:
     user = auth.current_user(request)
-    links = CONSOLE_LINKS.get(user.role.value, [])
+    links = request.app[CONSOLE_LINKS].get(user.role.value, [])
     return aiohttp_jinja2.render_template("home.html", request, page_context(request, links=links))

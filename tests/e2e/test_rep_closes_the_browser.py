@@ -12,8 +12,9 @@ from datetime import timedelta
 import pytest
 from aiohttp import web
 
-from dialer.app import EVENTS, SETTINGS, create_app
+from dialer.app import create_app
 from dialer.console import disconnects
+from dialer.keys import EVENTS, SETTINGS
 from tests.e2e.conftest import screenshot
 from tests.helpers import PASSWORD
 from tests.integration.console.world import MORNING, FrozenClock, build_world, connect_call

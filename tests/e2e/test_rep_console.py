@@ -16,9 +16,10 @@ import pytest
 from aiohttp import web
 
 from compliance.rules import DEFAULT_GATE_RULES
-from dialer.app import EVENTS, create_app
+from dialer.app import create_app
 from dialer.console.callback_gate import accepted, check_call
 from dialer.console.customer_pop import QUERIES
+from dialer.keys import EVENTS
 from tests.e2e.conftest import screenshot
 from tests.helpers import PASSWORD
 from tests.integration.console.world import build_world, connect_call, second_campaign

@@ -17,9 +17,9 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from dialer.app import CLOCK, create_app
+from dialer.app import create_app
 from dialer.clock import shifted_clock
-from dialer.engine.service import TELEPHONY
+from dialer.keys import CLOCK, TELEPHONY
 from dialer.routes.campaigns import NewCampaign, create_campaign
 from dialer.seed import DEMO_PASSWORD, seed
 from tests.e2e.conftest import screenshot

@@ -19,12 +19,12 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from compliance.explain import main as explain
 from compliance.rules import DEFAULT_RULE_BOOK, GateRules
-from dialer.app import GATE_RULES, create_app
+from dialer.app import create_app
 from dialer.engine import hopper
 from dialer.engine.live import CampaignEngine, load_campaign
-from dialer.engine.service import TELEPHONY
 from dialer.events import EventBus
 from dialer.gatekeeper import check_numbers
+from dialer.keys import GATE_RULES, TELEPHONY
 from dialer.settings import Settings, SettingsError, load_gate_rules, load_settings
 from tests.integration.compliance.callees import add_callee, add_campaign
 from tests.integration.compliance.test_engine_contract import RecordingProvider

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from dialer.app import EVENTS
 from dialer.http import Role
+from dialer.keys import EVENTS
 from tests.helpers import headers_for
 from tests.integration.console.world import build_world, connect_call, end_call, second_campaign
 

@@ -21,8 +21,9 @@ from twilio.request_validator import RequestValidator
 
 from dialer.app import create_app
 from dialer.clock import shifted_clock
-from dialer.engine.service import TELEPHONY, TelephonyService
+from dialer.engine.service import TelephonyService
 from dialer.http import Role
+from dialer.keys import TELEPHONY
 from tests.helpers import make_user
 from tests.integration.console.world import MORNING, World, build_world
 

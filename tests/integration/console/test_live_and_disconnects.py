@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from dialer.app import EVENTS
 from dialer.console.disconnects import sweep_disconnected
+from dialer.keys import EVENTS
 from tests.integration.console.world import build_world, connect_call
 
 GRACE = timedelta(seconds=30)

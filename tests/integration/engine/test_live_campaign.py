@@ -13,8 +13,8 @@ from campaigns.population import FixedDistribution
 from dialer.app import create_app
 from dialer.clock import shifted_clock
 from dialer.engine.figures import campaign_figures
-from dialer.engine.service import TELEPHONY
 from dialer.engine.simulated_reps import SimulatedReps
+from dialer.keys import TELEPHONY
 from dialer.routes.campaigns import NewCampaign, create_campaign
 from dialer.seed import seed
 
@@ -46,7 +46,7 @@ class _Running:
     """A campaign started with simulated reps taking its calls."""
 
     def __init__(self, service, pool, campaign_id: int) -> None:  # type: ignore[no-untyped-def]
-        from dialer.app import CLOCK
+        from dialer.keys import CLOCK
 
         self.pool = pool
         self.campaign_id = campaign_id

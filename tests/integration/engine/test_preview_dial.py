@@ -15,12 +15,12 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from dialer.app import EVENTS, create_app
+from dialer.app import create_app
 from dialer.clock import shifted_clock
 from dialer.engine import hopper
-from dialer.engine.service import TELEPHONY
 from dialer.events import EventBus, agent_channel
 from dialer.http import Role
+from dialer.keys import EVENTS, TELEPHONY
 from dialer.telephony.provider import CallRefused, CallRequest, PlacementFailure
 from tests.helpers import make_user, token_headers
 from tests.integration.console.world import MORNING, World, build_world, second_campaign

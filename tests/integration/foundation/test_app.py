@@ -2,8 +2,8 @@ import re
 
 import pytest
 
-from dialer.app import ROUTES
 from dialer.http import PUBLIC, Role
+from dialer.keys import ROUTES
 from tests.helpers import PASSWORD, headers_for, make_user
 
 GOOD_CAMPAIGN = {"name": "Lapsed Q4", "purpose": "marketing", "target_segments": ["lapsed"]}

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiohttp import web
 
-from dialer.app import CLOCK, POOL
+from dialer.keys import CLOCK, POOL
 from dialer.leads.background import LEAD_SCHEDULER, LeadSettings, lead_background
 from dialer.leads.handoff import WarmLead, hand_off
 from dialer.leads.settings import LeadSettingsInvalid, load_lead_settings

@@ -20,7 +20,8 @@ from dialer.app import create_app
 from dialer.clock import Clock, shifted_clock
 from dialer.console.agent_sessions import go_ready, log_in
 from dialer.engine import hopper
-from dialer.engine.service import TELEPHONY, TelephonyService
+from dialer.engine.service import TelephonyService
+from dialer.keys import TELEPHONY
 from dialer.routes.campaigns import NewCampaign, create_campaign
 from dialer.seed import seed
 from dialer.settings import Settings, SettingsError
