@@ -22,9 +22,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from dialer.http import PUBLIC, Handler, Problem, Role, spec_for
+from dialer.sql import load_queries
 
 SESSION_COOKIE = "dialer_session"
 LOGIN_CSRF_COOKIE = "dialer_login_csrf"
+QUERIES = load_queries("dialer", "auth.sql")
 _hasher = PasswordHasher()
 
 
@@ -62,9 +64,6 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-_USER_COLUMNS = "u.user_id, u.username, u.display_name, u.role::text AS role, u.branch_id, u.team_id, u.language"
-
-
 def _user(row: asyncpg.Record, csrf: str | None) -> CurrentUser:
     return CurrentUser(
         user_id=row["user_id"],
@@ -79,9 +78,7 @@ def _user(row: asyncpg.Record, csrf: str | None) -> CurrentUser:
 
 
 async def authenticate_password(pool: asyncpg.Pool, username: str, password: str) -> int | None:
-    row = await pool.fetchrow(
-        "SELECT user_id, password_hash FROM users WHERE username = $1 AND active", username
-    )
+    row = await pool.fetchrow(QUERIES["user_password"], username)
     if row is None:
         # spend the same time as a real check so usernames cannot be probed by timing
         verify_password(hash_password("not-a-user"), password)
@@ -95,8 +92,7 @@ async def open_session(
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24)
     await pool.execute(
-        "INSERT INTO web_sessions (session_hash, user_id, csrf_token, created_at, expires_at)"
-        " VALUES ($1, $2, $3, $4, $5)",
+        QUERIES["insert_session"],
         _digest(token),
         user_id,
         csrf,
@@ -107,13 +103,13 @@ async def open_session(
 
 
 async def close_session(pool: asyncpg.Pool, token: str) -> None:
-    await pool.execute("DELETE FROM web_sessions WHERE session_hash = $1", _digest(token))
+    await pool.execute(QUERIES["delete_session"], _digest(token))
 
 
 async def issue_api_token(pool: asyncpg.Pool, user_id: int, label: str = "") -> str:
     token = "dlr_" + secrets.token_urlsafe(32)
     await pool.execute(
-        "INSERT INTO api_tokens (user_id, token_hash, label) VALUES ($1, $2, $3)",
+        QUERIES["insert_api_token"],
         user_id,
         _digest(token),
         label,
@@ -123,8 +119,7 @@ async def issue_api_token(pool: asyncpg.Pool, user_id: int, label: str = "") -> 
 
 async def user_for_session(pool: asyncpg.Pool, token: str, now: datetime) -> CurrentUser | None:
     row = await pool.fetchrow(
-        f"SELECT {_USER_COLUMNS}, s.csrf_token FROM web_sessions s JOIN users u USING (user_id)"  # noqa: S608
-        " WHERE s.session_hash = $1 AND s.expires_at > $2 AND u.active",
+        QUERIES["user_for_session"],
         _digest(token),
         now,
     )
@@ -133,8 +128,7 @@ async def user_for_session(pool: asyncpg.Pool, token: str, now: datetime) -> Cur
 
 async def user_for_api_token(pool: asyncpg.Pool, token: str) -> CurrentUser | None:
     row = await pool.fetchrow(
-        f"SELECT {_USER_COLUMNS} FROM api_tokens t JOIN users u USING (user_id)"  # noqa: S608
-        " WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active",
+        QUERIES["user_for_api_token"],
         _digest(token),
     )
     return _user(row, None) if row else None
