@@ -40,6 +40,7 @@ from dialer.leads import routes as lead_routes
 from dialer.leads.background import lead_background
 from dialer.lists import routes as list_routes
 from dialer.routes import campaigns, customers, health, people
+from dialer.runtime.loop_lag import loop_lag_context
 from dialer.settings import Settings, load_gate_rules
 from dialer.web import pages
 
@@ -62,6 +63,7 @@ FEATURES: tuple[ModuleType, ...] = (
 )
 #: long-lived parts of feature packages, started after the pool and the event bus
 BACKGROUND: tuple[Callable[[web.Application], AsyncIterator[None]], ...] = (
+    loop_lag_context,
     telephony_context,
     console_background,
     lead_background,

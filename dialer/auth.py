@@ -9,9 +9,12 @@ refused to everybody, so forgetting to declare fails closed.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
 import secrets
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -60,6 +63,31 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+# argon2 is CPU-bound by design (~50-100 ms a hash): it runs on these threads, never on
+# the event loop that answers the carrier's webhooks (argon2's C code releases the GIL);
+# two at a time, so a burst of sign-ins queues here instead of taking every core
+_ARGON2_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="argon2")
+
+
+async def hash_password_off_loop(password: str) -> str:
+    return await asyncio.get_running_loop().run_in_executor(
+        _ARGON2_THREADS, hash_password, password
+    )
+
+
+async def verify_password_off_loop(password_hash: str, password: str) -> bool:
+    return await asyncio.get_running_loop().run_in_executor(
+        _ARGON2_THREADS, verify_password, password_hash, password
+    )
+
+
+@functools.cache
+def _unknown_user_hash() -> str:
+    """A hash to verify against when the username is unknown: made once, so an unknown
+    user costs one verification, as a known one does (no probing usernames by timing)."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -81,9 +109,17 @@ async def authenticate_password(pool: asyncpg.Pool, username: str, password: str
     row = await pool.fetchrow(QUERIES["user_password"], username)
     if row is None:
         # spend the same time as a real check so usernames cannot be probed by timing
-        verify_password(hash_password("not-a-user"), password)
+        await verify_password_off_loop(await _unknown_user_hash_off_loop(), password)
         return None
-    return row["user_id"] if verify_password(row["password_hash"], password) else None
+    if await verify_password_off_loop(row["password_hash"], password):
+        return int(row["user_id"])
+    return None
+
+
+async def _unknown_user_hash_off_loop() -> str:
+    if _unknown_user_hash.cache_info().currsize:
+        return _unknown_user_hash()
+    return await asyncio.get_running_loop().run_in_executor(_ARGON2_THREADS, _unknown_user_hash)
 
 
 async def open_session(

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # types only: these modules sit above the keys
 
     from dialer.engine.service import TelephonyService
     from dialer.http import Routes, RouteSpec
+    from dialer.runtime.loop_lag import LoopLagMonitor
 
 #: a console's entry on the home page: (path, i18n key of its label), per role
 ConsoleLinks = dict[str, list[tuple[str, str]]]
@@ -43,6 +44,8 @@ CONSOLE_LINKS: web.AppKey[ConsoleLinks] = web.AppKey("console_links")
 TELEPHONY: web.AppKey[TelephonyService] = web.AppKey("telephony")
 #: the lead SLA's timed jobs (APScheduler)
 LEAD_SCHEDULER: web.AppKey[AsyncIOScheduler] = web.AppKey("lead_scheduler")
+#: how late this process's event loop runs (a gauge on /metrics, a warning over 100 ms)
+LOOP_LAG_MONITOR: web.AppKey[LoopLagMonitor] = web.AppKey("loop_lag_monitor")
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id")
 
 

@@ -1,12 +1,13 @@
-"""Liveness and readiness probes, and the OpenAPI document."""
+"""Liveness and readiness probes, metrics, and the OpenAPI document."""
 
 from __future__ import annotations
 
 import asyncio
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
-from dialer.http import PUBLIC, json_response, problem_response
+from dialer.http import PUBLIC, Role, json_response, problem_response
 from dialer.http import Routes as _Routes
 from dialer.keys import POOL, ROUTES
 from dialer.openapi import build_openapi
@@ -38,3 +39,16 @@ async def readyz(request: web.Request) -> web.Response:
 @routes.route("GET", "/api/openapi.json", roles=PUBLIC, summary="This API's OpenAPI document.")
 async def openapi(request: web.Request) -> web.Response:
     return json_response(build_openapi(request.app[ROUTES]))
+
+
+@routes.route(
+    "GET",
+    "/metrics",
+    roles={Role.ADMIN},
+    summary="Prometheus metrics of this process (event-loop lag …); scrape with an admin API token.",
+    api=False,
+)
+async def metrics(request: web.Request) -> web.Response:
+    response = web.Response(body=generate_latest(REGISTRY))
+    response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
+    return response

@@ -121,6 +121,7 @@ async def me(request: web.Request) -> web.Response:
 async def create_user(pool: asyncpg.Pool, new: NewUser) -> int:
     """Create a user; branch and team are named by code/name. Raises Problem on a clash."""
     _require_phone_for_phone_leg(new.audio_leg, new.phone_e164)
+    password_hash = await auth.hash_password_off_loop(new.password)  # before the transaction
     async with pool.acquire() as connection, connection.transaction():
         branch_id = None
         if new.branch_code:
@@ -150,7 +151,7 @@ async def create_user(pool: asyncpg.Pool, new: NewUser) -> int:
                 new.role.value,
                 branch_id,
                 team_id,
-                auth.hash_password(new.password),
+                password_hash,
                 new.language,
                 new.audio_leg,
                 new.phone_e164,
