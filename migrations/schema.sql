@@ -40,6 +40,36 @@ CREATE TYPE public.user_role AS ENUM (
 );
 
 --
+-- Name: call_attempts_refuse_stale_lease(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.call_attempts_refuse_stale_lease() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NEW.lease_epoch IS NOT NULL
+       AND NOT campaign_lease_current(NEW.campaign_id, NEW.lease_epoch) THEN
+        RAISE EXCEPTION 'campaign % is no longer leased at epoch %', NEW.campaign_id, NEW.lease_epoch
+            USING ERRCODE = 'DL409';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+--
+-- Name: campaign_lease_current(bigint, bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.campaign_lease_current(p_campaign_id bigint, p_epoch bigint) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT EXISTS (
+        SELECT 1 FROM campaign_leases
+        WHERE campaign_id = p_campaign_id AND epoch = p_epoch AND worker_id IS NOT NULL
+    )
+$$;
+
+--
 -- Name: refuse_change(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -308,6 +338,7 @@ CREATE TABLE public.call_attempts (
     engine_id text,
     reserved_agent_user_id bigint,
     outcome text,
+    lease_epoch bigint,
     CONSTRAINT call_attempts_answered_by_check CHECK ((answered_by = ANY (ARRAY['human'::text, 'machine'::text, 'fax'::text, 'unknown'::text]))),
     CONSTRAINT call_attempts_status_check CHECK ((status = ANY (ARRAY['created'::text, 'queued'::text, 'initiated'::text, 'ringing'::text, 'in_progress'::text, 'completed'::text, 'busy'::text, 'no_answer'::text, 'failed'::text, 'canceled'::text, 'blocked'::text])))
 );
@@ -356,6 +387,52 @@ ALTER TABLE public.callbacks ALTER COLUMN callback_id ADD GENERATED ALWAYS AS ID
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
+);
+
+--
+-- Name: campaign_lease_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.campaign_lease_events (
+    lease_event_id bigint NOT NULL,
+    campaign_id bigint NOT NULL,
+    worker_id text,
+    epoch bigint NOT NULL,
+    event text NOT NULL,
+    at timestamp with time zone NOT NULL,
+    previous_worker_id text,
+    CONSTRAINT campaign_lease_events_event_check CHECK ((event = ANY (ARRAY['acquired'::text, 'released'::text, 'lost'::text])))
+);
+
+--
+-- Name: campaign_lease_events_lease_event_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.campaign_lease_events_lease_event_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: campaign_lease_events_lease_event_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.campaign_lease_events_lease_event_id_seq OWNED BY public.campaign_lease_events.lease_event_id;
+
+--
+-- Name: campaign_leases; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.campaign_leases (
+    campaign_id bigint NOT NULL,
+    worker_id text,
+    epoch bigint NOT NULL,
+    acquired_at timestamp with time zone NOT NULL,
+    renewed_at timestamp with time zone NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT campaign_leases_epoch_check CHECK ((epoch > 0))
 );
 
 --
@@ -441,6 +518,45 @@ ALTER TABLE public.campaigns ALTER COLUMN campaign_id ADD GENERATED ALWAYS AS ID
     NO MAXVALUE
     CACHE 1
 );
+
+--
+-- Name: carrier_budgets; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.carrier_budgets (
+    provider text NOT NULL,
+    tokens double precision NOT NULL,
+    updated_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: carrier_grants; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.carrier_grants (
+    carrier_grant_id bigint NOT NULL,
+    provider text NOT NULL,
+    granted_at timestamp with time zone NOT NULL,
+    granted integer NOT NULL,
+    CONSTRAINT carrier_grants_granted_check CHECK ((granted > 0))
+);
+
+--
+-- Name: carrier_grants_carrier_grant_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.carrier_grants_carrier_grant_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: carrier_grants_carrier_grant_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.carrier_grants_carrier_grant_id_seq OWNED BY public.carrier_grants.carrier_grant_id;
 
 --
 -- Name: consents; Type: TABLE; Schema: public; Owner: -
@@ -1057,6 +1173,32 @@ CREATE TABLE public.web_sessions (
 );
 
 --
+-- Name: workers; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.workers (
+    worker_id text NOT NULL,
+    host text NOT NULL,
+    pid integer NOT NULL,
+    started_at timestamp with time zone NOT NULL,
+    heartbeat_at timestamp with time zone NOT NULL,
+    draining boolean DEFAULT false NOT NULL,
+    stopped_at timestamp with time zone
+);
+
+--
+-- Name: campaign_lease_events lease_event_id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.campaign_lease_events ALTER COLUMN lease_event_id SET DEFAULT nextval('public.campaign_lease_events_lease_event_id_seq'::regclass);
+
+--
+-- Name: carrier_grants carrier_grant_id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.carrier_grants ALTER COLUMN carrier_grant_id SET DEFAULT nextval('public.carrier_grants_carrier_grant_id_seq'::regclass);
+
+--
 -- Name: account_phones account_phones_account_id_e164_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1155,6 +1297,20 @@ ALTER TABLE ONLY public.callbacks
     ADD CONSTRAINT callbacks_pkey PRIMARY KEY (callback_id);
 
 --
+-- Name: campaign_lease_events campaign_lease_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.campaign_lease_events
+    ADD CONSTRAINT campaign_lease_events_pkey PRIMARY KEY (lease_event_id);
+
+--
+-- Name: campaign_leases campaign_leases_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.campaign_leases
+    ADD CONSTRAINT campaign_leases_pkey PRIMARY KEY (campaign_id);
+
+--
 -- Name: campaign_numbers campaign_numbers_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1174,6 +1330,20 @@ ALTER TABLE ONLY public.campaigns
 
 ALTER TABLE ONLY public.campaigns
     ADD CONSTRAINT campaigns_pkey PRIMARY KEY (campaign_id);
+
+--
+-- Name: carrier_budgets carrier_budgets_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.carrier_budgets
+    ADD CONSTRAINT carrier_budgets_pkey PRIMARY KEY (provider);
+
+--
+-- Name: carrier_grants carrier_grants_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.carrier_grants
+    ADD CONSTRAINT carrier_grants_pkey PRIMARY KEY (carrier_grant_id);
 
 --
 -- Name: consents consents_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1407,6 +1577,13 @@ ALTER TABLE ONLY public.web_sessions
     ADD CONSTRAINT web_sessions_pkey PRIMARY KEY (session_hash);
 
 --
+-- Name: workers workers_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.workers
+    ADD CONSTRAINT workers_pkey PRIMARY KEY (worker_id);
+
+--
 -- Name: account_phones_e164; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1515,6 +1692,18 @@ CREATE INDEX callbacks_due_by_owner ON public.callbacks USING btree (owner_user_
 CREATE UNIQUE INDEX callbacks_one_per_attempt ON public.callbacks USING btree (call_attempt_id) WHERE (call_attempt_id IS NOT NULL);
 
 --
+-- Name: campaign_lease_events_campaign; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX campaign_lease_events_campaign ON public.campaign_lease_events USING btree (campaign_id, at);
+
+--
+-- Name: campaign_leases_worker; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX campaign_leases_worker ON public.campaign_leases USING btree (worker_id) WHERE (worker_id IS NOT NULL);
+
+--
 -- Name: campaign_numbers_attempt; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1537,6 +1726,12 @@ CREATE INDEX campaign_numbers_leases ON public.campaign_numbers USING btree (lea
 --
 
 CREATE INDEX campaign_numbers_phone ON public.campaign_numbers USING btree (phone_id) WHERE (state = ANY (ARRAY['pending'::text, 'leased'::text]));
+
+--
+-- Name: carrier_grants_provider; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX carrier_grants_provider ON public.carrier_grants USING btree (provider, granted_at);
 
 --
 -- Name: consents_account; Type: INDEX; Schema: public; Owner: -
@@ -1689,6 +1884,12 @@ CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE ON public.audit_log
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON public.audit_log FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_change();
 
 --
+-- Name: call_attempts call_attempts_lease_fence; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER call_attempts_lease_fence BEFORE INSERT ON public.call_attempts FOR EACH ROW EXECUTE FUNCTION public.call_attempts_refuse_stale_lease();
+
+--
 -- Name: revenue_ledger revenue_ledger_append_only; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1827,6 +2028,27 @@ ALTER TABLE ONLY public.callbacks
     ADD CONSTRAINT callbacks_owner_user_id_fkey FOREIGN KEY (owner_user_id) REFERENCES public.users(user_id);
 
 --
+-- Name: campaign_lease_events campaign_lease_events_campaign_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.campaign_lease_events
+    ADD CONSTRAINT campaign_lease_events_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.campaigns(campaign_id);
+
+--
+-- Name: campaign_leases campaign_leases_campaign_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.campaign_leases
+    ADD CONSTRAINT campaign_leases_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.campaigns(campaign_id);
+
+--
+-- Name: campaign_leases campaign_leases_worker_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.campaign_leases
+    ADD CONSTRAINT campaign_leases_worker_id_fkey FOREIGN KEY (worker_id) REFERENCES public.workers(worker_id);
+
+--
 -- Name: campaign_numbers campaign_numbers_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1881,6 +2103,13 @@ ALTER TABLE ONLY public.campaigns
 
 ALTER TABLE ONLY public.campaigns
     ADD CONSTRAINT campaigns_product_id_fkey FOREIGN KEY (product_id) REFERENCES public.products(product_id);
+
+--
+-- Name: carrier_grants carrier_grants_provider_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.carrier_grants
+    ADD CONSTRAINT carrier_grants_provider_fkey FOREIGN KEY (provider) REFERENCES public.carrier_budgets(provider);
 
 --
 -- Name: consents consents_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
