@@ -26,6 +26,7 @@ from dialer.http import Handler, Problem, Routes, problem_response
 from dialer.keys import (
     CLOCK,
     CONSOLE_LINKS,
+    DATABASE_URL,
     EVENTS,
     GATE_RULES,
     POOL,
@@ -39,6 +40,7 @@ from dialer.keys import (
 from dialer.leads import routes as lead_routes
 from dialer.leads.background import lead_background
 from dialer.lists import routes as list_routes
+from dialer.lists.import_jobs import import_pool_context
 from dialer.routes import campaigns, customers, health, people
 from dialer.runtime.loop_lag import loop_lag_context
 from dialer.settings import Settings, load_gate_rules
@@ -64,6 +66,7 @@ FEATURES: tuple[ModuleType, ...] = (
 #: long-lived parts of feature packages, started after the pool and the event bus
 BACKGROUND: tuple[Callable[[web.Application], AsyncIterator[None]], ...] = (
     loop_lag_context,
+    import_pool_context,
     telephony_context,
     console_background,
     lead_background,
@@ -130,7 +133,10 @@ def create_app(
     pool: asyncpg.Pool | None = None,
     clock: Clock = system_clock,
     events: EventBus | None = None,
+    database_url: str | None = None,
 ) -> web.Application:
+    """The service's app. With `pool`, the caller owns the database connection (and names
+    its URL in `database_url` or the settings, for the import processes)."""
     app = web.Application(
         middlewares=[request_context, make_auth_middleware(pool_of, clock)],
         client_max_size=512 * 1024 * 1024,
@@ -162,11 +168,13 @@ def create_app(
     async def database(app: web.Application) -> AsyncIterator[None]:
         if pool is not None:
             app[POOL] = pool
+            app[DATABASE_URL] = database_url or settings.database_url or ""
             yield
             return
         url = await asyncio.to_thread(
             db.resolve_database_url, settings.database_url, settings.data_dir
         )
+        app[DATABASE_URL] = url
         created = await db.create_pool(url)
         if settings.apply_migrations:
             async with created.acquire() as connection:

@@ -107,7 +107,7 @@ async def run_demo(
         if not await pool.fetchval("SELECT count(*) FROM accounts"):
             counts = await seed(pool, accounts=accounts)
             say(f"seeded the synthetic brokerage: {counts.accounts} accounts, {counts.users} users")
-        app = create_app(settings, pool=pool, clock=clock)
+        app = create_app(settings, pool=pool, clock=clock, database_url=url)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, settings.host, settings.port)

@@ -20,6 +20,8 @@ from dialer.events import EventBus
 from dialer.settings import Settings
 
 if TYPE_CHECKING:  # types only: these modules sit above the keys
+    from concurrent.futures import Executor
+
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
     from dialer.engine.service import TelephonyService
@@ -46,6 +48,10 @@ TELEPHONY: web.AppKey[TelephonyService] = web.AppKey("telephony")
 LEAD_SCHEDULER: web.AppKey[AsyncIOScheduler] = web.AppKey("lead_scheduler")
 #: how late this process's event loop runs (a gauge on /metrics, a warning over 100 ms)
 LOOP_LAG_MONITOR: web.AppKey[LoopLagMonitor] = web.AppKey("loop_lag_monitor")
+#: the database this process uses, for child processes that open their own connections
+DATABASE_URL: web.AppKey[str] = web.AppKey("database_url")
+#: the processes list imports run in (CPU-bound reading and validation, off the loop)
+IMPORT_POOL: web.AppKey[Executor] = web.AppKey("import_pool")
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id")
 
 

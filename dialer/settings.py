@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=1, le=65535)
     public_base_url: str = "http://127.0.0.1:8080"
     apply_migrations: bool = True
+    # processes a web process runs list imports in (reading and validation are CPU-bound)
+    import_processes: int = Field(default=1, ge=1, le=16)
 
     twilio_account_sid: str | None = Field(
         default=None,

@@ -768,6 +768,28 @@ ALTER TABLE public.dnc_snapshots ALTER COLUMN snapshot_id ADD GENERATED ALWAYS A
 );
 
 --
+-- Name: import_jobs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.import_jobs (
+    job_id text NOT NULL,
+    kind text DEFAULT 'list'::text NOT NULL,
+    file_name text NOT NULL,
+    list_name text NOT NULL,
+    status text DEFAULT 'queued'::text NOT NULL,
+    rows_read bigint DEFAULT 0 NOT NULL,
+    result jsonb DEFAULT '{}'::jsonb NOT NULL,
+    error text,
+    pid integer,
+    created_by bigint,
+    created_at timestamp with time zone NOT NULL,
+    heartbeat_at timestamp with time zone NOT NULL,
+    finished_at timestamp with time zone,
+    CONSTRAINT import_jobs_kind_check CHECK ((kind = 'list'::text)),
+    CONSTRAINT import_jobs_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'done'::text, 'skipped'::text, 'failed'::text])))
+);
+
+--
 -- Name: import_rejects; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1423,6 +1445,13 @@ ALTER TABLE ONLY public.dnc_snapshots
     ADD CONSTRAINT dnc_snapshots_pkey PRIMARY KEY (snapshot_id);
 
 --
+-- Name: import_jobs import_jobs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.import_jobs
+    ADD CONSTRAINT import_jobs_pkey PRIMARY KEY (job_id);
+
+--
 -- Name: import_rejects import_rejects_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1774,6 +1803,12 @@ CREATE INDEX dnc_entries_live_by_source ON public.dnc_entries USING btree (sourc
 --
 
 CREATE INDEX dnc_snapshots_latest ON public.dnc_snapshots USING btree (source, snapshot_date DESC, snapshot_id DESC);
+
+--
+-- Name: import_jobs_created; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX import_jobs_created ON public.import_jobs USING btree (created_at);
 
 --
 -- Name: lead_events_lead; Type: INDEX; Schema: public; Owner: -
@@ -2194,6 +2229,13 @@ ALTER TABLE ONLY public.dnc_entries
 
 ALTER TABLE ONLY public.dnc_entries
     ADD CONSTRAINT dnc_entries_snapshot_id_fkey FOREIGN KEY (snapshot_id) REFERENCES public.dnc_snapshots(snapshot_id);
+
+--
+-- Name: import_jobs import_jobs_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.import_jobs
+    ADD CONSTRAINT import_jobs_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.users(user_id);
 
 --
 -- Name: import_rejects import_rejects_import_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -238,7 +238,7 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         if settings.apply_migrations and not args.no_migrate:
             async with pool.acquire() as connection:
                 await migrations.migrate(connection)
-        app = create_app(settings, pool=pool)
+        app = create_app(settings, pool=pool, database_url=url)
 
         async def close_pool(_app: web.Application) -> None:
             await pool.close()

@@ -11,10 +11,7 @@ import asyncio
 import io
 import json
 import uuid
-import weakref
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import jinja2
 from aiohttp import BodyPartReader, web
@@ -24,12 +21,11 @@ from campaigns.lists.columns import parse_mapping
 from campaigns.lists.errors import ListLoadError
 from dialer import auth
 from dialer.http import ConsoleLink, Problem, Role, Routes, json_response, path_int, read_body
-from dialer.keys import CLOCK, POOL, SETTINGS, now_of, pool_of
+from dialer.keys import CLOCK, DATABASE_URL, IMPORT_POOL, SETTINGS, now_of, pool_of
+from dialer.lists.import_jobs import ImportJobRequest, create_job, job_status, run_job
 from dialer.lists.importer import (
     QUERIES,
     ImportOptions,
-    ListImportError,
-    import_file,
     write_reject_file,
 )
 from dialer.lists.presets import (
@@ -100,63 +96,8 @@ async def upload_page(request: web.Request) -> web.Response:
 
 
 _CHUNK = 1 << 20
-
-
-@dataclass
-class ImportJob:
-    job_id: str
-    file_name: str
-    list_name: str
-    status: str = "queued"  # queued, running, done, skipped, failed
-    rows_read: int = 0
-    result: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        shown: dict[str, Any] = {
-            "job_id": self.job_id,
-            "file_name": self.file_name,
-            "list_name": self.list_name,
-            "status": self.status,
-            "rows_read": self.rows_read,
-            "error": self.error,
-            **self.result,
-        }
-        import_id = self.result.get("import_id")
-        if import_id is not None:
-            shown["rejects_url"] = f"/api/v1/lists/imports/{import_id}/rejects.csv"
-        return shown
-
-
-_JOBS: weakref.WeakKeyDictionary[web.Application, dict[str, ImportJob]] = (
-    weakref.WeakKeyDictionary()
-)
+# the tasks awaiting import children (kept so they are not collected mid-import)
 _TASKS: set[asyncio.Task[None]] = set()
-
-
-def _jobs(app: web.Application) -> dict[str, ImportJob]:
-    return _JOBS.setdefault(app, {})
-
-
-async def _run(app: web.Application, job: ImportJob, path: Path, options: ImportOptions) -> None:
-    def progress(rows: int) -> None:
-        job.rows_read = rows
-
-    job.status = "running"
-    try:
-        async with app[POOL].acquire() as connection:
-            summary = await import_file(
-                connection, path, options, now=app[CLOCK](), progress=progress
-            )
-    except (ListLoadError, ListImportError) as exc:
-        job.status, job.error = "failed", str(exc)
-    except Exception as exc:  # noqa: BLE001 - reported to the person who uploaded
-        job.status, job.error = "failed", f"the import failed and changed nothing: {exc}"
-    else:
-        job.result = summary.as_json()
-        job.status = "skipped" if summary.skipped else "done"
-    finally:
-        path.unlink(missing_ok=True)
 
 
 @routes.route(
@@ -215,13 +156,17 @@ async def upload_list(request: web.Request) -> web.Response:
             str(exc),
             errors=[{"field": field_name, "message": str(exc)}],
         ) from exc
-    job = ImportJob(uuid.uuid4().hex, file_name, name)
-    _jobs(request.app)[job.job_id] = job
-    task = asyncio.create_task(_run(request.app, job, path, options))
+    job_id = uuid.uuid4().hex
+    pool = pool_of(request)
+    now = now_of(request)
+    await create_job(pool, job_id, file_name, name, auth.current_user(request).user_id, now)
+    job = ImportJobRequest(job_id, request.app[DATABASE_URL], path, options, now)
+    task = asyncio.create_task(run_job(pool, request.app[IMPORT_POOL], job, request.app[CLOCK]))
     _TASKS.add(task)
     task.add_done_callback(_TASKS.discard)
+    shown = await job_status(pool, job_id, now)
     return json_response(
-        {**job.as_json(), "status_url": f"/api/v1/lists/imports/jobs/{job.job_id}"}, status=202
+        {**(shown or {}), "status_url": f"/api/v1/lists/imports/jobs/{job_id}"}, status=202
     )
 
 
@@ -232,10 +177,10 @@ async def upload_list(request: web.Request) -> web.Response:
     summary="Progress and, when finished, the summary of an import job.",
 )
 async def import_status(request: web.Request) -> web.Response:
-    job = _jobs(request.app).get(request.match_info["job_id"])
-    if job is None:
-        raise Problem(404, "Not found", "No such import job (jobs are forgotten on restart).")
-    return json_response(job.as_json())
+    shown = await job_status(pool_of(request), request.match_info["job_id"], now_of(request))
+    if shown is None:
+        raise Problem(404, "Not found", "No such import job.")
+    return json_response(shown)
 
 
 @routes.route(
