@@ -38,6 +38,7 @@ QUERIES = load_queries("dialer.lists", "import_jobs.sql")
 INTERRUPTED_AFTER = datetime.timedelta(seconds=60)
 PROGRESS_EVERY_SECONDS = 0.5
 PARENT_HEARTBEAT_SECONDS = 10.0
+IMPORT_NICENESS = 10
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,11 @@ async def run_job(
 
 
 def run_in_child(request: ImportJobRequest) -> None:
-    """The import pool's entry point (a plain function: it is pickled by name)."""
+    """The import pool's entry point (a plain function: it is pickled by name). The child
+    yields the CPU to the web process (nice 10, inherited by its validation processes):
+    an import may take longer, an answer webhook may not."""
+    with contextlib.suppress(OSError):
+        os.nice(IMPORT_NICENESS - os.nice(0))
     asyncio.run(_import(request))
 
 
