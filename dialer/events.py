@@ -25,24 +25,67 @@ _QUEUE_SIZE = 256
 
 
 class EventBus:
-    def __init__(self, pool: asyncpg.Pool | None = None) -> None:
+    def __init__(self, pool: asyncpg.Pool | None = None, *, retry_seconds: float = 1.0) -> None:
         self._pool = pool
         self._subscribers: dict[str, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
         self._listener: asyncpg.Connection | None = None
+        self._started = False
+        self._retry_seconds = retry_seconds
+        self._reconnecting: asyncio.Task[None] | None = None
+
+    @property
+    def listening(self) -> bool:
+        return self._listener is not None
 
     async def start(self) -> None:
-        """Listen for events published by other processes."""
-        if self._pool is None or self._listener is not None:
+        """Listen for events published by other processes (again after the database
+        comes back, when the listening connection is lost)."""
+        if self._pool is None or self._started:
             return
-        self._listener = await self._pool.acquire()
-        await self._listener.add_listener(PG_CHANNEL, self._on_notify)
+        self._started = True
+        await self._listen()
+
+    async def _listen(self) -> None:
+        assert self._pool is not None
+        connection = await self._pool.acquire()
+        try:
+            await connection.add_listener(PG_CHANNEL, self._on_notify)
+        except BaseException:
+            await self._pool.release(connection)
+            raise
+        connection.add_termination_listener(self._on_connection_lost)
+        self._listener = connection
+
+    def _on_connection_lost(self, connection: object) -> None:
+        if connection is not self._listener:
+            return
+        self._listener = None
+        log.warning("event_bus_listener_lost")
+        if self._started and (self._reconnecting is None or self._reconnecting.done()):
+            self._reconnecting = asyncio.get_running_loop().create_task(self._relisten())
+
+    async def _relisten(self) -> None:
+        while self._started and self._listener is None:
+            try:
+                await self._listen()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+                await asyncio.sleep(self._retry_seconds)
+            else:
+                log.info("event_bus_listener_restored")
 
     async def close(self) -> None:
+        self._started = False
+        if self._reconnecting is not None:
+            self._reconnecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reconnecting
         if self._listener is not None and self._pool is not None:
+            listener, self._listener = self._listener, None
             with contextlib.suppress(Exception):
-                await self._listener.remove_listener(PG_CHANNEL, self._on_notify)
-            await self._pool.release(self._listener)
-            self._listener = None
+                listener.remove_termination_listener(self._on_connection_lost)
+                await listener.remove_listener(PG_CHANNEL, self._on_notify)
+            with contextlib.suppress(Exception):
+                await self._pool.release(listener)
 
     def _on_notify(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
         message = json.loads(payload)
@@ -58,13 +101,15 @@ class EventBus:
                 )
 
     async def publish(self, channel: str, event: dict[str, Any]) -> None:
-        if self._listener is not None and self._pool is not None:
+        if self._started and self._pool is not None:
             # NOTIFY reaches every listening process, this one included
             await self._pool.execute(
                 "SELECT pg_notify($1, $2)",
                 PG_CHANNEL,
                 json.dumps({"channel": channel, "event": event}, default=str),
             )
+            if self._listener is None:  # this process is not listening just now
+                self._deliver(channel, event)
         else:
             self._deliver(channel, event)
 

@@ -111,7 +111,7 @@ def run_in_child(request: ImportJobRequest) -> None:
     yields the CPU to the web process (nice 10, inherited by its validation processes):
     an import may take longer, an answer webhook may not."""
     with contextlib.suppress(OSError):
-        os.nice(IMPORT_NICENESS - os.nice(0))
+        os.nice(max(0, IMPORT_NICENESS - os.nice(0)))
     asyncio.run(_import(request))
 
 

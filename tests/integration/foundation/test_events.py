@@ -32,3 +32,26 @@ async def test_in_process_bus_without_a_pool():
         await bus.publish("campaign:2", {"kind": "pacing", "lines": 9})
         assert queue.get_nowait() == {"kind": "pacing", "lines": 3}
         assert queue.empty()
+
+
+async def test_the_bus_listens_again_after_its_connection_is_lost(pool):
+    """A database restart drops the LISTEN connection: the bus takes a new one by itself."""
+    publisher = EventBus(pool)
+    listener = EventBus(pool, retry_seconds=0.05)
+    await publisher.start()
+    await listener.start()
+    try:
+        assert listener._listener is not None
+        backend = listener._listener.get_server_pid()
+        await pool.execute("SELECT pg_terminate_backend($1)", backend)
+        for _ in range(200):
+            if listener.listening and listener._listener.get_server_pid() != backend:
+                break
+            await asyncio.sleep(0.05)
+        assert listener.listening and listener._listener.get_server_pid() != backend
+        async with listener.subscribe(agent_channel(9)) as queue:
+            await publisher.publish(agent_channel(9), {"kind": "state", "state": "ready"})
+            assert await asyncio.wait_for(queue.get(), 5) == {"kind": "state", "state": "ready"}
+    finally:
+        await publisher.close()
+        await listener.close()
