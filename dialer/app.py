@@ -43,6 +43,8 @@ from dialer.lists import routes as list_routes
 from dialer.lists.import_jobs import import_pool_context
 from dialer.routes import campaigns, customers, health, people
 from dialer.runtime.loop_lag import loop_lag_context
+from dialer.runtime.roles import ProcessRole
+from dialer.runtime.worker import worker_context
 from dialer.settings import Settings, load_gate_rules
 from dialer.web import pages
 
@@ -63,14 +65,29 @@ FEATURES: tuple[ModuleType, ...] = (
     console_routes,
     compliance_routes,
 )
-#: long-lived parts of feature packages, started after the pool and the event bus
-BACKGROUND: tuple[Callable[[web.Application], AsyncIterator[None]], ...] = (
-    loop_lag_context,
-    import_pool_context,
-    telephony_context,
-    console_background,
-    lead_background,
-)
+#: what a worker serves over HTTP: its health and metrics
+WORKER_FEATURES: tuple[ModuleType, ...] = (health,)
+
+Background = Callable[[web.Application], AsyncIterator[None]]
+#: long-lived parts of feature packages, started after the pool and the event bus: every
+#: process measures its loop and has the carrier (webhooks on the web side, dials on the
+#: engine side); the web side imports lists; the engine side runs the leased campaigns,
+#: the sweeps and the timed jobs
+BACKGROUND: tuple[Background, ...] = (loop_lag_context, telephony_context)
+WEB_BACKGROUND: tuple[Background, ...] = (import_pool_context,)
+ENGINE_BACKGROUND: tuple[Background, ...] = (console_background, lead_background, worker_context)
+
+
+def features_of(role: ProcessRole) -> tuple[ModuleType, ...]:
+    return FEATURES if role.serves_web else WORKER_FEATURES
+
+
+def background_of(role: ProcessRole) -> tuple[Background, ...]:
+    return (
+        BACKGROUND
+        + (WEB_BACKGROUND if role.serves_web else ())
+        + (ENGINE_BACKGROUND if role.runs_engines else ())
+    )
 
 
 @web.middleware
@@ -108,10 +125,10 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         structlog.contextvars.unbind_contextvars("request_id")
 
 
-def all_routes() -> Routes:
-    """Every route of the service, from every feature that declares some."""
+def all_routes(role: ProcessRole = ProcessRole.ALL) -> Routes:
+    """Every route the process serves, from every feature that declares some."""
     routes = Routes()
-    for feature in FEATURES:
+    for feature in features_of(role):
         routes.specs.extend(feature.routes.specs)
     return routes
 
@@ -134,6 +151,7 @@ def create_app(
     clock: Clock = system_clock,
     events: EventBus | None = None,
     database_url: str | None = None,
+    role: ProcessRole = ProcessRole.ALL,
 ) -> web.Application:
     """The service's app. With `pool`, the caller owns the database connection (and names
     its URL in `database_url` or the settings, for the import processes)."""
@@ -150,7 +168,7 @@ def create_app(
         rule_sets=[rs.version for rs in app[GATE_RULES].rule_book.rule_sets],
         firm_policy=app[GATE_RULES].policy.version,
     )
-    routes = all_routes()
+    routes = all_routes(role)
     app[ROUTES] = routes
     app[CONSOLE_LINKS] = console_links()
     specs = {}
@@ -196,6 +214,6 @@ def create_app(
 
     app.cleanup_ctx.append(database)
     app.cleanup_ctx.append(event_bus)
-    for background in BACKGROUND:
+    for background in background_of(role):
         app.cleanup_ctx.append(background)
     return app

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=1, le=65535)
     public_base_url: str = "http://127.0.0.1:8080"
     apply_migrations: bool = True
+    # a worker's campaign lease: not renewed for this long, another worker takes the
+    # campaign over (renewed every reconcile round)
+    worker_lease_seconds: float = Field(default=3.0, gt=0.5, le=60)
+    worker_reconcile_seconds: float = Field(default=1.0, gt=0.05, le=10)
     # processes a web process runs list imports in (reading and validation are CPU-bound)
     import_processes: int = Field(default=1, ge=1, le=16)
 

@@ -6,6 +6,12 @@
 -- the database refuses it once that epoch is stale, so a worker that was paused by the
 -- OS and wakes after losing its lease can do no harm.
 
+-- the campaign's engine should run: set by its start, cleared by its pause (the status
+-- says what the campaign is; this what the operators asked of the engines). Campaigns
+-- running when this migration runs resume under a worker.
+ALTER TABLE campaigns ADD COLUMN dialing boolean NOT NULL DEFAULT false;
+UPDATE campaigns SET dialing = true WHERE status = 'running';
+
 CREATE TABLE workers (
     worker_id     text PRIMARY KEY,
     host          text NOT NULL,

@@ -495,6 +495,7 @@ CREATE TABLE public.campaigns (
     started_at timestamp with time zone,
     finished_at timestamp with time zone,
     script text DEFAULT ''::text NOT NULL,
+    dialing boolean DEFAULT false NOT NULL,
     CONSTRAINT campaigns_caller_id_check CHECK (((caller_id IS NULL) OR (caller_id ~ '^\+[1-9][0-9]{6,14}$'::text))),
     CONSTRAINT campaigns_jurisdiction_check CHECK ((jurisdiction = ANY (ARRAY['US'::text, 'UK'::text, 'CN'::text]))),
     CONSTRAINT campaigns_name_check CHECK ((length(name) > 0)),

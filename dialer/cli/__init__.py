@@ -11,16 +11,25 @@ import asyncio
 import getpass
 import importlib
 import json
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import asyncpg
+from aiohttp import web
+from pydantic import ValidationError
 
-from dialer import db
+from dialer import db, migrations
+from dialer.app import create_app
 from dialer.clock import system_clock
+from dialer.demo import demo_clock, run_demo
+from dialer.http import Problem, Role, field_errors
 from dialer.logs import configure_logging
 from dialer.migrations import MigrationError
+from dialer.routes.people import NewUser, create_user
+from dialer.runtime.roles import ProcessRole
+from dialer.seed import SeedError, seed
 from dialer.settings import Settings, SettingsError, load_settings
 
 
@@ -63,6 +72,20 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--no-migrate", action="store_true", help="do not apply pending migrations")
+    serve.add_argument(
+        "--no-engine",
+        action="store_true",
+        help="the web side only (API, webhooks, consoles): campaigns run in `dialer worker`s",
+    )
+
+    worker = commands.add_parser(
+        "worker", help="run the engine side: leased campaigns, sweeps, timed jobs"
+    )
+    worker.add_argument("--host")
+    worker.add_argument(
+        "--port", type=int, help="serve /healthz, /readyz and /metrics here (default: no HTTP)"
+    )
+    worker.add_argument("--no-migrate", action="store_true", help="do not apply pending migrations")
 
     migrate = commands.add_parser("migrate", help="apply pending database migrations")
     migrate.add_argument("--status", action="store_true", help="list migrations and exit")
@@ -137,7 +160,6 @@ async def _with_pool(settings: Settings, action: Callable[[asyncpg.Pool], Awaita
 
 
 def _cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
-    from dialer import migrations
 
     async def run(pool: asyncpg.Pool) -> Any:
         async with pool.acquire() as connection:
@@ -159,10 +181,6 @@ def _cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
-
-    from dialer.http import Problem, Role, field_errors
-    from dialer.routes.people import NewUser, create_user
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
     try:
@@ -182,7 +200,6 @@ def _cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
         raise CommandError(f"invalid user: {detail}") from None
 
     async def run(pool: asyncpg.Pool) -> Any:
-        from dialer import migrations
 
         async with pool.acquire() as connection:
             await migrations.migrate(connection)
@@ -198,8 +215,6 @@ def _cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
-    from dialer import migrations
-    from dialer.seed import SeedError, seed
 
     async def run(pool: asyncpg.Pool) -> Any:
         async with pool.acquire() as connection:
@@ -220,11 +235,19 @@ def _cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    from aiohttp import web
+    role = ProcessRole.WEB if args.no_engine else ProcessRole.ALL
+    return _run_process(settings, args, role, serve_http=True)
 
-    from dialer import migrations
-    from dialer.app import create_app
 
+def _cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    return _run_process(settings, args, ProcessRole.WORKER, serve_http=bool(args.port))
+
+
+def _run_process(
+    settings: Settings, args: argparse.Namespace, role: ProcessRole, *, serve_http: bool
+) -> int:
+    """Run the app in this process's role until SIGTERM or SIGINT, then shut it down
+    (a worker drains: its leases pass to the other workers)."""
     if args.host:
         settings.host = args.host
     if args.port:
@@ -238,7 +261,7 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         if settings.apply_migrations and not args.no_migrate:
             async with pool.acquire() as connection:
                 await migrations.migrate(connection)
-        app = create_app(settings, pool=pool, database_url=url)
+        app = create_app(settings, pool=pool, database_url=url, role=role)
 
         async def close_pool(_app: web.Application) -> None:
             await pool.close()
@@ -252,12 +275,31 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     except BaseException:
         loop.close()
         raise
-    web.run_app(app, host=settings.host, port=settings.port, loop=loop, print=None)
+    if serve_http:
+        web.run_app(app, host=settings.host, port=settings.port, loop=loop, print=None)
+        return 0
+    try:
+        loop.run_until_complete(_run_headless(app))
+    finally:
+        loop.close()
     return 0
 
 
+async def _run_headless(app: web.Application) -> None:
+    """A worker without HTTP: the app's start-up and clean-up, until a signal."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
 def _cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from dialer.demo import demo_clock, run_demo
 
     if args.port:
         settings.port = args.port
@@ -276,6 +318,7 @@ def _cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "serve": _cmd_serve,
+    "worker": _cmd_worker,
     "migrate": _cmd_migrate,
     "seed": _cmd_seed,
     "demo": _cmd_demo,

@@ -295,6 +295,9 @@ class CampaignEngine:
         self._wraps_seen_until = clock()
         self._reconciled_at: datetime | None = None
         self.halted: str | None = None
+        # the campaign lease this engine dials under (None: not leased, e.g. a test's
+        # engine or one built to answer a webhook); what it writes carries the epoch
+        self.lease_epoch: int | None = None
 
         self._placing: set[asyncio.Task[None]] = set()
 

@@ -26,6 +26,8 @@ from dialer.engine import hopper
 from dialer.engine.live import CampaignEngine, EngineError, load_campaign
 from dialer.events import EventBus
 from dialer.keys import CLOCK, EVENTS, GATE_RULES, POOL, SETTINGS, TELEPHONY
+from dialer.runtime.leases import Lease, LeaseStore
+from dialer.runtime.worker import WORKERS_CHANNEL, Worker
 from dialer.settings import Settings
 from dialer.telephony.callstate import Transition
 from dialer.telephony.decisions import (
@@ -77,13 +79,17 @@ class TelephonyService:
         self.engines: dict[int, CampaignEngine] = {}
         self._stops: dict[int, asyncio.Event] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        self.leases = LeaseStore(pool)
+        # this process's worker, when it runs the engine side (set by `worker_context`)
+        self.worker: Worker | None = None
 
     async def start(self) -> None:
         await self.carrier.start()
 
     async def close(self) -> None:
+        # a shutdown stops the engines, never the campaigns: their leases pass on
         for campaign_id in list(self._tasks):
-            await self.stop_campaign(campaign_id)
+            await self.stop_engine(campaign_id)
         try:
             await self.webhooks.drain()
         finally:
@@ -118,25 +124,51 @@ class TelephonyService:
         return engine
 
     async def start_campaign(self, campaign_id: int, now: datetime) -> int:
-        """Queue the campaign's numbers and run its engine here; returns numbers queued."""
+        """Queue the campaign's numbers and ask for its engine to run; returns the numbers
+        queued. The campaign's desired state changes in the database and a worker takes
+        its lease: this process's own worker at once when it has one (`dialer serve`),
+        else whichever worker wakes first (`serve --no-engine`)."""
         if campaign_id in self._tasks:
             return 0
-        self.engines.pop(campaign_id, None)
-        engine = await self.engine_for(campaign_id)
+        await self.engine_for(campaign_id)  # a campaign that cannot run fails here, unchanged
         async with self.pool.acquire() as connection:
             queued = await hopper.load_numbers(connection, campaign_id, now)
-        stop = asyncio.Event()
-        self._stops[campaign_id] = stop
-        self._tasks[campaign_id] = asyncio.create_task(engine.run(stop))
-        log.info(
-            "campaign_engine_started",
-            campaign_id=campaign_id,
-            queued=queued,
-            engine=engine.engine_id,
-        )
+        await self.leases.start_dialing(campaign_id, now)
+        if self.worker is not None:
+            await self.worker.take_now(campaign_id)
+        await self.events.publish(WORKERS_CHANNEL, {"kind": "started", "campaign_id": campaign_id})
+        log.info("campaign_started", campaign_id=campaign_id, queued=queued)
         return queued
 
     async def stop_campaign(self, campaign_id: int) -> None:
+        """Pause: no engine is wanted any more; the holder stops launching (here at once
+        when this process holds it), calls in progress finish."""
+        await self.leases.stop_dialing(campaign_id)
+        if self.worker is not None:
+            await self.worker.let_go(campaign_id)
+        await self.stop_engine(campaign_id)
+        await self.events.publish(WORKERS_CHANNEL, {"kind": "paused", "campaign_id": campaign_id})
+
+    async def run_leased(self, lease: Lease) -> None:
+        """A worker took the campaign's lease: run its engine here, under the lease's epoch
+        (the numbers were queued when the campaign was started)."""
+        if lease.campaign_id in self._tasks:
+            await self.stop_engine(lease.campaign_id)
+        self.engines.pop(lease.campaign_id, None)
+        engine = await self.engine_for(lease.campaign_id)
+        engine.lease_epoch = lease.epoch
+        stop = asyncio.Event()
+        self._stops[lease.campaign_id] = stop
+        self._tasks[lease.campaign_id] = asyncio.create_task(engine.run(stop))
+        log.info(
+            "campaign_engine_started",
+            campaign_id=lease.campaign_id,
+            epoch=lease.epoch,
+            engine=engine.engine_id,
+        )
+
+    async def stop_engine(self, campaign_id: int) -> None:
+        """Stop this process's engine of the campaign (its lease is the worker's business)."""
         stop = self._stops.pop(campaign_id, None)
         task = self._tasks.pop(campaign_id, None)
         if stop is not None:

@@ -80,6 +80,12 @@ class LeaseStore:
     async def mark_stopped(self, worker_id: str, now: datetime) -> None:
         await self.pool.execute(QUERIES["worker_stopped"], worker_id, now)
 
+    async def start_dialing(self, campaign_id: int, now: datetime) -> None:
+        await self.pool.execute(QUERIES["start_dialing"], campaign_id, now)
+
+    async def stop_dialing(self, campaign_id: int) -> None:
+        await self.pool.execute(QUERIES["stop_dialing"], campaign_id)
+
     async def claimable(self, now: datetime) -> list[int]:
         rows = await self.pool.fetch(QUERIES["claimable_campaigns"], now)
         return [int(row["campaign_id"]) for row in rows]
@@ -112,7 +118,7 @@ class LeaseStore:
         )
         if row is None:
             return Renewal.LOST
-        return Renewal.HELD if row["status"] == "running" else Renewal.PAUSED
+        return Renewal.HELD if row["wanted"] else Renewal.PAUSED
 
     async def release(self, lease: Lease, now: datetime) -> None:
         await self.pool.fetchval(

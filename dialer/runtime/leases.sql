@@ -20,12 +20,13 @@ UPDATE workers SET draining = true WHERE worker_id = $1;
 UPDATE workers SET stopped_at = $2, draining = true WHERE worker_id = $1;
 
 -- name: claimable_campaigns
--- Running campaigns nobody holds: never leased, released, or whose lease ran out.
+-- Campaigns started for dialing that nobody holds: never leased, released, or whose lease
+-- ran out.
 -- $1 now
 SELECT c.campaign_id
 FROM campaigns c
 LEFT JOIN campaign_leases l USING (campaign_id)
-WHERE c.status = 'running'
+WHERE c.status = 'running' AND c.dialing
   AND (l.campaign_id IS NULL OR l.worker_id IS NULL OR l.expires_at < $1)
 ORDER BY c.campaign_id;
 
@@ -48,7 +49,7 @@ WITH previous AS (
 ), taken AS (
     INSERT INTO campaign_leases (campaign_id, worker_id, epoch, acquired_at, renewed_at, expires_at)
     SELECT $1, $2, 1, $3::timestamptz, $3::timestamptz, $3::timestamptz + make_interval(secs => $4)
-    FROM campaigns WHERE campaign_id = $1 AND status = 'running'
+    FROM campaigns WHERE campaign_id = $1 AND status = 'running' AND dialing
     ON CONFLICT (campaign_id) DO UPDATE
     SET worker_id = EXCLUDED.worker_id, epoch = campaign_leases.epoch + 1,
         acquired_at = EXCLUDED.acquired_at, renewed_at = EXCLUDED.renewed_at,
@@ -70,7 +71,7 @@ UPDATE campaign_leases l
 SET renewed_at = $4::timestamptz, expires_at = $4::timestamptz + make_interval(secs => $5)
 FROM campaigns c
 WHERE l.campaign_id = $1 AND l.worker_id = $2 AND l.epoch = $3 AND c.campaign_id = l.campaign_id
-RETURNING l.epoch, c.status;
+RETURNING l.epoch, c.status = 'running' AND c.dialing AS wanted;
 
 -- name: release_lease
 -- Hand a lease back (pause, drain): the next claim takes it without waiting for expiry.
@@ -131,3 +132,17 @@ WITH bucket AS (
     DELETE FROM carrier_grants WHERE provider = $1 AND granted_at < $3::timestamptz - interval '1 minute'
 )
 INSERT INTO carrier_grants (provider, granted_at, granted) SELECT $1, $3, $4 WHERE $4 > 0;
+
+-- name: start_dialing
+-- A start: the campaign runs and an engine is wanted for it.
+-- $1 campaign, $2 now
+UPDATE campaigns
+SET dialing = true, status = 'running', started_at = coalesce(started_at, $2)
+WHERE campaign_id = $1 AND status <> 'finished';
+
+-- name: stop_dialing
+-- A pause: no engine is wanted; a running campaign is paused.
+-- $1 campaign
+UPDATE campaigns
+SET dialing = false, status = CASE WHEN status = 'running' THEN 'paused' ELSE status END
+WHERE campaign_id = $1;

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 from typing import Protocol
 
 import structlog
+from aiohttp import web
 
 from dialer.clock import Clock
-from dialer.runtime.leases import Lease, LeaseStore, Renewal
+from dialer.keys import CLOCK, EVENTS, POOL, SETTINGS, TELEPHONY, WORKER
+from dialer.runtime.leases import Lease, LeaseStore, LeaseTimes, Renewal, new_worker_id
 
 log = structlog.get_logger(__name__)
 
@@ -30,7 +33,7 @@ class CampaignRunner(Protocol):
     async def run_leased(self, lease: Lease) -> None:
         """Start the campaign's engine, dialling under this lease's epoch."""
 
-    async def stop_campaign(self, campaign_id: int) -> None:
+    async def stop_engine(self, campaign_id: int) -> None:
         """Stop launching and wait for the engine's loop to end."""
 
 
@@ -51,7 +54,11 @@ class Worker:
         self.every = every
         self.leases: dict[int, Lease] = {}
         self.draining = False
-        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Reconcile now (a campaign was started or paused), not at the next round."""
+        self._wake.set()
 
     async def reconcile(self) -> None:
         now = self.clock()
@@ -61,7 +68,7 @@ class Worker:
             renewal = await self.store.renew(lease, now)
             if renewal is Renewal.HELD and not self.draining:
                 continue
-            await self.runner.stop_campaign(campaign_id)
+            await self.runner.stop_engine(campaign_id)
             del self.leases[campaign_id]
             if renewal is Renewal.LOST:
                 await self.store.record_lost(lease, self.clock())
@@ -83,30 +90,65 @@ class Worker:
             lease = await self.store.claim(campaign_id, self.worker_id, clock_now)
             if lease is None:  # another worker was quicker
                 continue
-            self.leases[campaign_id] = lease
-            log.info("campaign_lease_acquired", campaign_id=campaign_id, epoch=lease.epoch)
-            try:
-                await self.runner.run_leased(lease)
-            except Exception as exc:
-                # an engine that cannot start (no caller ID …) must not hold the campaign
-                log.error("campaign_engine_not_started", campaign_id=campaign_id, error=str(exc))
-                del self.leases[campaign_id]
-                await self.store.release(lease, self.clock())
+            await self._run(lease)
             if others:
                 break  # one a round while others share the work: they take theirs too
 
+    async def take_now(self, campaign_id: int) -> bool:
+        """Take a just-started campaign here at once (the process that started it), if
+        nobody holds it; True when this worker holds it."""
+        if campaign_id in self.leases:
+            return True
+        if self.draining:
+            return False
+        lease = await self.store.claim(campaign_id, self.worker_id, self.clock())
+        if lease is None:
+            return False
+        await self._run(lease)
+        return campaign_id in self.leases
+
+    async def let_go(self, campaign_id: int) -> None:
+        """A paused campaign held here: stop its engine and hand the lease back now."""
+        lease = self.leases.pop(campaign_id, None)
+        if lease is None:
+            return
+        await self.runner.stop_engine(campaign_id)
+        await self.store.release(lease, self.clock())
+        log.info("campaign_lease_released", campaign_id=campaign_id, epoch=lease.epoch)
+
+    async def _run(self, lease: Lease) -> None:
+        self.leases[lease.campaign_id] = lease
+        log.info("campaign_lease_acquired", campaign_id=lease.campaign_id, epoch=lease.epoch)
+        try:
+            await self.runner.run_leased(lease)
+        except Exception as exc:
+            # an engine that cannot start (no caller ID …) must not hold the campaign
+            log.error("campaign_engine_not_started", campaign_id=lease.campaign_id, error=str(exc))
+            del self.leases[lease.campaign_id]
+            await self.store.release(lease, self.clock())
+
     async def run(self, stop: asyncio.Event) -> None:
-        await self.store.register(self.worker_id, self.clock())
+        registered = False
         while not stop.is_set():
             try:
+                if not registered:
+                    await self.store.register(self.worker_id, self.clock())
+                    registered = True
                 await self.reconcile()
-            except (TimeoutError, OSError) as exc:
-                log.warning("worker_reconcile_failed", error=str(exc))
-            except Exception as exc:  # a database outage: keep trying, hold nothing stale
+            except Exception as exc:  # the database away: keep trying, hold nothing stale
                 log.warning("worker_reconcile_failed", error=repr(exc))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.every)
+            await self._sleep(stop)
         await self.drain()
+
+    async def _sleep(self, stop: asyncio.Event) -> None:
+        """Until the next round, a wake or the stop, whichever comes first."""
+        waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+        try:
+            await asyncio.wait(waits, timeout=self.every, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+        self._wake.clear()
 
     async def drain(self) -> None:
         """Stop launching, hand every lease back, mark the worker stopped."""
@@ -114,9 +156,45 @@ class Worker:
         with contextlib.suppress(Exception):
             await self.store.mark_draining(self.worker_id)
         for campaign_id, lease in list(self.leases.items()):
-            await self.runner.stop_campaign(campaign_id)
+            await self.runner.stop_engine(campaign_id)
             with contextlib.suppress(Exception):
                 await self.store.release(lease, self.clock())
             del self.leases[campaign_id]
         with contextlib.suppress(Exception):
             await self.store.mark_stopped(self.worker_id, self.clock())
+
+
+#: the bus channel on which a start or a pause wakes every worker at once
+WORKERS_CHANNEL = "workers"
+
+
+async def worker_context(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx: this process's worker, reconciling campaigns against their leases
+    while the app is up; the app's shutdown drains it."""
+    settings = app[SETTINGS]
+    store = LeaseStore(app[POOL], LeaseTimes(lease_seconds=settings.worker_lease_seconds))
+    worker = Worker(
+        store,
+        app[TELEPHONY],
+        app[CLOCK],
+        new_worker_id(),
+        every=settings.worker_reconcile_seconds,
+    )
+    app[WORKER] = worker
+    app[TELEPHONY].worker = worker  # a start in this process takes the campaign here
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop), name="worker")
+    waking = asyncio.create_task(_wake_on_events(app, worker), name="worker-wake")
+    yield
+    waking.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await waking
+    stop.set()
+    await running
+
+
+async def _wake_on_events(app: web.Application, worker: Worker) -> None:
+    async with app[EVENTS].subscribe(WORKERS_CHANNEL) as events:
+        while True:
+            await events.get()
+            worker.wake()

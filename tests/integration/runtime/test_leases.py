@@ -37,14 +37,15 @@ class RecordingRunner:
     async def run_leased(self, lease: Lease) -> None:
         self.running[lease.campaign_id] = lease
 
-    async def stop_campaign(self, campaign_id: int) -> None:
+    async def stop_engine(self, campaign_id: int) -> None:
         self.running.pop(campaign_id, None)
         self.stopped.append(campaign_id)
 
 
 async def running_campaign(pool: asyncpg.Pool, name: str) -> int:
     campaign_id: int = await pool.fetchval(
-        "INSERT INTO campaigns (name, purpose, status) VALUES ($1, 'marketing', 'running')"
+        "INSERT INTO campaigns (name, purpose, status, dialing)"
+        " VALUES ($1, 'marketing', 'running', true)"
         " RETURNING campaign_id",
         name,
     )
