@@ -50,6 +50,17 @@ def start_embedded_postgres(data_dir: Path) -> str:
     return uri
 
 
+#: what a database that is away raises (refused, reset, restarting, the pool's timeout)
+UNREACHABLE: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+
+
 def resolve_database_url(database_url: str | None, data_dir: Path) -> str:
     return database_url or start_embedded_postgres(data_dir)
 

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     # campaign over (renewed every reconcile round)
     worker_lease_seconds: float = Field(default=3.0, gt=0.5, le=60)
     worker_reconcile_seconds: float = Field(default=1.0, gt=0.05, le=10)
+    # where signed callbacks wait while PostgreSQL is unreachable (default: data_dir/spool)
+    # and how much they may take before the webhook answers 503 (the carrier retries)
+    spool_dir: Path | None = None
+    spool_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     # processes a web process runs list imports in (reading and validation are CPU-bound)
     import_processes: int = Field(default=1, ge=1, le=16)
 

@@ -13,6 +13,7 @@ state.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
@@ -22,6 +23,7 @@ from aiohttp import web
 
 from compliance.rules import DEFAULT_GATE_RULES, GateRules
 from dialer.clock import Clock
+from dialer.db import UNREACHABLE
 from dialer.engine import hopper
 from dialer.engine.live import CampaignEngine, EngineError, load_campaign
 from dialer.events import EventBus
@@ -40,9 +42,12 @@ from dialer.telephony.decisions import (
 from dialer.telephony.pg_ledger import PostgresCallLedger
 from dialer.telephony.provider import AmdVerdict, CallEvent
 from dialer.telephony.providers import build_provider
+from dialer.telephony.spool import CallbackSpool, SpooledCallback
 from dialer.telephony.webhooks import TelephonyWebhooks
 
 log = structlog.get_logger(__name__)
+
+SPOOL_REPLAY_SECONDS = 1.0
 
 
 def abandon_message(settings: Settings) -> str:
@@ -73,9 +78,19 @@ class TelephonyService:
         self.simulator = self.carrier.simulator
         # the attempts' provider column names the carrier: callbacks match on it
         self.ledger = PostgresCallLedger(pool, self.provider.name)
-        self.webhooks = TelephonyWebhooks(
-            self.provider, settings.public_base_url, self.ledger, self, wall_clock=clock
+        self.spool = CallbackSpool(
+            settings.spool_dir or settings.data_dir / "spool", max_bytes=settings.spool_max_bytes
         )
+        self.webhooks = TelephonyWebhooks(
+            self.provider,
+            settings.public_base_url,
+            self.ledger,
+            self,
+            wall_clock=clock,
+            spool=self.spool,
+            unreachable_answer=PlayAndHangUp(abandon_message(settings)),
+        )
+        self._replaying: asyncio.Task[None] | None = None
         self.engines: dict[int, CampaignEngine] = {}
         self._stops: dict[int, asyncio.Event] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -84,9 +99,37 @@ class TelephonyService:
         self.worker: Worker | None = None
 
     async def start(self) -> None:
+        await asyncio.to_thread(self.spool.open)
         await self.carrier.start()
+        self._replaying = asyncio.create_task(self._replay_spool(), name="callback-spool")
+
+    async def _replay_spool(self) -> None:
+        """Apply spooled callbacks once the database answers again, in arrival order."""
+        while True:
+            await asyncio.sleep(SPOOL_REPLAY_SECONDS)
+            if not self.spool.pending():
+                continue
+            try:
+                await self.spool.replay(self._apply_spooled)
+            except UNREACHABLE as exc:
+                log.info("callback_spool_waiting", error=repr(exc))
+
+    async def _apply_spooled(self, record: SpooledCallback) -> None:
+        try:
+            await self.webhooks.replay(record)
+        except UNREACHABLE:
+            raise  # still away: the record waits for the next round
+        except Exception as exc:
+            # one record that cannot apply must not hold back the rest; the live sweep
+            # looks its call up at the carrier
+            log.error("callback_spool_record_skipped", hook=record.hook, error=repr(exc))
 
     async def close(self) -> None:
+        if self._replaying is not None:
+            self._replaying.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._replaying
+        self.spool.close()
         # a shutdown stops the engines, never the campaigns: their leases pass on
         for campaign_id in list(self._tasks):
             await self.stop_engine(campaign_id)

@@ -16,21 +16,26 @@ from typing import Any
 import structlog
 from aiohttp import web
 
-from dialer.telephony.callstate import Verdict
+from dialer.db import UNREACHABLE
+from dialer.telephony.callstate import Transition, Verdict
 from dialer.telephony.decisions import (
+    AnswerDecision,
     AnsweredCall,
     BridgeToRoom,
     CallDecisions,
     HangUpMachine,
     MachineAction,
+    PlayAndHangUp,
 )
 from dialer.telephony.ledger import CallLedger
 from dialer.telephony.provider import (
     AmdVerdict,
+    CallEvent,
     CallNotLive,
     TelephonyError,
     TelephonyProvider,
 )
+from dialer.telephony.spool import CallbackSpool, SpooledCallback, SpoolFull
 
 log = structlog.get_logger(__name__)
 
@@ -51,8 +56,16 @@ class TelephonyWebhooks:
         decisions: CallDecisions,
         *,
         wall_clock: Callable[[], datetime] = _wall_clock,
+        spool: CallbackSpool | None = None,
+        unreachable_answer: AnswerDecision | None = None,
     ) -> None:
         self._provider = provider
+        # signed callbacks that find the database away are kept here and applied later
+        self.spool = spool
+        # what a callee hears when the database is away at the answer: the firm's message
+        self._unreachable_answer = unreachable_answer or PlayAndHangUp(
+            "We are sorry we could not connect your call. Please call us back."
+        )
         self._public_base_url = public_base_url.rstrip("/")
         self._ledger = ledger
         self._decisions = decisions
@@ -103,7 +116,17 @@ class TelephonyWebhooks:
         call = self._answered_call(request, params)
         if not call.call_id:
             raise web.HTTPBadRequest(text="call id missing\n")
-        decision = await self._decisions.on_answer(call)
+        try:
+            decision = await self._decisions.on_answer(call)
+        except UNREACHABLE as exc:
+            if self.spool is None:
+                raise
+            # no rep can be reserved without the database: the firm's message plays and
+            # the call is counted abandoned when the spool is applied
+            log.error("call_answer_database_unreachable", call=call.call_id, error=repr(exc))
+            await self._keep(request, "answer", params)
+            content_type, body = self._provider.render_answer(self._unreachable_answer)
+            return web.Response(text=body, content_type=content_type)
         room = decision.room if isinstance(decision, BridgeToRoom) else None
         # Recorded after the reply: the callee must not wait on a database write.
         self._spawn(self._record_answer(call, room, self._wall_clock()))
@@ -123,10 +146,18 @@ class TelephonyWebhooks:
         if event is None:
             return web.Response(status=204)
         try:
+            await self.apply_status(event)
+        except UNREACHABLE as exc:
+            return await self._spooled(request, "status", params, exc)
+        return web.Response(status=204)
+
+    async def apply_status(self, event: CallEvent) -> None:
+        """Apply a status callback: the ledger, then the engine (also the spool's replay)."""
+        try:
             transition = await self._ledger.apply(event)
         except TelephonyError as exc:
             log.warning("callback_not_applied", call=event.call_id, error=str(exc))
-            return web.Response(status=204)
+            return
         log.info(
             "call_event_applied",
             call=event.call_id,
@@ -135,7 +166,6 @@ class TelephonyWebhooks:
         )
         if transition.verdict in (Verdict.ADVANCED, Verdict.RECORDED):
             await self._decisions.on_event(event, transition)
-        return web.Response(status=204)
 
     async def amd(self, request: web.Request) -> web.Response:
         params = await self._verified(request)
@@ -149,10 +179,27 @@ class TelephonyWebhooks:
         if event is None:
             return web.Response(status=204)
         try:
+            transition = await self._apply_amd(event)
+            if transition is None:
+                return web.Response(status=204)
+            machine = event.amd_verdict in (AmdVerdict.MACHINE, AmdVerdict.FAX)
+            if transition.verdict is Verdict.RECORDED and machine:
+                call = self._answered_call(request, params)
+                action = await self._decisions.on_machine(
+                    call, event.amd_verdict or AmdVerdict.MACHINE
+                )
+                self._spawn(self._end_machine_call(call.call_id, action))
+        except UNREACHABLE as exc:
+            return await self._spooled(request, "amd", params, exc)
+        return web.Response(status=204)
+
+    async def _apply_amd(self, event: CallEvent) -> Transition | None:
+        """Apply an AMD verdict: the ledger, then the engine learns (also the replay)."""
+        try:
             transition = await self._ledger.apply(event)
         except TelephonyError as exc:
             log.warning("callback_not_applied", call=event.call_id, error=str(exc))
-            return web.Response(status=204)
+            return None
         log.info(
             "call_amd_verdict",
             call=event.call_id,
@@ -162,12 +209,57 @@ class TelephonyWebhooks:
         if transition.changed:
             # the engine learns how long screening took and how often it found a person
             await self._decisions.on_event(event, transition)
-        machine = event.amd_verdict in (AmdVerdict.MACHINE, AmdVerdict.FAX)
-        if transition.verdict is Verdict.RECORDED and machine:
-            call = self._answered_call(request, params)
-            action = await self._decisions.on_machine(call, event.amd_verdict or AmdVerdict.MACHINE)
-            self._spawn(self._end_machine_call(call.call_id, action))
+        return transition
+
+    # -- the spool: callbacks that found the database away --------------------------
+
+    async def _keep(self, request: web.Request, hook: str, params: Mapping[str, str]) -> None:
+        assert self.spool is not None
+        await self.spool.append(
+            SpooledCallback(
+                hook=hook,
+                params=dict(params),
+                headers={k: v for k, v in request.headers.items() if k.lower().startswith("i-")},
+                attempt_ref=request.query.get("attempt"),
+                received_at=self._wall_clock().isoformat(),
+            )
+        )
+
+    async def _spooled(
+        self, request: web.Request, hook: str, params: Mapping[str, str], exc: BaseException
+    ) -> web.Response:
+        """The database is away: keep the signed callback and acknowledge it, or, with no
+        room in the spool, answer 503 so the carrier retries it."""
+        if self.spool is None:
+            raise exc
+        try:
+            await self._keep(request, hook, params)
+        except SpoolFull:
+            log.error("callback_refused_spool_full", hook=hook)
+            return web.Response(status=503, text="database unavailable; retry\n")
         return web.Response(status=204)
+
+    async def replay(self, record: SpooledCallback) -> None:
+        """Apply one spooled callback as it would have been on arrival (no call is
+        redirected: it is long over)."""
+        received_at = datetime.fromisoformat(record.received_at)
+        if record.hook == "answer":
+            call = self._provider.answered_call(record.params, attempt_ref=record.attempt_ref)
+            await self._ledger.record_answer(call.call_id, call.attempt_ref, None, received_at)
+            return
+        event = self._provider.parse_event(
+            record.hook,
+            record.params,
+            record.headers,
+            attempt_ref=record.attempt_ref,
+            received_at=received_at,
+        )
+        if event is None:
+            return
+        if record.hook == "amd":
+            await self._apply_amd(event)
+        else:
+            await self.apply_status(event)
 
     async def _record_answer(self, call: AnsweredCall, room: str | None, at: datetime) -> None:
         try:

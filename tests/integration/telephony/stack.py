@@ -14,6 +14,7 @@ from campaigns.population import Scenario
 from dialer.telephony.carrier_sim import CarrierSimulator, FaultPlan
 from dialer.telephony.decisions import CallDecisions, FirstFreeRoom
 from dialer.telephony.ledger import CallLedger, MemoryCallLedger
+from dialer.telephony.spool import CallbackSpool
 from dialer.telephony.twilio_adapter import TwilioConfig, TwilioProvider
 from dialer.telephony.webhooks import TelephonyWebhooks
 
@@ -78,6 +79,7 @@ async def telephony_stack(
     ledger: CallLedger | None = None,
     decisions: CallDecisions | None = None,
     account_calls_per_second: float | None = None,
+    spool: CallbackSpool | None = None,
 ) -> AsyncIterator[Stack]:
     simulator = CarrierSimulator(
         ACCOUNT_SID,
@@ -111,7 +113,7 @@ async def telephony_stack(
         rooms if rooms is not None else {"rep-1": "alice", "rep-2": "bob"},
         abandon_message="Example Securities calling; please call us back on 400 000 0000.",
     )
-    webhooks = TelephonyWebhooks(provider, public_base_url, ledger, decisions)
+    webhooks = TelephonyWebhooks(provider, public_base_url, ledger, decisions, spool=spool)
     app = web.Application()
     webhooks.add_routes(app)
     service_runner = web.AppRunner(app)
