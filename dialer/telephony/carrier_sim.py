@@ -47,6 +47,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from campaigns.population import CallFate, Population, Scenario
 from dialer.logs import configure_logging
+from dialer.telephony import connection_overrides
 
 log = structlog.get_logger(__name__)
 
@@ -751,44 +752,70 @@ class CarrierSimulator:
         await self._send(kind, url, params, token)
 
     async def _send(self, kind: str, url: str, params: dict[str, str], token: str) -> None:
+        started = time.monotonic()
+        status, _text, headers, attempts = await self._post_with_retries(url, params, token)
+        self.callback_latencies.append(time.monotonic() - started)
+        self.callbacks.append(SentCallback(kind, url, params, headers, status, attempts))
+
+    async def _post_with_retries(
+        self, url: str, params: dict[str, str], token: str | None
+    ) -> tuple[int | None, str | None, dict[str, str], int]:
+        """Post as Twilio does under the URL's connection overrides (its defaults without
+        any): retried, the same idempotency token each time, within the total timeout."""
+        rules = connection_overrides.parse(url)
+        token = token or secrets.token_hex(16)
+        deadline = time.monotonic() + rules.total_timeout_ms / 1000 / self.speed
         attempts = 0
-        status: int | None = None
-        headers: dict[str, str] = {}
-        while attempts < 2:  # Twilio retries a failed webhook once by default
+        while True:
             attempts += 1
-            started = time.monotonic()
-            status, _text, headers = await self._post(url, params, token)
-            self.callback_latencies.append(time.monotonic() - started)
+            status, text, headers, timed_out = await self._post(url, params, token, rules)
             if status is not None and 200 <= status < 300:
                 break
-            if attempts < 2:
-                await asyncio.sleep(CALLBACK_RETRY_SECONDS / self.speed)
-        self.callbacks.append(SentCallback(kind, url, params, headers, status, attempts))
+            out_of_time = time.monotonic() >= deadline
+            if attempts > rules.retries or out_of_time:
+                break
+            if not rules.retries_after(status, timed_out=timed_out):
+                break
+            await asyncio.sleep(CALLBACK_RETRY_SECONDS / self.speed)
+        return status, text, headers, attempts
 
     async def _signed_post(
         self, url: str, params: dict[str, str], token: str | None
     ) -> tuple[int | None, str | None]:
-        status, text, _headers = await self._post(url, params, token)
+        status, text, _headers, _attempts = await self._post_with_retries(url, params, token)
         return status, text
 
     async def _post(
-        self, url: str, params: dict[str, str], token: str | None
-    ) -> tuple[int | None, str | None, dict[str, str]]:
+        self,
+        url: str,
+        params: dict[str, str],
+        token: str,
+        rules: connection_overrides.ConnectionOverrides,
+    ) -> tuple[int | None, str | None, dict[str, str], bool]:
+        """One attempt: (status, body, headers, whether it timed out)."""
         assert self._session is not None, "simulator not started"
         signed_url, _fragment = urldefrag(url)
         headers = {
             "X-Twilio-Signature": twilio_signature(self.auth_token, signed_url, params),
-            "I-Twilio-Idempotency-Token": token or secrets.token_hex(16),
+            "I-Twilio-Idempotency-Token": token,
             "User-Agent": "TwilioProxy/1.1",
             # Not Twilio's: lets a benchmark measure the service from the moment of sending.
             "X-Sim-Sent-At": repr(time.time()),
         }
+        timeout = aiohttp.ClientTimeout(
+            connect=rules.connect_timeout_ms / 1000, sock_read=rules.read_timeout_ms / 1000
+        )
         try:
-            async with self._session.post(signed_url, data=params, headers=headers) as response:
-                return response.status, await response.text(), headers
-        except (aiohttp.ClientError, TimeoutError) as exc:
+            async with self._session.post(
+                signed_url, data=params, headers=headers, timeout=timeout
+            ) as response:
+                return response.status, await response.text(), headers, False
+        except TimeoutError as exc:
+            log.warning("sim_webhook_timed_out", url=signed_url, error=type(exc).__name__)
+            return None, None, headers, True
+        except aiohttp.ClientError as exc:
             log.warning("sim_webhook_unreachable", url=signed_url, error=type(exc).__name__)
-            return None, None, headers
+            return None, None, headers, False
 
 
 def build_parser() -> argparse.ArgumentParser:

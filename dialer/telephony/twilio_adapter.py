@@ -32,6 +32,7 @@ from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from dialer.telephony import connection_overrides as overrides
 from dialer.telephony import twiml
 from dialer.telephony.call_rate import CallsPerSecondBucket, CallThrottle, Clock, SystemClock
 from dialer.telephony.decisions import AnswerDecision, AnsweredCall, BridgeToRoom, PlayAndHangUp
@@ -147,19 +148,25 @@ class TwilioConfig:
     rep_leg_status_path: str = REP_LEG_STATUS_PATH
 
     def webhook_url(self, hook: str, attempt_ref: str) -> str:
+        """The hook's URL with Twilio's connection overrides: a failed callback is
+        retried by the carrier (the answer quickly: a callee is waiting)."""
         query = urlencode({"attempt": attempt_ref})
-        return f"{self.public_base_url.rstrip('/')}{self.webhook_prefix}/{hook}?{query}"
+        url = f"{self.public_base_url.rstrip('/')}{self.webhook_prefix}/{hook}?{query}"
+        return (overrides.ANSWERS if hook == "answer" else overrides.CALLBACKS).on(url)
 
     def rep_room_url(self, rep_ref: str) -> str:
         """The rep-room webhook for a rep's phone leg; Twilio signs the whole URL, so the
         rep it names cannot be changed on the way."""
         query = urlencode({"rep": rep_ref})
-        return f"{self.public_base_url.rstrip('/')}{self.rep_room_path}?{query}"
+        return overrides.ANSWERS.on(
+            f"{self.public_base_url.rstrip('/')}{self.rep_room_path}?{query}"
+        )
 
     def rep_leg_status_url(self, rep_ref: str) -> str:
         """Where the end of a rep's phone leg is reported (signed like the room URL)."""
         query = urlencode({"rep": rep_ref})
-        return f"{self.public_base_url.rstrip('/')}{self.rep_leg_status_path}?{query}"
+        url = f"{self.public_base_url.rstrip('/')}{self.rep_leg_status_path}?{query}"
+        return overrides.CALLBACKS.on(url)
 
 
 def _wall_clock() -> datetime:

@@ -93,3 +93,31 @@ async def test_without_a_spool_an_outage_is_a_503_for_the_carrier_to_retry(
         statuses = [cb.http_status for cb in stack.simulator.callbacks]
         assert await ledger.get(placed.call_id) is None
         assert statuses and all(code is not None and code >= 500 for code in statuses)
+
+
+class DownForAWhile(DatabaseAway):
+    """Refuses the first `failures` writes, then works."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+
+    async def apply(self, event: CallEvent) -> Transition:
+        if self.failures > 0:
+            self.failures -= 1
+            raise ConnectionRefusedError("connection refused")
+        return await super().apply(event)
+
+
+async def test_a_callback_answered_503_is_retried_by_the_carrier_under_the_overrides() -> None:
+    ledger = DownForAWhile(failures=3)
+    async with telephony_stack(ledger=ledger, decisions=RoomsAway(ledger)) as stack:
+        placed = await stack.provider.place_call(
+            CallRequest(attempt_ref="9", to_number="+14155550125", caller_id=CALLER_ID)
+        )
+        await stack.settle()
+        first = stack.simulator.callbacks[0]
+        assert first.attempts == 4 and first.http_status == 204  # three 503s, then applied
+        assert "#" in first.url and "rc=5" in first.url
+    state = await ledger.get(placed.call_id)
+    assert state is not None and state.phase is CallPhase.ENDED

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from dialer.telephony import connection_overrides
 from dialer.telephony.callstate import CallPhase
 from dialer.telephony.carrier_sim import FaultPlan
 from dialer.telephony.decisions import FirstFreeRoom
@@ -60,7 +61,10 @@ async def test_calls_are_placed_with_async_amd_status_events_and_a_ring_timeout(
         placed = await stack.provider.place_call(request("a-2"))
         sim_call = stack.simulator.calls[placed.call_id]
         assert sim_call.machine_detection
-        assert sim_call.amd_callback == f"{stack.public_base_url}/telephony/twilio/amd?attempt=a-2"
+        assert sim_call.amd_callback == (
+            f"{stack.public_base_url}/telephony/twilio/amd?attempt=a-2#"
+            + connection_overrides.CALLBACKS.fragment()
+        )
         assert sim_call.status_events == {"initiated", "ringing", "answered", "completed"}
         assert sim_call.ring_timeout >= 15
         assert sim_call.from_ == CALLER_ID

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
-from dialer.telephony import twiml
+from dialer.telephony import connection_overrides, twiml
 from dialer.telephony.carrier_sim import twilio_signature
 from dialer.telephony.provider import (
     AmdVerdict,
@@ -160,11 +160,11 @@ def test_twiml_documents_parse_and_escape_what_they_carry() -> None:
     assert message[0].get("language") == "zh-CN"
 
 
-def test_webhook_urls_carry_the_attempt() -> None:
+def test_webhook_urls_carry_the_attempt_and_the_connection_overrides() -> None:
     config = TwilioConfig("AC" + "0" * 32, "t", public_base_url="https://dialer.example/")
-    assert (
-        config.webhook_url("status", "42")
-        == "https://dialer.example/telephony/twilio/status?attempt=42"
+    assert config.webhook_url("status", "42") == (
+        "https://dialer.example/telephony/twilio/status?attempt=42#"
+        + connection_overrides.CALLBACKS.fragment()
     )
 
 
