@@ -21,5 +21,8 @@ ENV DIALER_HOST=0.0.0.0 \
     DIALER_LOG_FORMAT=json
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8080/readyz').status == 200 else 1)"
-# DATABASE_URL must be set: the container never runs an embedded PostgreSQL
-CMD ["sh", "-c", "test -n \"$DATABASE_URL\" || { echo 'dialer: error: set DATABASE_URL' >&2; exit 2; }; exec dialer serve"]
+# DATABASE_URL must be set: the container never runs an embedded PostgreSQL. The role is
+# the command: `dialer serve --no-engine` (web, the default), `dialer worker --port 8081`
+# (engines), `dialer serve` (both, one box)
+ENTRYPOINT ["sh", "-c", "test -n \"$DATABASE_URL\" || { echo 'dialer: error: set DATABASE_URL' >&2; exit 2; }; exec \"$@\"", "--"]
+CMD ["dialer", "serve", "--no-engine"]
