@@ -6,8 +6,8 @@
 1. Seeds a brokerage (dialer.seed) into a freshly migrated database, with a call history
    (10 attempts per phone over the last 3 days, across campaigns) and a national register
    and firm list covering a fifth of the numbers.
-2. Decides batches of claimed numbers with `dialer.gatekeeper.check_numbers` (a fixed
-   number of queries per batch, one audit INSERT), and in the same run the baseline: each
+2. Decides batches of claimed numbers with `dialer.compliance.gatekeeper.check_numbers` (a
+   fixed number of queries per batch, one audit INSERT), and in the same run the baseline: each
    number's facts loaded with its own queries, decided, and audited one row at a time.
 3. Prints numbers/s for both, the ratio, and the pure `decide` time for reference.
 
@@ -96,8 +96,8 @@ async def run(accounts: int, batch: int, batches: int, database_url: str | None)
     import asyncpg
 
     from dialer import db, migrations
+    from dialer.compliance.gatekeeper import check_numbers
     from dialer.engine import hopper
-    from dialer.gatekeeper import check_numbers
     from dialer.seed import seed
 
     admin_url = database_url or _embedded_url()

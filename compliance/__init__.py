@@ -9,7 +9,8 @@ Modules
   the callee), `Decision` (ALLOW | REQUIRE | DELAY | BLOCK, rule ids, rule-set version,
   reason) and `Finding` (one rule's verdict).
 - `gate`: `decide(request, facts, now) -> Decision`, the function the engine calls before
-  every dial (see its docstring for how to act on each verdict).
+  every dial (see its docstring for how to act on each verdict); a package with one
+  module per kind of check (hours, caps, dnc, consent, eligibility) and `decision`.
 - `rules`: the configuration: `RuleSet` versions per jurisdiction (US federal + FINRA 3230
   + states, UK, CN) with effective dates, `RuleBook.in_force(jurisdiction, date)`, and
   `FirmPolicy` (firm rules on top; they can only tighten), and `GateRules` (the two
@@ -28,6 +29,8 @@ Modules
 - `audit`: `audit_entry(decision, request, facts)`: the `audit_log` row for a decision.
 - `explain`: `main(argv)` for `dialer compliance explain --cases FILE.jsonl [--json]`.
 - `reasons_zh`: a Chinese summary of a decision.
+- `dnc_files`: the layouts of do-not-call files (the firm's list, the US, UK and China
+  registers) read line by line into normalised numbers or counted rejects.
 
 What the gate checks (rule ids from docs' reference compliance-rules.md)
 ------------------------------------------------------------------------

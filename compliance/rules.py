@@ -203,45 +203,32 @@ _US_FEDERAL_HOURS = HoursRule(
 _EIGHT_TO_EIGHT = WeeklyHours.every_day(time(8), time(20))
 _FLORIDA_STYLE_CAP = RollingCapRule(rule_id="US-F1", max_attempts=3, hours=24)
 
+
+def _eight_to_eight_state(name: str, since: date) -> StateRules:
+    """A state of the Florida kind (FL, MD, OK): calls 08:00–20:00 (US-H2) and at most 3
+    attempts per rolling 24 h (US-F1), both in force from `since`."""
+    return StateRules(
+        hours=(
+            HoursRule(
+                rule_id="US-H2",
+                hours=_EIGHT_TO_EIGHT,
+                effective_from=since,
+                description=f"08:00–20:00 ({name})",
+            ),
+        ),
+        frequency=_FLORIDA_STYLE_CAP.model_copy(update={"effective_from": since}),
+    )
+
+
 US_2026_1 = RuleSet(
     jurisdiction=Jurisdiction.US,
     version="US-2026.1",
     effective_from=date(2024, 1, 1),
     hours=_US_FEDERAL_HOURS,
     states={
-        "FL": StateRules(
-            hours=(
-                HoursRule(
-                    rule_id="US-H2",
-                    hours=_EIGHT_TO_EIGHT,
-                    effective_from=date(2021, 7, 1),
-                    description="08:00–20:00 (Florida)",
-                ),
-            ),
-            frequency=_FLORIDA_STYLE_CAP.model_copy(update={"effective_from": date(2021, 7, 1)}),
-        ),
-        "MD": StateRules(
-            hours=(
-                HoursRule(
-                    rule_id="US-H2",
-                    hours=_EIGHT_TO_EIGHT,
-                    effective_from=date(2024, 1, 1),
-                    description="08:00–20:00 (Maryland)",
-                ),
-            ),
-            frequency=_FLORIDA_STYLE_CAP.model_copy(update={"effective_from": date(2024, 1, 1)}),
-        ),
-        "OK": StateRules(
-            hours=(
-                HoursRule(
-                    rule_id="US-H2",
-                    hours=_EIGHT_TO_EIGHT,
-                    effective_from=date(2022, 11, 1),
-                    description="08:00–20:00 (Oklahoma)",
-                ),
-            ),
-            frequency=_FLORIDA_STYLE_CAP.model_copy(update={"effective_from": date(2022, 11, 1)}),
-        ),
+        "FL": _eight_to_eight_state("Florida", date(2021, 7, 1)),
+        "MD": _eight_to_eight_state("Maryland", date(2024, 1, 1)),
+        "OK": _eight_to_eight_state("Oklahoma", date(2022, 11, 1)),
         "TX": StateRules(
             hours=(
                 HoursRule(

@@ -14,9 +14,10 @@ import jinja2
 import structlog
 from aiohttp import web
 
-from dialer import compliance_routes, db, migrations
+from dialer import db, migrations
 from dialer.auth import make_auth_middleware
 from dialer.clock import Clock, system_clock
+from dialer.compliance import routes as compliance_routes
 from dialer.console import routes as console_routes
 from dialer.console.disconnects import console_background
 from dialer.engine import routes as engine_routes

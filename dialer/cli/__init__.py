@@ -45,7 +45,7 @@ DELEGATED: dict[tuple[str, ...], str] = {
     ("lists", "import"): "dialer.lists.importer",
     ("lists", "presets"): "dialer.lists.presets",
     ("compliance", "explain"): "compliance.explain",
-    ("dnc", "import"): "dialer.dnc",
+    ("dnc", "import"): "dialer.cli.dnc",
     ("conversions", "import"): "dialer.leads.conversions",
     ("revenue", "reconcile"): "dialer.leads.statements",
     ("revenue", "post"): "dialer.leads.ledger",

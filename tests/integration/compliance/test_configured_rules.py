@@ -20,10 +20,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from compliance.explain import main as explain
 from compliance.rules import DEFAULT_RULE_BOOK, GateRules
 from dialer.app import create_app
+from dialer.compliance.gatekeeper import check_numbers
 from dialer.engine import hopper
 from dialer.engine.live import CampaignEngine, load_campaign
 from dialer.events import EventBus
-from dialer.gatekeeper import check_numbers
 from dialer.keys import GATE_RULES, TELEPHONY
 from dialer.settings import Settings, SettingsError, load_gate_rules, load_settings
 from tests.integration.compliance.callees import add_callee, add_campaign

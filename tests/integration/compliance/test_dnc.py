@@ -12,18 +12,12 @@ import asyncpg
 import pytest
 import structlog
 
+from compliance.dnc_files import DncFileRefused, DncSource, snapshot_instant
 from compliance.models import Verdict
 from dialer import cli
-from dialer.dnc import (
-    DncFileRefused,
-    DncSource,
-    InvalidOptOut,
-    StaleSnapshot,
-    add_opt_out,
-    import_dnc_file,
-    snapshot_instant,
-)
-from dialer.gatekeeper import check_numbers
+from dialer.compliance.dnc_import import StaleSnapshot, import_dnc_file
+from dialer.compliance.gatekeeper import check_numbers
+from dialer.compliance.opt_outs import InvalidOptOut, add_opt_out
 
 from .callees import add_callee, add_campaign, claim_all
 

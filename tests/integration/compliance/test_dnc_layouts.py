@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dialer.dnc import DncSource, NanpValidity, header_columns, parse_line
+from compliance.dnc_files import DncSource, NanpValidity, header_columns, parse_line
 
 
 def _direct(digits: str) -> str | None:

@@ -13,8 +13,7 @@ import pytest
 from compliance.gate import decide
 from compliance.models import DialMode, Verdict
 from compliance.records import dial_facts, dial_request
-from dialer.engine import hopper
-from dialer.gatekeeper import (
+from dialer.compliance.gatekeeper import (
     QUERIES,
     GateError,
     GateOutcome,
@@ -22,6 +21,7 @@ from dialer.gatekeeper import (
     attempt_lookback,
     check_numbers,
 )
+from dialer.engine import hopper
 from dialer.seed import seed
 
 from .callees import add_attempt, add_callee, add_campaign, add_product, claim_all

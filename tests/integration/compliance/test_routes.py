@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from dialer.app import create_app
-from dialer.gatekeeper import check_numbers
+from dialer.compliance.gatekeeper import check_numbers
 from dialer.http import Role
 from tests.helpers import headers_for
 

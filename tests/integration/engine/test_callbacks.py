@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import pytest
 
+from dialer.compliance.opt_outs import add_opt_out
 from dialer.console.agent_sessions import go_ready, log_in
 from dialer.console.dispositions import DispositionInput, record_disposition
 from dialer.console.stats import my_day
-from dialer.dnc import add_opt_out
 from dialer.engine import hopper
 from dialer.engine.live import QUERIES, CampaignEngine, load_campaign, outcome_of
 from dialer.events import EventBus

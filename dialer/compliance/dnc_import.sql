@@ -1,4 +1,9 @@
--- Do-not-call lists (dialer.dnc): file imports through a staging table, and opt-outs.
+-- Do-not-call file imports (dialer.compliance.dnc_import): a staging table, one set-based
+-- merge into dnc_entries, a dnc_snapshots row per file.
+
+-- name: lock_list
+-- one import per list at a time: $1 the list's lock key
+SELECT pg_advisory_xact_lock(hashtext($1));
 
 -- name: create_staging
 CREATE TEMPORARY TABLE dnc_staging (
@@ -81,35 +86,3 @@ UPDATE dnc_snapshots
 SET entries = $2, lines_total = $3, rows_rejected = $4, reject_reasons = $5::text::jsonb,
     entries_added = $6, entries_expired = $7, content_sha256 = $8
 WHERE snapshot_id = $1;
-
--- name: add_opt_out
--- Blocks from `now` ($3): a new entry, an expired one started anew, a live one widened to
--- every call (scope 'all') and made permanent. $1 e164, $2 channel, $3 now, $4 account, $5 note
-INSERT INTO dnc_entries AS d (e164, source, scope, channel, added_at, account_id, note)
-VALUES ($1, 'firm', 'all', $2, $3, $4, $5)
-ON CONFLICT (e164, source) DO UPDATE SET
-    scope = 'all',
-    channel = EXCLUDED.channel,
-    added_at = CASE WHEN d.expires_at IS NOT NULL AND d.expires_at <= $3 THEN $3
-                    ELSE least(d.added_at, $3) END,
-    expires_at = NULL,
-    account_id = coalesce(EXCLUDED.account_id, d.account_id),
-    note = CASE WHEN EXCLUDED.note = '' THEN d.note ELSE EXCLUDED.note END
-RETURNING dnc_entry_id, added_at;
-
--- name: audit_opt_out
--- one record per account that has this number (and the account named, if any); with no
--- account, one record on the entry itself. $1 at, $2 actor, $3 detail, $4 e164, $5 account,
--- $6 entry id
-WITH accounts_hit AS (
-    SELECT account_id FROM account_phones WHERE e164 = $4
-    UNION
-    SELECT $5::bigint WHERE $5::bigint IS NOT NULL
-)
-INSERT INTO audit_log (at, actor_user_id, kind, subject_type, subject_id, detail)
-SELECT $1::timestamptz, $2::bigint, 'dnc_opt_out', 'account', account_id, $3::text::jsonb
-FROM accounts_hit
-UNION ALL
-SELECT $1::timestamptz, $2::bigint, 'dnc_opt_out', 'dnc_entry', $6::bigint, $3::text::jsonb
-WHERE NOT EXISTS (SELECT 1 FROM accounts_hit)
-RETURNING audit_id, subject_type, subject_id;

@@ -20,12 +20,14 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from dialer import auth
-from dialer.dnc import InvalidOptOut, OptOutChannel, add_opt_out, e164_of
-from dialer.gatekeeper import QUERIES, UnknownCampaign, campaign_start_decision
+from dialer.compliance.gatekeeper import UnknownCampaign, campaign_start_decision
+from dialer.compliance.opt_outs import InvalidOptOut, OptOutChannel, add_opt_out, e164_of
 from dialer.http import Problem, Role, Routes, json_response, path_int, read_body, read_query
 from dialer.keys import GATE_RULES, SETTINGS, now_of, pool_of
+from dialer.sql import load_queries
 
 routes = Routes()
+QUERIES = load_queries("dialer.compliance", "routes.sql")
 
 
 class OptOutRequest(BaseModel):
