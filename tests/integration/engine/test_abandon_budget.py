@@ -4,7 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 from campaigns.pacing import PacingDecision, PacingMode, PacingState
 from dialer.engine.figures import campaign_figures
-from dialer.engine.live import QUERIES, CampaignEngine, load_campaign
+from dialer.engine.loop import CampaignEngine
+from dialer.engine.pg_store import QUERIES
+from dialer.engine.settings import load_campaign
 from dialer.events import EventBus
 from dialer.routes.campaigns import NewCampaign, create_campaign
 from dialer.seed import seed

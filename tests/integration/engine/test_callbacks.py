@@ -19,7 +19,8 @@ from dialer.console.dispositions import DispositionInput, record_disposition
 from dialer.console.stats import my_day
 from dialer.dnc import add_opt_out
 from dialer.engine import hopper
-from dialer.engine.live import QUERIES, CampaignEngine, load_campaign, outcome_of
+from dialer.engine.loop import CampaignEngine
+from dialer.engine.settings import load_campaign
 from dialer.events import EventBus
 from dialer.http import Role
 from dialer.telephony.provider import CallRequest, PlacedCall, ProviderLimits
@@ -58,7 +59,7 @@ async def _engine(pool: asyncpg.Pool, world: World, clock: FrozenClock) -> Campa
 
 async def _launch_one(engine: CampaignEngine, now: datetime) -> int:
     assert await engine.launch(1, now) == 1
-    await asyncio.gather(*list(engine._placing))
+    await asyncio.gather(*list(engine.placing))
     attempt_id: int = await engine.pool.fetchval(
         "SELECT max(call_attempt_id) FROM call_attempts WHERE campaign_id = $1",
         engine.campaign.campaign_id,
@@ -73,7 +74,7 @@ async def _answer(engine: CampaignEngine, attempt_id: int, now: datetime) -> int
         attempt_id,
         now,
     )
-    return await engine._reserve_rep(attempt_id, f"CA{attempt_id:0>32}", now)
+    return await engine.answers.reserve_rep(attempt_id, f"CA{attempt_id:0>32}", now)
 
 
 async def _end(engine: CampaignEngine, attempt_id: int, now: datetime) -> None:
@@ -84,8 +85,9 @@ async def _end(engine: CampaignEngine, attempt_id: int, now: datetime) -> None:
         attempt_id,
         now,
     )
-    row = await engine.pool.fetchrow(QUERIES["ended_attempt"], f"CA{attempt_id:0>32}")
-    await engine.settle(attempt_id, outcome_of(row), now)
+    ended = await engine.store.ended_attempt(f"CA{attempt_id:0>32}")
+    assert ended is not None
+    await engine.settle(attempt_id, ended.outcome, now)
 
 
 async def _callback(pool: asyncpg.Pool, rep: int, attempt_id: int, now: datetime) -> int:

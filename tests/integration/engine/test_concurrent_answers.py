@@ -5,7 +5,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from dialer.console.agent_sessions import go_ready, log_in
-from dialer.engine.live import CampaignEngine, load_campaign
+from dialer.engine.loop import CampaignEngine
+from dialer.engine.settings import load_campaign
 from dialer.events import EventBus
 from dialer.routes.campaigns import NewCampaign, create_campaign
 from dialer.seed import seed
@@ -69,13 +70,13 @@ async def test_concurrent_answers_take_distinct_ready_reps_and_none_is_abandoned
         calls.append(AnsweredCall(str(attempt_id), f"CA{index:032d}", phone["e164"], "+8621"))
 
     tries: list[int | None] = []
-    reserve = engine._reserve_rep
+    reserve = engine.answers.reserve_rep
 
     async def counted(attempt_id, call_id, now):  # type: ignore[no-untyped-def]
         tries.append(await reserve(attempt_id, call_id, now))
         return tries[-1]
 
-    engine._reserve_rep = counted  # type: ignore[method-assign]
+    engine.answers.reserve_rep = counted  # type: ignore[method-assign]
     decisions = await asyncio.gather(*(engine.on_answer(call) for call in calls[:REPS]))
     # each answer got its rep at the first try: none waited while another rep sat ready
     assert len(tries) == REPS and None not in tries

@@ -7,7 +7,8 @@ from typing import Any
 
 from campaigns.pacing import PacingMode
 from campaigns.retry import RetryPolicy
-from dialer.engine.live import CampaignEngine, CampaignSettings
+from dialer.engine.loop import CampaignEngine
+from dialer.engine.settings import CampaignSettings
 from dialer.telephony.provider import ProviderLimits
 
 
