@@ -10,16 +10,16 @@ ready.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
 
 from campaigns.agents import RepState
 from campaigns.routing import RoutingPolicy, rank_reps
-from dialer.clock import Clock
 from dialer.engine.pg_store import WRITE_ERRORS
-from dialer.engine.settings import CampaignSettings
-from dialer.engine.store import EngineStore, LockedAttempt
+from dialer.engine.settings import CampaignJob
+from dialer.engine.store import LockedAttempt
 from dialer.events import EventBus, agent_channel, campaign_channel
 from dialer.telephony.decisions import (
     AnswerDecision,
@@ -49,23 +49,12 @@ def _attempt_id(call: AnsweredCall) -> int | None:
     return int(call.attempt_ref) if call.attempt_ref and call.attempt_ref.isdigit() else None
 
 
-class Answers:
+@dataclass(eq=False)
+class Answers(CampaignJob):
     """The campaign's answered calls: bridged to a rep, abandoned, or left to a machine."""
 
-    def __init__(
-        self,
-        store: EngineStore,
-        events: EventBus,
-        clock: Clock,
-        campaign: CampaignSettings,
-        *,
-        connect_threshold_seconds: float,
-    ) -> None:
-        self.store = store
-        self.events = events
-        self.clock = clock
-        self.campaign = campaign
-        self.connect_threshold_seconds = connect_threshold_seconds
+    events: EventBus
+    connect_threshold_seconds: float
 
     async def on_answer(self, call: AnsweredCall) -> AnswerDecision:
         attempt_id = _attempt_id(call)

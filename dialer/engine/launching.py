@@ -10,6 +10,7 @@ redialled blindly: the reconcile sweep (dialer/engine/sweeps.py) looks it up.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import structlog
@@ -17,12 +18,10 @@ import structlog
 from campaigns.pacing import Pacer, PacingMode
 from campaigns.retry import CallOutcome
 from compliance.rules import GateRules
-from dialer.clock import Clock
 from dialer.engine.figures import EngineFigures
 from dialer.engine.hopper import ClaimedNumber
-from dialer.engine.settings import CampaignSettings
+from dialer.engine.settings import CampaignJob
 from dialer.engine.settling import Settling
-from dialer.engine.store import EngineStore
 from dialer.gatekeeper import GateOutcome
 from dialer.telephony.provider import (
     CallPlacementUnknown,
@@ -47,38 +46,24 @@ DELAY_FALLBACK = timedelta(minutes=15)
 HALTED_RETRY = timedelta(hours=1)
 
 
-class Launching:
-    """Claims, gates and places the campaign's calls; counts them in the figures."""
+@dataclass(eq=False)
+class Launching(CampaignJob):
+    """Claims, gates and places the campaign's calls; counts them in the figures, and
+    remembers when it placed them (the CPS window) and whether the gate halted it."""
 
-    def __init__(
-        self,
-        store: EngineStore,
-        provider: TelephonyProvider,
-        campaign: CampaignSettings,
-        pacer: Pacer,
-        figures: EngineFigures,
-        clock: Clock,
-        settling: Settling,
-        *,
-        engine_id: str,
-        rules: GateRules,
-    ) -> None:
-        self.store = store
-        self.provider = provider
-        self.campaign = campaign
-        self.pacer = pacer
-        self.figures = figures
-        self.clock = clock
-        self.settling = settling
-        self.engine_id = engine_id
-        # the service's compliance rule book and firm policy (app GATE_RULES)
-        self.rules = rules
-        # when each recent call was placed (the calls-per-second window)
-        self.launches: list[float] = []
-        # the provider's creates still going out
-        self.placing: set[asyncio.Task[None]] = set()
-        # why the campaign must stop (a campaign-wide block), once the gate said so
-        self.halted: str | None = None
+    provider: TelephonyProvider
+    pacer: Pacer
+    figures: EngineFigures
+    settling: Settling
+    engine_id: str
+    # the service's compliance rule book and firm policy (app GATE_RULES)
+    rules: GateRules
+    # when each recent call was placed (the calls-per-second window)
+    launches: list[float] = field(default_factory=list)
+    # the provider's creates still going out
+    placing: set[asyncio.Task[None]] = field(default_factory=set)
+    # why the campaign must stop (a campaign-wide block), once the gate said so
+    halted: str | None = None
 
     def recent_launches(self, now: float, window: float) -> list[float]:
         """The launches of the last `window` seconds (older ones are forgotten)."""
@@ -91,13 +76,8 @@ class Launching:
         claimed = await self.store.claim(self.campaign.campaign_id, now, count, self.engine_id)
         if not claimed:
             return 0
-        outcomes = await self.store.gate(
-            self.campaign.campaign_id,
-            claimed,
-            now,
-            dial_mode=_DIAL_MODES.get(self.campaign.pacing_mode, "predictive"),
-            rules=self.rules,
-        )
+        dial_mode = _DIAL_MODES.get(self.campaign.pacing_mode, "predictive")
+        outcomes = await self.store.gate(claimed, now, dial_mode, self.rules)
         by_phone = {o.phone_id: o for o in outcomes}
         launched = 0
         for number in claimed:

@@ -24,7 +24,6 @@ import structlog
 
 from campaigns.abandon_budget import abandon_budget, exposure_cap
 from campaigns.pacing import Pacer, PacingState, apply_limits, cps_window, progressive_launch
-from campaigns.retry import CallOutcome
 from compliance.rules import DEFAULT_GATE_RULES, GateRules
 from dialer.clock import Clock
 from dialer.engine import hopper
@@ -45,11 +44,9 @@ from dialer.engine.settling import Settling
 from dialer.engine.store import EngineStore
 from dialer.engine.sweeps import DEFAULT_LIVE_CALL_CEILING, RECONCILE_EVERY, Sweeps
 from dialer.events import EventBus
-from dialer.telephony.callstate import Transition
-from dialer.telephony.decisions import AnswerDecision, AnsweredCall, MachineAction
 from dialer.telephony.ledger import CallLedger
 from dialer.telephony.pg_ledger import PostgresCallLedger
-from dialer.telephony.provider import AmdVerdict, CallEvent, TelephonyProvider
+from dialer.telephony.provider import TelephonyProvider
 
 log = structlog.get_logger(__name__)
 
@@ -101,30 +98,24 @@ class CampaignEngine:
         self.figures = EngineFigures()
         self._wraps_seen_until = clock()
         self._reconciled_at: datetime | None = None
-        # the jobs
-        self.settling = Settling(self.store, campaign, self.pacer, clock)
+        # the jobs, each on the store, the campaign's settings and the clock (CampaignJob)
+        job = (self.store, campaign, clock)
+        self.settling = Settling(*job, self.pacer)
         self.launching = Launching(
-            self.store,
-            provider,
-            campaign,
-            self.pacer,
-            self.figures,
-            clock,
-            self.settling,
-            engine_id=self.engine_id,
-            rules=rules,
+            *job, provider, self.pacer, self.figures, self.settling, self.engine_id, rules
         )
-        self.answers = Answers(
-            self.store, events, clock, campaign, connect_threshold_seconds=connect_threshold_seconds
-        )
-        self.sweeps = Sweeps(
-            self.store,
-            provider,
-            campaign,
-            self.settling,
-            lambda: self.ledger,
-            live_call_ceiling=live_call_ceiling,
-        )
+        self.answers = Answers(*job, events, connect_threshold_seconds)
+        self.sweeps = Sweeps(*job, provider, self.settling, lambda: self.ledger, live_call_ceiling)
+        # the jobs' methods the service, the webhooks, preview dials and tests call, as
+        # the engine's own (the loop calls them through these names too)
+        self.launch = self.launching.launch
+        self.place = self.launching.place
+        self.on_answer = self.answers.on_answer
+        self.on_machine = self.answers.on_machine
+        self.on_event = self.settling.on_event
+        self.settle = self.settling.settle
+        self.reconcile_unconfirmed = self.sweeps.reconcile_unconfirmed
+        self.reconcile_live = self.sweeps.reconcile_live
 
     @property
     def ledger(self) -> CallLedger:
@@ -236,10 +227,10 @@ class CampaignEngine:
         by_state: dict[str, list[float]] = {}
         for rep in reps:
             by_state.setdefault(rep.state, []).append(rep.age)
-        ringing = tuple(call.age for call in calls if call.phase == "ringing")
+        ringing = tuple(call.age for call in calls if call.state == "ringing")
         # the engine bridges a call at its answer (AMD's verdict comes later): an answered
         # call that no rep has taken yet is a person waiting for one
-        waiting = sum(1 for call in calls if call.phase == "waiting")
+        waiting = sum(1 for call in calls if call.state == "waiting")
         return PacingState(
             now=clock_now,
             logged_in_reps=sum(len(v) for v in by_state.values()),
@@ -317,39 +308,3 @@ class CampaignEngine:
             target=self.campaign.abandon_target,
             amd_false_positive_rate=self.campaign.amd_false_positive_rate,
         )
-
-    # -- the jobs' public methods --------------------------------------------------------
-
-    async def launch(self, count: int, now: datetime) -> int:
-        return await self.launching.launch(count, now)
-
-    async def place(self, attempt_id: int, number: hopper.ClaimedNumber) -> None:
-        await self.launching.place(attempt_id, number)
-
-    async def on_answer(self, call: AnsweredCall) -> AnswerDecision:
-        return await self.answers.on_answer(call)
-
-    async def on_machine(self, call: AnsweredCall, verdict: AmdVerdict) -> MachineAction:
-        return await self.answers.on_machine(call, verdict)
-
-    async def on_event(self, event: CallEvent, transition: Transition) -> None:
-        await self.settling.on_event(event, transition)
-
-    async def settle(
-        self,
-        attempt_id: int,
-        outcome: CallOutcome,
-        now: datetime,
-        *,
-        retire_reason: str = "invalid number",
-        number_invalid: bool = True,
-    ) -> None:
-        await self.settling.settle(
-            attempt_id, outcome, now, retire_reason=retire_reason, number_invalid=number_invalid
-        )
-
-    async def reconcile_unconfirmed(self, now: datetime, limit: int = 50) -> int:
-        return await self.sweeps.reconcile_unconfirmed(now, limit)
-
-    async def reconcile_live(self, now: datetime, limit: int = 50) -> int:
-        return await self.sweeps.reconcile_live(now, limit)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from campaigns.agents import RepState
 from dialer.engine.hopper import ClaimedNumber
-from dialer.engine.store import EndedAttempt
+from dialer.engine.records import pick
 
 LIVE_STATUSES = frozenset({"created", "queued", "initiated", "ringing", "in_progress"})
 NEVER = datetime.max.replace(tzinfo=UTC)
@@ -40,16 +41,7 @@ class MemoryNumber:
     last_outcome: str | None = None
 
     def claimed(self) -> ClaimedNumber:
-        return ClaimedNumber(
-            campaign_id=self.campaign_id,
-            phone_id=self.phone_id,
-            account_id=self.account_id,
-            e164=self.e164,
-            attempts=self.attempts,
-            last_attempt_at=self.last_attempt_at,
-            callback_owner=self.callback_owner,
-            preview_only=self.preview_only,
-        )
+        return pick(ClaimedNumber, vars(self))
 
 
 @dataclass
@@ -94,20 +86,9 @@ class MemoryAttempt:
             return None
         return (self.ended_at - start).total_seconds()
 
-    def ended(self) -> EndedAttempt:
-        return EndedAttempt(
-            call_attempt_id=self.call_attempt_id,
-            status=self.status,
-            agent_user_id=self.agent_user_id,
-            reserved_agent_user_id=self.reserved_agent_user_id,
-            abandoned=self.abandoned,
-            answered_by=self.answered_by,
-            created_at=self.created_at,
-            answered_at=self.answered_at,
-            ring_seconds=self.ring_seconds,
-            sip_code=self.sip_code,
-            talked_seconds=self.talked_seconds,
-        )
+    def row(self) -> dict[str, Any]:
+        """Its columns, and those the queries compute from them."""
+        return {**vars(self), "talked_seconds": self.talked_seconds}
 
 
 @dataclass

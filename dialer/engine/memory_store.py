@@ -25,6 +25,7 @@ from campaigns.agents import Rep, RepState
 from campaigns.retry import CallOutcome
 from compliance.models import Decision, Verdict
 from compliance.rules import GateRules
+from dialer.engine import records
 from dialer.engine.errors import CallBoundElsewhere
 from dialer.engine.hopper import DEFAULT_LEASE_SECONDS, LIVE_ELSEWHERE_RETRY, ClaimedNumber
 from dialer.engine.memory_rows import (
@@ -35,19 +36,7 @@ from dialer.engine.memory_rows import (
     MemoryNumber,
     MemoryRepSession,
 )
-from dialer.engine.store import (
-    AttemptHistory,
-    CallInFlight,
-    EndedAttempt,
-    EngineStore,
-    LockedAttempt,
-    OverdueCall,
-    PastCall,
-    PersonAnswer,
-    RepTime,
-    RoutingAttempt,
-    UnconfirmedAttempt,
-)
+from dialer.engine.store import EngineStore, LockedAttempt
 from dialer.gatekeeper import GateOutcome
 
 
@@ -57,27 +46,14 @@ class MemoryLockedAttempt(LockedAttempt):
         self._row = attempt
 
     @property
-    def attempt(self) -> RoutingAttempt:
-        row = self._row
-        return RoutingAttempt(
-            call_attempt_id=row.call_attempt_id,
-            account_id=row.account_id,
-            agent_user_id=row.agent_user_id,
-            reserved_agent_user_id=row.reserved_agent_user_id,
-            tier=row.tier,
-            callback_owner=row.callback_owner,
-        )
+    def attempt(self) -> records.RoutingAttempt:
+        return records.pick(records.RoutingAttempt, self._row.row())
 
     async def rep_still_on_call(self, user_id: int) -> bool:
         return self._store.rep_on_call(user_id, self._row.call_attempt_id)
 
     async def ready_reps(
-        self,
-        campaign_id: int,
-        required_registration: str | None,
-        callback_owner: int | None,
-        seniors_first: bool,
-        limit: int,
+        self, campaign_id: int, required: str | None, owner: int | None, seniors: bool, limit: int
     ) -> list[Rep]:
         ready = sorted(
             (
@@ -85,24 +61,16 @@ class MemoryLockedAttempt(LockedAttempt):
                 for rep in self._store.reps.values()
                 if rep.campaign_id == campaign_id
                 and rep.state is RepState.READY
-                and (required_registration is None or required_registration in rep.registrations)
+                and (required is None or required in rep.registrations)
             ),
             key=lambda rep: (rep.since, rep.user_id),
         )
-        offered = [rep for rep in ready if rep.user_id == callback_owner]
-        if seniors_first:
+        offered = [rep for rep in ready if rep.user_id == owner]
+        if seniors:
             offered += [rep for rep in ready if rep.is_senior][:limit]
         offered += ready[:limit]
         unique = {rep.user_id: rep for rep in offered}
-        return [
-            Rep(
-                rep_id=str(rep.user_id),
-                senior=rep.is_senior,
-                state=RepState.READY,
-                since=rep.since.timestamp(),
-            )
-            for rep in unique.values()
-        ]
+        return [records.ready_rep(r.user_id, r.is_senior, r.since) for r in unique.values()]
 
     async def lock_first_ready_rep(self, campaign_id: int, user_ids: Sequence[int]) -> int | None:
         for user_id in user_ids:
@@ -186,14 +154,16 @@ class MemoryEngineStore(EngineStore):
         self.paused.add(campaign_id)
 
     # -- what the pacer learns and sees ----------------------------------------------------
-    async def person_answers_since(self, campaign_id: int, since: datetime) -> list[PersonAnswer]:
+    async def person_answers_since(
+        self, campaign_id: int, since: datetime
+    ) -> list[records.PersonAnswer]:
         answered = [
             a
             for a in self._of_campaign(campaign_id)
             if a.answered_at is not None and a.answered_at >= since and a.person_answer
         ]
         answered.sort(key=lambda a: a.answered_at or since)
-        return [PersonAnswer(a.answered_at or a.created_at, a.abandoned) for a in answered]
+        return [records.PersonAnswer(a.answered_at or a.created_at, a.abandoned) for a in answered]
 
     async def machine_verdicts_since(self, campaign_id: int, since: datetime) -> list[datetime]:
         return sorted(
@@ -202,37 +172,27 @@ class MemoryEngineStore(EngineStore):
             if a.answered_at is not None and a.answered_at >= since and a.answered_by == "machine"
         )
 
-    async def pacing_history(self, campaign_id: int, since: datetime, limit: int) -> list[PastCall]:
+    async def pacing_history(
+        self, campaign_id: int, since: datetime, limit: int
+    ) -> list[records.PastCall]:
         ended = [
             a
             for a in self._of_campaign(campaign_id)
             if a.created_at >= since and a.ended_at is not None
         ]
         ended.sort(key=lambda a: (a.ended_at or since, a.call_attempt_id))
-        return [
-            PastCall(
-                call_attempt_id=a.call_attempt_id,
-                created_at=a.created_at,
-                answered_at=a.answered_at,
-                amd_at=a.amd_at,
-                answered_by=a.answered_by,
-                ring_seconds=a.ring_seconds,
-                agent_user_id=a.agent_user_id,
-                talked_seconds=a.talked_seconds,
-            )
-            for a in ended[-limit:]
-        ]
+        return [records.pick(records.PastCall, a.row()) for a in ended[-limit:]]
 
-    async def rep_states(self, campaign_id: int, now: datetime) -> list[RepTime]:
+    async def rep_states(self, campaign_id: int, now: datetime) -> list[records.InState]:
         return [
-            RepTime(rep.state.value, (now - rep.since).total_seconds())
+            records.InState(rep.state.value, (now - rep.since).total_seconds())
             for rep in self.reps.values()
             if rep.campaign_id == campaign_id and rep.state is not RepState.LOGGED_OUT
         ]
 
-    async def calls_in_flight(self, campaign_id: int, now: datetime) -> list[CallInFlight]:
+    async def calls_in_flight(self, campaign_id: int, now: datetime) -> list[records.InState]:
         return [
-            CallInFlight(
+            records.InState(
                 "ringing" if a.answered_at is None else "waiting",
                 (now - (a.answered_at or a.created_at)).total_seconds(),
             )
@@ -295,13 +255,7 @@ class MemoryEngineStore(EngineStore):
         return [number.claimed() for number in claimed]
 
     async def gate(
-        self,
-        campaign_id: int,
-        numbers: Sequence[ClaimedNumber],
-        now: datetime,
-        *,
-        dial_mode: str,
-        rules: GateRules,
+        self, numbers: Sequence[ClaimedNumber], now: datetime, dial_mode: str, rules: GateRules
     ) -> list[GateOutcome]:
         outcomes = []
         for number in numbers:
@@ -341,12 +295,7 @@ class MemoryEngineStore(EngineStore):
             queued.preview_only, queued.next_attempt_at, queued.reason = True, NEVER, reason
 
     async def start_attempt(
-        self,
-        number: ClaimedNumber,
-        engine_id: str,
-        now: datetime,
-        decision_audit_id: int | None,
-        provider: str,
+        self, number: ClaimedNumber, engine_id: str, now: datetime, audit_id: int, provider: str
     ) -> int | None:
         queued = self._number(number)
         if queued.state != "leased" or queued.leased_by != engine_id:
@@ -419,13 +368,13 @@ class MemoryEngineStore(EngineStore):
             return True
 
     # -- settling --------------------------------------------------------------------------
-    async def ended_attempt(self, call_id: str) -> EndedAttempt | None:
+    async def ended_attempt(self, call_id: str) -> records.EndedAttempt | None:
         attempt = self._attempt_of(None, call_id)
-        return None if attempt is None else attempt.ended()
+        return None if attempt is None else records.pick(records.EndedAttempt, attempt.row())
 
-    async def ended_attempt_by_id(self, attempt_id: int) -> EndedAttempt | None:
+    async def ended_attempt_by_id(self, attempt_id: int) -> records.EndedAttempt | None:
         attempt = self.attempts.get(attempt_id)
-        return None if attempt is None else attempt.ended()
+        return None if attempt is None else records.pick(records.EndedAttempt, attempt.row())
 
     async def retire_phone(
         self, attempt_id: int, now: datetime, reason: str, number_invalid: bool
@@ -436,24 +385,18 @@ class MemoryEngineStore(EngineStore):
             if number.e164 == e164 and number.state in ("pending", "leased"):
                 number.state, number.reason, number.leased_by = "retired", reason, None
 
-    async def attempt_history(self, attempt_id: int) -> AttemptHistory | None:
+    async def attempt_history(self, attempt_id: int) -> records.AttemptHistory | None:
         attempt = self.attempts.get(attempt_id)
         if attempt is None:
             return None
         calls = self.attempts.values()
-        return AttemptHistory(
+        return records.AttemptHistory(
             sorted(a.created_at for a in calls if a.e164 == attempt.e164),
             sorted(a.created_at for a in calls if a.account_id == attempt.account_id),
         )
 
     async def settle_number(
-        self,
-        attempt_id: int,
-        campaign_id: int,
-        state: str,
-        retry_at: datetime | None,
-        outcome: CallOutcome,
-        reason: str,
+        self, attempt_id: int, campaign_id: int, settled: records.Settlement
     ) -> None:
         for number in self.numbers.values():
             if (
@@ -461,19 +404,18 @@ class MemoryEngineStore(EngineStore):
                 and number.campaign_id == campaign_id
                 and number.state == "dialing"
             ):
-                number.state, number.last_outcome, number.reason = state, outcome.value, reason
-                number.next_attempt_at = retry_at or number.next_attempt_at
+                number.state, number.reason = settled.state, settled.reason
+                number.last_outcome = settled.outcome.value
+                number.next_attempt_at = settled.retry_at or number.next_attempt_at
                 number.call_attempt_id = None
-
-    async def record_outcome(self, attempt_id: int, outcome: CallOutcome) -> None:
         attempt = self.attempts[attempt_id]
-        attempt.outcome = outcome.value
-        attempt.abandoned = attempt.abandoned or outcome is CallOutcome.ABANDONED
+        attempt.outcome = settled.outcome.value
+        attempt.abandoned = attempt.abandoned or settled.outcome is CallOutcome.ABANDONED
 
     # -- sweeps ----------------------------------------------------------------------------
     async def unconfirmed_attempts(
         self, campaign_id: int, before: datetime, limit: int
-    ) -> list[UnconfirmedAttempt]:
+    ) -> list[records.UnconfirmedAttempt]:
         unconfirmed = sorted(
             (
                 a
@@ -482,17 +424,11 @@ class MemoryEngineStore(EngineStore):
             ),
             key=lambda a: a.created_at,
         )
-        return [
-            UnconfirmedAttempt(a.call_attempt_id, a.e164, a.created_at) for a in unconfirmed[:limit]
-        ]
+        return [records.pick(records.UnconfirmedAttempt, a.row()) for a in unconfirmed[:limit]]
 
     async def overdue_live_attempts(
-        self,
-        campaign_id: int,
-        unanswered_before: datetime,
-        before: datetime,
-        limit: int,
-    ) -> list[OverdueCall]:
+        self, campaign_id: int, unanswered_before: datetime, before: datetime, limit: int
+    ) -> list[records.OverdueCall]:
         overdue = sorted(
             (
                 a
@@ -506,10 +442,7 @@ class MemoryEngineStore(EngineStore):
             ),
             key=lambda a: a.created_at,
         )
-        return [
-            OverdueCall(a.call_attempt_id, a.provider, a.provider_call_id or "", a.created_at)
-            for a in overdue[:limit]
-        ]
+        return [records.pick(records.OverdueCall, a.row()) for a in overdue[:limit]]
 
     async def ended_attempts_left_dialing(
         self, campaign_id: int, before: datetime, limit: int

@@ -17,26 +17,13 @@ import asyncpg
 
 from campaigns.abandon_budget import WindowCounts
 from campaigns.agents import Rep, RepState
-from campaigns.retry import CallOutcome
 from compliance.rules import GateRules
 from dialer.console.agent_sessions import go_ready, set_agent_state
 from dialer.console.dispositions import DispositionInput, record_disposition
-from dialer.engine import hopper
+from dialer.engine import hopper, records
 from dialer.engine.errors import CallBoundElsewhere
 from dialer.engine.hopper import ClaimedNumber
-from dialer.engine.store import (
-    AttemptHistory,
-    CallInFlight,
-    EndedAttempt,
-    EngineStore,
-    LockedAttempt,
-    OverdueCall,
-    PastCall,
-    PersonAnswer,
-    RepTime,
-    RoutingAttempt,
-    UnconfirmedAttempt,
-)
+from dialer.engine.store import EngineStore, LockedAttempt
 from dialer.gatekeeper import GateOutcome, check_numbers
 from dialer.sql import load_queries
 
@@ -48,33 +35,19 @@ TRANSIENT_ERRORS: tuple[type[Exception], ...] = (OSError, asyncpg.PostgresConnec
 WRITE_ERRORS: tuple[type[Exception], ...] = (OSError, asyncpg.PostgresError)
 
 
-def _ended(row: asyncpg.Record | None) -> EndedAttempt | None:
-    if row is None:
-        return None
-    return EndedAttempt(
-        call_attempt_id=int(row["call_attempt_id"]),
-        status=row["status"],
-        agent_user_id=row["agent_user_id"],
-        reserved_agent_user_id=row["reserved_agent_user_id"],
-        abandoned=bool(row["abandoned"]),
-        answered_by=row["answered_by"],
-        created_at=row["created_at"],
-        answered_at=row["answered_at"],
-        ring_seconds=row["ring_seconds"],
-        sip_code=row["sip_code"],
-        talked_seconds=row["talked_seconds"],
-    )
+def _ended(row: asyncpg.Record | None) -> records.EndedAttempt | None:
+    return None if row is None else records.pick(records.EndedAttempt, row)
 
 
 class PostgresLockedAttempt(LockedAttempt):
     """An attempt row locked `FOR UPDATE` on `connection`, inside its transaction."""
 
-    def __init__(self, connection: asyncpg.Connection, attempt: RoutingAttempt) -> None:
+    def __init__(self, connection: asyncpg.Connection, attempt: records.RoutingAttempt) -> None:
         self._connection = connection
         self._attempt = attempt
 
     @property
-    def attempt(self) -> RoutingAttempt:
+    def attempt(self) -> records.RoutingAttempt:
         return self._attempt
 
     async def rep_still_on_call(self, user_id: int) -> bool:
@@ -85,30 +58,12 @@ class PostgresLockedAttempt(LockedAttempt):
         )
 
     async def ready_reps(
-        self,
-        campaign_id: int,
-        required_registration: str | None,
-        callback_owner: int | None,
-        seniors_first: bool,
-        limit: int,
+        self, campaign_id: int, required: str | None, owner: int | None, seniors: bool, limit: int
     ) -> list[Rep]:
         rows = await self._connection.fetch(
-            QUERIES["ready_reps"],
-            campaign_id,
-            required_registration,
-            callback_owner,
-            seniors_first,
-            limit,
+            QUERIES["ready_reps"], campaign_id, required, owner, seniors, limit
         )
-        return [
-            Rep(
-                rep_id=str(r["user_id"]),
-                senior=r["is_senior"],
-                state=RepState.READY,
-                since=r["state_since"].timestamp(),
-            )
-            for r in rows
-        ]
+        return [records.ready_rep(r["user_id"], r["is_senior"], r["state_since"]) for r in rows]
 
     async def lock_first_ready_rep(self, campaign_id: int, user_ids: Sequence[int]) -> int | None:
         locked = await self._connection.fetchval(
@@ -159,37 +114,29 @@ class PostgresEngineStore(EngineStore):
         await self.pool.execute(QUERIES["pause_campaign"], campaign_id)
 
     # -- what the pacer learns and sees ----------------------------------------------------
-    async def person_answers_since(self, campaign_id: int, since: datetime) -> list[PersonAnswer]:
+    async def person_answers_since(
+        self, campaign_id: int, since: datetime
+    ) -> list[records.PersonAnswer]:
         rows = await self.pool.fetch(QUERIES["person_answers_since"], campaign_id, since)
-        return [PersonAnswer(row["at"], bool(row["abandoned"])) for row in rows]
+        return [records.PersonAnswer(row["at"], bool(row["abandoned"])) for row in rows]
 
     async def machine_verdicts_since(self, campaign_id: int, since: datetime) -> list[datetime]:
         rows = await self.pool.fetch(QUERIES["machine_verdicts_since"], campaign_id, since)
         return [row["at"] for row in rows]
 
-    async def pacing_history(self, campaign_id: int, since: datetime, limit: int) -> list[PastCall]:
+    async def pacing_history(
+        self, campaign_id: int, since: datetime, limit: int
+    ) -> list[records.PastCall]:
         rows = await self.pool.fetch(QUERIES["pacing_history"], campaign_id, since, limit)
-        return [
-            PastCall(
-                call_attempt_id=int(row["call_attempt_id"]),
-                created_at=row["created_at"],
-                answered_at=row["answered_at"],
-                amd_at=row["amd_at"],
-                answered_by=row["answered_by"],
-                ring_seconds=row["ring_seconds"],
-                agent_user_id=row["agent_user_id"],
-                talked_seconds=row["talked_seconds"],
-            )
-            for row in rows
-        ]
+        return [records.pick(records.PastCall, row) for row in rows]
 
-    async def rep_states(self, campaign_id: int, now: datetime) -> list[RepTime]:
+    async def rep_states(self, campaign_id: int, now: datetime) -> list[records.InState]:
         rows = await self.pool.fetch(QUERIES["rep_states"], campaign_id, now)
-        return [RepTime(row["state"], float(row["age"])) for row in rows]
+        return [records.InState(row["state"], float(row["age"])) for row in rows]
 
-    async def calls_in_flight(self, campaign_id: int, now: datetime) -> list[CallInFlight]:
+    async def calls_in_flight(self, campaign_id: int, now: datetime) -> list[records.InState]:
         rows = await self.pool.fetch(QUERIES["calls_in_flight"], campaign_id, now)
-        return [CallInFlight(row["phase"], float(row["age"])) for row in rows]
+        return [records.InState(row["phase"], float(row["age"])) for row in rows]
 
     async def wrap_ups_finished(
         self, campaign_id: int, after: datetime, until: datetime
@@ -201,14 +148,7 @@ class PostgresEngineStore(EngineStore):
         self, campaign_id: int, since: Sequence[datetime]
     ) -> list[WindowCounts]:
         rows = await self.pool.fetch(QUERIES["abandon_window"], campaign_id, list(since))
-        return [
-            WindowCounts(
-                persons=int(row["persons"]),
-                abandoned=int(row["abandoned"]),
-                machine_verdicts=int(row["machine_verdicts"]),
-            )
-            for row in rows
-        ]
+        return [records.pick(WindowCounts, row) for row in rows]
 
     # -- the queue and the dial ------------------------------------------------------------
     async def release_expired_leases(self, now: datetime) -> int:
@@ -220,17 +160,13 @@ class PostgresEngineStore(EngineStore):
         return await hopper.claim(self.pool, campaign_id, now, count, engine_id)
 
     async def gate(
-        self,
-        campaign_id: int,
-        numbers: Sequence[ClaimedNumber],
-        now: datetime,
-        *,
-        dial_mode: str,
-        rules: GateRules,
+        self, numbers: Sequence[ClaimedNumber], now: datetime, dial_mode: str, rules: GateRules
     ) -> list[GateOutcome]:
+        if not numbers:
+            return []
         async with self.pool.acquire() as connection:
             return await check_numbers(
-                connection, campaign_id, numbers, now, dial_mode=dial_mode, rules=rules
+                connection, numbers[0].campaign_id, numbers, now, dial_mode=dial_mode, rules=rules
             )
 
     async def defer(self, number: ClaimedNumber, until: datetime, reason: str) -> None:
@@ -245,16 +181,11 @@ class PostgresEngineStore(EngineStore):
         )
 
     async def start_attempt(
-        self,
-        number: ClaimedNumber,
-        engine_id: str,
-        now: datetime,
-        decision_audit_id: int | None,
-        provider: str,
+        self, number: ClaimedNumber, engine_id: str, now: datetime, audit_id: int, provider: str
     ) -> int | None:
         async with self.pool.acquire() as connection:
             return await hopper.start_attempt(
-                connection, number, engine_id, now, decision_audit_id, provider=provider
+                connection, number, engine_id, now, audit_id, provider=provider
             )
 
     async def record_placed(self, attempt_id: int, call_id: str, now: datetime) -> None:
@@ -283,17 +214,7 @@ class PostgresEngineStore(EngineStore):
             if row is None:
                 yield None
                 return
-            yield PostgresLockedAttempt(
-                connection,
-                RoutingAttempt(
-                    call_attempt_id=int(row["call_attempt_id"]),
-                    account_id=int(row["account_id"]),
-                    agent_user_id=row["agent_user_id"],
-                    reserved_agent_user_id=row["reserved_agent_user_id"],
-                    tier=row["tier"],
-                    callback_owner=row["callback_owner"],
-                ),
-            )
+            yield PostgresLockedAttempt(connection, records.pick(records.RoutingAttempt, row))
 
     async def attempt_abandoned(self, attempt_id: int | None, call_id: str) -> None:
         await self.pool.execute(QUERIES["attempt_abandoned"], attempt_id, call_id)
@@ -308,10 +229,10 @@ class PostgresEngineStore(EngineStore):
             return True
 
     # -- settling --------------------------------------------------------------------------
-    async def ended_attempt(self, call_id: str) -> EndedAttempt | None:
+    async def ended_attempt(self, call_id: str) -> records.EndedAttempt | None:
         return _ended(await self.pool.fetchrow(QUERIES["ended_attempt"], call_id))
 
-    async def ended_attempt_by_id(self, attempt_id: int) -> EndedAttempt | None:
+    async def ended_attempt_by_id(self, attempt_id: int) -> records.EndedAttempt | None:
         return _ended(await self.pool.fetchrow(QUERIES["ended_attempt_by_id"], attempt_id))
 
     async def retire_phone(
@@ -319,63 +240,40 @@ class PostgresEngineStore(EngineStore):
     ) -> None:
         await self.pool.execute(QUERIES["retire_phone"], attempt_id, now, reason, number_invalid)
 
-    async def attempt_history(self, attempt_id: int) -> AttemptHistory | None:
+    async def attempt_history(self, attempt_id: int) -> records.AttemptHistory | None:
         row = await self.pool.fetchrow(QUERIES["attempt_history"], attempt_id)
         if row is None:
             return None
-        return AttemptHistory(list(row["number_attempts"]), list(row["account_attempts"]))
+        return records.AttemptHistory(list(row["number_attempts"]), list(row["account_attempts"]))
 
     async def settle_number(
-        self,
-        attempt_id: int,
-        campaign_id: int,
-        state: str,
-        retry_at: datetime | None,
-        outcome: CallOutcome,
-        reason: str,
+        self, attempt_id: int, campaign_id: int, settled: records.Settlement
     ) -> None:
         await self.pool.execute(
             QUERIES["settle_number"],
             attempt_id,
             campaign_id,
-            state,
-            retry_at,
-            outcome.value,
-            reason,
+            settled.state,
+            settled.retry_at,
+            settled.outcome.value,
+            settled.reason,
         )
-
-    async def record_outcome(self, attempt_id: int, outcome: CallOutcome) -> None:
-        await self.pool.execute(QUERIES["attempt_outcome"], attempt_id, outcome.value)
+        await self.pool.execute(QUERIES["attempt_outcome"], attempt_id, settled.outcome.value)
 
     # -- sweeps ----------------------------------------------------------------------------
     async def unconfirmed_attempts(
         self, campaign_id: int, before: datetime, limit: int
-    ) -> list[UnconfirmedAttempt]:
+    ) -> list[records.UnconfirmedAttempt]:
         rows = await self.pool.fetch(QUERIES["unconfirmed_attempts"], campaign_id, before, limit)
-        return [
-            UnconfirmedAttempt(int(row["call_attempt_id"]), row["e164"], row["created_at"])
-            for row in rows
-        ]
+        return [records.pick(records.UnconfirmedAttempt, row) for row in rows]
 
     async def overdue_live_attempts(
-        self,
-        campaign_id: int,
-        unanswered_before: datetime,
-        before: datetime,
-        limit: int,
-    ) -> list[OverdueCall]:
+        self, campaign_id: int, unanswered_before: datetime, before: datetime, limit: int
+    ) -> list[records.OverdueCall]:
         rows = await self.pool.fetch(
             QUERIES["overdue_live_attempts"], campaign_id, unanswered_before, before, limit
         )
-        return [
-            OverdueCall(
-                int(row["call_attempt_id"]),
-                row["provider"],
-                str(row["provider_call_id"]),
-                row["created_at"],
-            )
-            for row in rows
-        ]
+        return [records.pick(records.OverdueCall, row) for row in rows]
 
     async def ended_attempts_left_dialing(
         self, campaign_id: int, before: datetime, limit: int

@@ -20,6 +20,7 @@ import asyncpg
 from campaigns.governor import UK_AMD_FALSE_POSITIVE_RATE, UK_RULE, AbandonRule
 from campaigns.pacing import Pacer, PacingLimits, PacingMode, VicidialSettings, make_pacer
 from campaigns.retry import AttemptCaps, RetryPolicy
+from dialer.clock import Clock
 from dialer.engine.errors import EngineError
 from dialer.engine.pg_store import PostgresEngineStore
 from dialer.engine.store import EngineStore
@@ -79,6 +80,16 @@ class CampaignSettings:
     time_zone: ZoneInfo | None = None
     # UK: the share of machine verdicts counted as abandoned persons (UK-A1); 0 elsewhere
     amd_false_positive_rate: float = 0.0
+
+
+@dataclass(eq=False)
+class CampaignJob:
+    """What each job of a campaign's engine works with: its store, the campaign's
+    settings and the clock (launching, answers, settling and sweeps extend it)."""
+
+    store: EngineStore
+    campaign: CampaignSettings
+    clock: Clock
 
 
 async def load_campaign(

@@ -3,6 +3,7 @@ number of each finished attempt is settled by the campaign's retry policy."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
@@ -10,25 +11,19 @@ import structlog
 from campaigns.agents import RepState
 from campaigns.pacing import Pacer
 from campaigns.retry import CallOutcome, next_attempt
-from dialer.clock import Clock
-from dialer.engine.settings import CampaignSettings, local_hour
-from dialer.engine.store import EndedAttempt, EngineStore
+from dialer.engine.records import EndedAttempt, Settlement
+from dialer.engine.settings import CampaignJob, local_hour
 from dialer.telephony.callstate import Transition
 from dialer.telephony.provider import AmdVerdict, CallEvent, CallEventKind
 
 log = structlog.get_logger(__name__)
 
 
-class Settling:
+@dataclass(eq=False)
+class Settling(CampaignJob):
     """The campaign's ended calls, from the carrier's events (or the live sweep)."""
 
-    def __init__(
-        self, store: EngineStore, campaign: CampaignSettings, pacer: Pacer, clock: Clock
-    ) -> None:
-        self.store = store
-        self.campaign = campaign
-        self.pacer = pacer
-        self.clock = clock
+    pacer: Pacer
 
     async def on_event(self, event: CallEvent, transition: Transition) -> None:
         """A call event was applied: AMD's verdict teaches the pacer; at the call's end its
@@ -128,9 +123,5 @@ class Settling:
         await self.store.settle_number(
             attempt_id,
             self.campaign.campaign_id,
-            state,
-            decision.retry_at,
-            outcome,
-            decision.reason,
+            Settlement(outcome, state, decision.retry_at, decision.reason),
         )
-        await self.store.record_outcome(attempt_id, outcome)

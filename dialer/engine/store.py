@@ -2,7 +2,7 @@
 
 `EngineStore` is the one interface the engine's jobs (dialer/engine/loop.py, launching,
 answers, settling, sweeps) use for their data; every method is one named operation on
-campaign queues, call attempts and rep sessions, in plain records. `PostgresEngineStore`
+campaign queues, call attempts and rep sessions, in the plain records of `records.py`. `PostgresEngineStore`
 (dialer/engine/pg_store.py) runs them as the named queries of `store.sql` and the
 hopper's; `MemoryEngineStore` (dialer/engine/memory_store.py) keeps them in dicts, so the
 engine's decisions can be tested without PostgreSQL.
@@ -12,123 +12,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from campaigns.abandon_budget import WindowCounts
 from campaigns.agents import Rep, RepState
-from campaigns.retry import CallOutcome, outcome_of
 from compliance.rules import GateRules
 from dialer.engine.hopper import ClaimedNumber
+from dialer.engine.records import (
+    AttemptHistory,
+    EndedAttempt,
+    InState,
+    OverdueCall,
+    PastCall,
+    PersonAnswer,
+    RoutingAttempt,
+    Settlement,
+    UnconfirmedAttempt,
+)
 from dialer.gatekeeper import GateOutcome
-from dialer.telephony.twilio_errors import RETIRING_SIP_CODES
-
-
-@dataclass(frozen=True, slots=True)
-class RepTime:
-    """A logged-in rep's state and how long they have been in it (seconds)."""
-
-    state: str
-    age: float
-
-
-@dataclass(frozen=True, slots=True)
-class CallInFlight:
-    """A call placed and not yet with a rep: `ringing`, or answered and `waiting`."""
-
-    phase: str
-    age: float
-
-
-@dataclass(frozen=True, slots=True)
-class PersonAnswer:
-    """A person answered at `at`; `abandoned` if no rep took the call."""
-
-    at: datetime
-    abandoned: bool
-
-
-@dataclass(frozen=True, slots=True)
-class PastCall:
-    """One of the campaign's recent dials that stopped ringing, as `on_event` saw it."""
-
-    call_attempt_id: int
-    created_at: datetime
-    answered_at: datetime | None
-    amd_at: datetime | None
-    answered_by: str | None
-    ring_seconds: float | None
-    agent_user_id: int | None
-    talked_seconds: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class EndedAttempt:
-    """A call attempt whose call has ended, with what its settle needs."""
-
-    call_attempt_id: int
-    status: str
-    agent_user_id: int | None
-    reserved_agent_user_id: int | None
-    abandoned: bool
-    answered_by: str | None
-    created_at: datetime
-    answered_at: datetime | None
-    ring_seconds: float | None
-    sip_code: int | None
-    # measured on our clock (a provider's duration may be rounded or simulated)
-    talked_seconds: float | None
-
-    @property
-    def outcome(self) -> CallOutcome:
-        """The retry policy's outcome for it."""
-        return outcome_of(
-            status=self.status,
-            abandoned=self.abandoned,
-            answered_by=self.answered_by,
-            bridged=self.agent_user_id is not None,
-            number_does_not_exist=self.sip_code in RETIRING_SIP_CODES,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class AttemptHistory:
-    """When the attempt's number and its person were dialed (this attempt included)."""
-
-    number_attempts: list[datetime]
-    account_attempts: list[datetime]
-
-
-@dataclass(frozen=True, slots=True)
-class UnconfirmedAttempt:
-    """An attempt written and never confirmed by the provider."""
-
-    call_attempt_id: int
-    e164: str
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class OverdueCall:
-    """A placed call never reported ended, past its ring time or the talk ceiling."""
-
-    call_attempt_id: int
-    provider: str
-    provider_call_id: str
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class RoutingAttempt:
-    """An answered attempt as its routing sees it."""
-
-    call_attempt_id: int
-    account_id: int
-    agent_user_id: int | None
-    reserved_agent_user_id: int | None
-    tier: str
-    callback_owner: int | None
 
 
 class LockedAttempt(Protocol):
@@ -143,16 +45,11 @@ class LockedAttempt(Protocol):
         ...
 
     async def ready_reps(
-        self,
-        campaign_id: int,
-        required_registration: str | None,
-        callback_owner: int | None,
-        seniors_first: bool,
-        limit: int,
+        self, campaign_id: int, required: str | None, owner: int | None, seniors: bool, limit: int
     ) -> list[Rep]:
         """The ready reps the routing rule can pick from (not locked): the callback's
-        owner, the `limit` longest-idle seniors when seniors go first, and the `limit`
-        longest-idle of all, holding `required_registration` where one is required."""
+        `owner`, the `limit` longest-idle seniors when `seniors` go first, and the `limit`
+        longest-idle of all, holding the `required` registration where there is one."""
         ...
 
     async def lock_first_ready_rep(self, campaign_id: int, user_ids: Sequence[int]) -> int | None:
@@ -201,9 +98,13 @@ class EngineStore(Protocol):
         """The newest `limit` dials that stopped ringing since `since`, oldest first."""
         ...
 
-    async def rep_states(self, campaign_id: int, now: datetime) -> list[RepTime]: ...
+    async def rep_states(self, campaign_id: int, now: datetime) -> list[InState]:
+        """The campaign's logged-in reps: each one's state, and since when."""
+        ...
 
-    async def calls_in_flight(self, campaign_id: int, now: datetime) -> list[CallInFlight]: ...
+    async def calls_in_flight(self, campaign_id: int, now: datetime) -> list[InState]:
+        """The campaign's calls not yet with a rep: `ringing` or `waiting`, and since when."""
+        ...
 
     async def wrap_ups_finished(
         self, campaign_id: int, after: datetime, until: datetime
@@ -227,15 +128,10 @@ class EngineStore(Protocol):
         ...
 
     async def gate(
-        self,
-        campaign_id: int,
-        numbers: Sequence[ClaimedNumber],
-        now: datetime,
-        *,
-        dial_mode: str,
-        rules: GateRules,
+        self, numbers: Sequence[ClaimedNumber], now: datetime, dial_mode: str, rules: GateRules
     ) -> list[GateOutcome]:
-        """The compliance gate's decisions on the claimed numbers, audited, in their order."""
+        """The compliance gate's decisions on one campaign's claimed numbers (dialled in
+        `dial_mode`, by `rules`), audited, in their order."""
         ...
 
     async def defer(self, number: ClaimedNumber, until: datetime, reason: str) -> None: ...
@@ -247,14 +143,11 @@ class EngineStore(Protocol):
         ...
 
     async def start_attempt(
-        self,
-        number: ClaimedNumber,
-        engine_id: str,
-        now: datetime,
-        decision_audit_id: int | None,
-        provider: str,
+        self, number: ClaimedNumber, engine_id: str, now: datetime, audit_id: int, provider: str
     ) -> int | None:
-        """Write the call attempt and mark the number dialing (see hopper.start_attempt)."""
+        """Write the call attempt (gated by the decision `audit_id`, placed by `provider`)
+        and mark the number dialing; None if the lease was lost or the number is live in
+        another call (see hopper.start_attempt)."""
         ...
 
     async def record_placed(self, attempt_id: int, call_id: str, now: datetime) -> None:
@@ -300,20 +193,11 @@ class EngineStore(Protocol):
 
     async def attempt_history(self, attempt_id: int) -> AttemptHistory | None: ...
 
-    async def settle_number(
-        self,
-        attempt_id: int,
-        campaign_id: int,
-        state: str,
-        retry_at: datetime | None,
-        outcome: CallOutcome,
-        reason: str,
-    ) -> None:
-        """The attempt's number leaves `dialing`: queued again for `retry_at`, or closed
-        (a callback still scheduled keeps it queued for its time)."""
+    async def settle_number(self, attempt_id: int, campaign_id: int, settled: Settlement) -> None:
+        """The attempt's number leaves `dialing` as `settled` says: queued again for its
+        retry, or closed (a callback still scheduled keeps it queued for its time); the
+        attempt records its outcome."""
         ...
-
-    async def record_outcome(self, attempt_id: int, outcome: CallOutcome) -> None: ...
 
     # -- sweeps ----------------------------------------------------------------------------
     async def unconfirmed_attempts(
@@ -323,11 +207,7 @@ class EngineStore(Protocol):
         ...
 
     async def overdue_live_attempts(
-        self,
-        campaign_id: int,
-        unanswered_before: datetime,
-        before: datetime,
-        limit: int,
+        self, campaign_id: int, unanswered_before: datetime, before: datetime, limit: int
     ) -> list[OverdueCall]:
         """Placed calls never reported ended: unanswered and dialled before
         `unanswered_before`, or dialled before `before`."""

@@ -4,15 +4,16 @@ was never applied. Both run from the pacing loop every RECONCILE_EVERY."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
 
 from campaigns.retry import CallOutcome
 from dialer.engine.errors import CallBoundElsewhere
-from dialer.engine.settings import CampaignSettings
+from dialer.engine.records import OverdueCall, UnconfirmedAttempt
+from dialer.engine.settings import CampaignJob
 from dialer.engine.settling import Settling
-from dialer.engine.store import EngineStore, OverdueCall, UnconfirmedAttempt
 from dialer.telephony.callstate import Verdict
 from dialer.telephony.ledger import CallLedger
 from dialer.telephony.provider import CallRequest, TelephonyError, TelephonyProvider
@@ -31,26 +32,15 @@ LIVE_SWEEP_GRACE = timedelta(minutes=2)
 DEFAULT_LIVE_CALL_CEILING = timedelta(hours=2)
 
 
-class Sweeps:
+@dataclass(eq=False)
+class Sweeps(CampaignJob):
     """Looks up, at the provider, the campaign's attempts left open, and settles them."""
 
-    def __init__(
-        self,
-        store: EngineStore,
-        provider: TelephonyProvider,
-        campaign: CampaignSettings,
-        settling: Settling,
-        ledger: Callable[[], CallLedger],
-        *,
-        live_call_ceiling: timedelta,
-    ) -> None:
-        self.store = store
-        self.provider = provider
-        self.campaign = campaign
-        self.settling = settling
-        # where the live sweep applies what the carrier says of a call, as a callback would
-        self.ledger = ledger
-        self.live_call_ceiling = live_call_ceiling
+    provider: TelephonyProvider
+    settling: Settling
+    # where the live sweep applies what the carrier says of a call, as a callback would
+    ledger: Callable[[], CallLedger]
+    live_call_ceiling: timedelta
 
     async def reconcile_unconfirmed(self, now: datetime, limit: int = 50) -> int:
         """The sweep for creates nobody confirmed: an attempt still `created`, with no

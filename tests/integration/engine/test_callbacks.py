@@ -23,27 +23,13 @@ from dialer.engine.loop import CampaignEngine
 from dialer.engine.settings import load_campaign
 from dialer.events import EventBus
 from dialer.http import Role
-from dialer.telephony.provider import CallRequest, PlacedCall, ProviderLimits
 from tests.helpers import make_user
 from tests.integration.console.world import MORNING, FrozenClock, World, build_world
+from tests.unit.engine.doubles import InstantCarrier
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # the rep books the customer for tomorrow 10:00 their time (MORNING is today 10:00)
 DUE = datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)
-
-
-class Carrier:
-    """Places every call at once; the test plays the webhooks."""
-
-    name = "twilio"
-    limits = ProviderLimits(calls_per_second=5.0, max_concurrent_calls=None)
-
-    def __init__(self) -> None:
-        self.placed: list[CallRequest] = []
-
-    async def place_call(self, request: CallRequest) -> PlacedCall:
-        self.placed.append(request)
-        return PlacedCall(request.attempt_ref, f"CA{request.attempt_ref:0>32}", "queued", 0.0)
 
 
 async def _engine(pool: asyncpg.Pool, world: World, clock: FrozenClock) -> CampaignEngine:
@@ -54,7 +40,7 @@ async def _engine(pool: asyncpg.Pool, world: World, clock: FrozenClock) -> Campa
     async with pool.acquire() as connection:
         await hopper.load_numbers(connection, world.campaign_id, MORNING)
     settings = await load_campaign(pool, world.campaign_id, {"abandon_message": "call us"})
-    return CampaignEngine(pool, Carrier(), EventBus(), clock, settings)  # type: ignore[arg-type]
+    return CampaignEngine(pool, InstantCarrier(), EventBus(), clock, settings)  # type: ignore[arg-type]
 
 
 async def _launch_one(engine: CampaignEngine, now: datetime) -> int:

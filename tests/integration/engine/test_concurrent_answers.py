@@ -11,18 +11,10 @@ from dialer.events import EventBus
 from dialer.routes.campaigns import NewCampaign, create_campaign
 from dialer.seed import seed
 from dialer.telephony.decisions import AnsweredCall, BridgeToRoom, PlayAndHangUp
+from tests.unit.engine.doubles import InstantCarrier
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 REPS = 12
-
-
-class _Limits:
-    calls_per_second = 5.0
-    max_concurrent_calls = None
-
-
-class _NoProvider:
-    limits = _Limits()
 
 
 async def test_concurrent_answers_take_distinct_ready_reps_and_none_is_abandoned(pool):
@@ -36,7 +28,7 @@ async def test_concurrent_answers_take_distinct_ready_reps_and_none_is_abandoned
     )
     settings = await load_campaign(pool, campaign_id, {"abandon_message": "call us back"})
     ticks = iter(NOW + timedelta(milliseconds=n) for n in range(100_000))
-    engine = CampaignEngine(pool, _NoProvider(), EventBus(), lambda: next(ticks), settings)  # type: ignore[arg-type]
+    engine = CampaignEngine(pool, InstantCarrier(), EventBus(), lambda: next(ticks), settings)  # type: ignore[arg-type]
 
     reps = [
         r["user_id"]

@@ -7,14 +7,14 @@ or are abandoned; a finished attempt's number is queued again by the retry polic
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from campaigns.agents import RepState
 from campaigns.pacing import PacingMode
-from campaigns.retry import CallOutcome, RetryPolicy
+from campaigns.retry import CallOutcome
 from compliance.models import Decision, Verdict
 from dialer.engine.loop import CampaignEngine
 from dialer.engine.memory_rows import MemoryNumber, MemoryRepSession
@@ -22,47 +22,18 @@ from dialer.engine.memory_store import MemoryEngineStore
 from dialer.engine.settings import CampaignSettings
 from dialer.events import EventBus
 from dialer.telephony.decisions import AnsweredCall, BridgeToRoom, PlayAndHangUp
-from dialer.telephony.provider import CallRequest, PlacedCall, ProviderLimits
+from tests.unit.engine.doubles import InstantCarrier, campaign_settings
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 CAMPAIGN = 7
 REPS = 10
 
 
-class FakeCarrier:
-    """Places every call at once; the only provider calls the pacing loop makes."""
-
-    name = "memory"
-    limits = ProviderLimits(calls_per_second=50.0, max_concurrent_calls=None)
-
-    def __init__(self) -> None:
-        self.placed: list[CallRequest] = []
-
-    async def place_call(self, request: CallRequest) -> PlacedCall:
-        self.placed.append(request)
-        return PlacedCall(request.attempt_ref, f"CA{request.attempt_ref:0>32}", "queued", 0.0)
-
-    def is_placing(self, attempt_ref: str) -> bool:
-        return False
-
-
-def _campaign(mode: PacingMode = PacingMode.POWER) -> CampaignSettings:
-    return CampaignSettings(
+def _campaign() -> CampaignSettings:
+    return campaign_settings(
         campaign_id=CAMPAIGN,
-        pacing_mode=mode,
-        jurisdiction="CN",
-        caller_id="+862195500000",
-        ring_seconds=25,
-        abandon_message="Example Securities; please call us back.",
-        voicemail_policy="hangup",
-        voicemail_message=None,
-        lines_per_rep=2.0,
-        abandon_target=0.025,
-        abandon_cap=0.03,
-        senior_first=False,
-        retry=RetryPolicy(),
-        required_registration=None,
-        shift_end=datetime.strptime("21:00", "%H:%M").time(),
+        pacing_mode=PacingMode.POWER,
+        shift_end=time(21, 0),
         time_zone=ZoneInfo("Asia/Shanghai"),
     )
 
@@ -94,7 +65,7 @@ def _store(*, persons: int, abandoned: int, ready_reps: int = REPS) -> MemoryEng
     return store
 
 
-def _engine(store: MemoryEngineStore, carrier: FakeCarrier, **options: object) -> CampaignEngine:
+def _engine(store: MemoryEngineStore, carrier: InstantCarrier, **options: object) -> CampaignEngine:
     unused: object = None
     return CampaignEngine(
         unused,  # type: ignore[arg-type]
@@ -110,7 +81,7 @@ def _engine(store: MemoryEngineStore, carrier: FakeCarrier, **options: object) -
 async def test_the_abandon_budget_caps_a_power_launch() -> None:
     # 400 persons this morning, 2 abandoned: floor(2.5% of 400) - 2 = 8 more may abandon
     store = _store(persons=400, abandoned=2)
-    carrier = FakeCarrier()
+    carrier = InstantCarrier("memory", calls_per_second=50.0)
     engine = _engine(store, carrier)
     await engine.warm_up()
     assert await engine.abandon_budget(NOW) == 8
@@ -132,7 +103,7 @@ async def test_the_abandon_budget_caps_a_power_launch() -> None:
 
 async def test_within_the_budget_the_pacer_decides_alone() -> None:
     store = _store(persons=400, abandoned=0)  # floor(10) - 0: all 10 beyond the reps fit
-    carrier = FakeCarrier()
+    carrier = InstantCarrier("memory", calls_per_second=50.0)
     engine = _engine(store, carrier)
     await engine.warm_up()
 
@@ -145,7 +116,7 @@ async def test_within_the_budget_the_pacer_decides_alone() -> None:
 
 async def test_a_new_campaign_dials_one_line_per_ready_rep() -> None:
     store = _store(persons=0, abandoned=0)
-    engine = _engine(store, FakeCarrier())
+    engine = _engine(store, InstantCarrier("memory", calls_per_second=50.0))
     await engine.warm_up()
     assert await engine.abandon_budget(NOW) == 0
     assert await engine.tick() == REPS
@@ -162,7 +133,7 @@ async def test_the_gate_decides_each_number() -> None:
         decided_at=NOW,
     )
     store.decisions[1] = blocked
-    engine = _engine(store, FakeCarrier())
+    engine = _engine(store, InstantCarrier("memory", calls_per_second=50.0))
     assert await engine.launch(3, NOW) == 2
     assert store.numbers[CAMPAIGN, 1].state == "blocked"
     assert engine.figures.blocked == 1
@@ -170,7 +141,9 @@ async def test_the_gate_decides_each_number() -> None:
 
 async def test_an_answer_goes_to_the_longest_idle_rep_then_abandons() -> None:
     store = _store(persons=0, abandoned=0, ready_reps=2)
-    engine = _engine(store, FakeCarrier(), connect_threshold_seconds=0.0)
+    engine = _engine(
+        store, InstantCarrier("memory", calls_per_second=50.0), connect_threshold_seconds=0.0
+    )
     assert await engine.launch(3, NOW) == 3
     await engine.launching.drain()
     calls = [
@@ -197,7 +170,7 @@ async def test_a_finished_attempt_is_queued_again_by_the_retry_policy(
     outcome: CallOutcome, delay: timedelta
 ) -> None:
     store = _store(persons=0, abandoned=0, ready_reps=1)
-    engine = _engine(store, FakeCarrier())
+    engine = _engine(store, InstantCarrier("memory", calls_per_second=50.0))
     assert await engine.launch(1, NOW) == 1
     await engine.launching.drain()
     (attempt,) = store.attempts.values()
