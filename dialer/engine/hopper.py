@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeAlias
 
 import asyncpg
 
@@ -20,6 +21,8 @@ from dialer.sql import load_queries
 from scoring.priority import TIERS_HIGHEST_FIRST
 
 QUERIES = load_queries("dialer.engine")
+# what runs a statement: a connection (inside its transaction) or the pool
+Executor: TypeAlias = asyncpg.Connection | asyncpg.Pool
 DEFAULT_LEASE_SECONDS = 30.0
 # a number already in a live call (another campaign, another account) is tried again later
 LIVE_ELSEWHERE_RETRY = timedelta(minutes=5)
@@ -101,23 +104,15 @@ async def start_attempt(
     return attempt_id
 
 
-async def defer(
-    connection: asyncpg.Connection | asyncpg.Pool,
-    number: ClaimedNumber,
-    until: datetime,
-    reason: str,
-) -> None:
+async def defer(connection: Executor, number: ClaimedNumber, until: datetime, reason: str) -> None:
+    """Back to the queue until `until` (the gate's DELAY, or a live call elsewhere)."""
     await connection.execute(
         QUERIES["defer_number"], number.campaign_id, number.phone_id, until, reason
     )
 
 
-async def close(
-    connection: asyncpg.Connection | asyncpg.Pool,
-    number: ClaimedNumber,
-    state: str,
-    reason: str,
-) -> None:
+async def close(connection: Executor, number: ClaimedNumber, state: str, reason: str) -> None:
+    """The number leaves the queue as `state` (blocked, retired, done) with its reason."""
     await connection.execute(
         QUERIES["close_number"], number.campaign_id, number.phone_id, state, reason
     )

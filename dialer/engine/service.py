@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import asyncpg
@@ -23,7 +24,10 @@ from aiohttp import web
 from compliance.rules import DEFAULT_GATE_RULES, GateRules
 from dialer.clock import Clock
 from dialer.engine import hopper
-from dialer.engine.live import CampaignEngine, EngineError, load_campaign
+from dialer.engine.errors import EngineError
+from dialer.engine.loop import CampaignEngine
+from dialer.engine.pg_store import PostgresEngineStore
+from dialer.engine.settings import load_campaign
 from dialer.events import EventBus
 from dialer.keys import CLOCK, EVENTS, GATE_RULES, POOL, SETTINGS, TELEPHONY
 from dialer.settings import Settings
@@ -50,6 +54,26 @@ def abandon_message(settings: Settings) -> str:
     )
 
 
+@dataclass(frozen=True)
+class RunningEngine:
+    """One campaign engine whose loop runs in this process: the one place an engine's
+    loop is started and stopped."""
+
+    engine: CampaignEngine
+    stopping: asyncio.Event
+    task: asyncio.Task[None]
+
+    @classmethod
+    def start(cls, engine: CampaignEngine) -> RunningEngine:
+        stopping = asyncio.Event()
+        return cls(engine, stopping, asyncio.create_task(engine.run(stopping)))
+
+    async def stop(self) -> None:
+        """Ask the loop to stop and wait for it (and the creates still going out)."""
+        self.stopping.set()
+        await self.task
+
+
 class TelephonyService:
     def __init__(
         self,
@@ -64,6 +88,7 @@ class TelephonyService:
         # the compliance rule book and firm policy every engine of this process dials by
         self.rules = rules
         self.pool = pool
+        self.store = PostgresEngineStore(pool)
         self.events = events
         self.clock = clock
         self.carrier = build_provider(settings, clock)
@@ -75,14 +100,14 @@ class TelephonyService:
             self.provider, settings.public_base_url, self.ledger, self, wall_clock=clock
         )
         self.engines: dict[int, CampaignEngine] = {}
-        self._stops: dict[int, asyncio.Event] = {}
-        self._tasks: dict[int, asyncio.Task[None]] = {}
+        # the engines whose loops run in this process (start_campaign / stop_campaign)
+        self._running: dict[int, RunningEngine] = {}
 
     async def start(self) -> None:
         await self.carrier.start()
 
     async def close(self) -> None:
-        for campaign_id in list(self._tasks):
+        for campaign_id in list(self._running):
             await self.stop_campaign(campaign_id)
         try:
             await self.webhooks.drain()
@@ -110,6 +135,7 @@ class TelephonyService:
                 self.events,
                 self.clock,
                 settings,
+                store=self.store,
                 rules=self.rules,
                 ledger=self.ledger,
                 live_call_ceiling=timedelta(seconds=self.settings.engine_live_call_ceiling_seconds),
@@ -119,15 +145,13 @@ class TelephonyService:
 
     async def start_campaign(self, campaign_id: int, now: datetime) -> int:
         """Queue the campaign's numbers and run its engine here; returns numbers queued."""
-        if campaign_id in self._tasks:
+        if campaign_id in self._running:
             return 0
         self.engines.pop(campaign_id, None)
         engine = await self.engine_for(campaign_id)
         async with self.pool.acquire() as connection:
             queued = await hopper.load_numbers(connection, campaign_id, now)
-        stop = asyncio.Event()
-        self._stops[campaign_id] = stop
-        self._tasks[campaign_id] = asyncio.create_task(engine.run(stop))
+        self._running[campaign_id] = RunningEngine.start(engine)
         log.info(
             "campaign_engine_started",
             campaign_id=campaign_id,
@@ -137,15 +161,12 @@ class TelephonyService:
         return queued
 
     async def stop_campaign(self, campaign_id: int) -> None:
-        stop = self._stops.pop(campaign_id, None)
-        task = self._tasks.pop(campaign_id, None)
-        if stop is not None:
-            stop.set()
-        if task is not None:
-            await task
+        running = self._running.pop(campaign_id, None)
+        if running is not None:
+            await running.stop()
 
     def running(self) -> list[int]:
-        return sorted(self._tasks)
+        return sorted(self._running)
 
     # -- reps' phone legs ---------------------------------------------------------------
 
@@ -163,12 +184,7 @@ class TelephonyService:
 
     async def _engine_of_call(self, call_id: str, attempt_ref: str | None) -> CampaignEngine | None:
         attempt_id = int(attempt_ref) if attempt_ref and attempt_ref.isdigit() else None
-        campaign_id = await self.pool.fetchval(
-            "SELECT campaign_id FROM call_attempts WHERE call_attempt_id = $1"
-            " OR ($1::bigint IS NULL AND provider_call_id = $2)",
-            attempt_id,
-            call_id,
-        )
+        campaign_id = await self.store.campaign_of_call(attempt_id, call_id)
         if campaign_id is None:
             return None
         try:
