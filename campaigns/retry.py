@@ -133,3 +133,31 @@ def next_attempt(
 def locked_until(policy: RetryPolicy, abandoned_at: datetime | None) -> datetime | None:
     """A number whose call was abandoned may not be dialed before this time."""
     return None if abandoned_at is None else abandoned_at + policy.abandoned_lock
+
+
+def outcome_of(
+    *,
+    status: str,
+    abandoned: bool,
+    answered_by: str | None,
+    bridged: bool,
+    number_does_not_exist: bool,
+) -> CallOutcome:
+    """The retry policy's outcome for a finished attempt, from what its call record says:
+    its final `status` (the carrier's: completed, busy, no-answer, failed...), whether it
+    was recorded `abandoned`, who `answered_by` (human, machine, or None with AMD off),
+    whether a rep was `bridged` to it, and whether the carrier said the number does not
+    exist (its SIP code)."""
+    if abandoned and answered_by != "machine":
+        return CallOutcome.ABANDONED
+    if answered_by == "machine":
+        return CallOutcome.MACHINE
+    if status == "completed":
+        # answered, not a machine, and no rep took it: the answer could only have been
+        # abandoned, even if that was never written down (counted, and the number locked)
+        return CallOutcome.CONNECTED if bridged else CallOutcome.ABANDONED
+    if status == "busy":
+        return CallOutcome.BUSY
+    if number_does_not_exist:
+        return CallOutcome.INVALID
+    return CallOutcome.NO_ANSWER

@@ -1,7 +1,9 @@
-"""Campaign figures computed from the database, as the regulator and the centre count them."""
+"""Campaign figures: the engine's own counts as it runs, and those computed from the
+database, as the regulator and the centre count them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -14,6 +16,20 @@ from dialer.sql import load_queries
 QUERIES = load_queries("dialer.engine", "figures.sql")
 _WORKING = ("on_call", "wrap_up")
 _LOGGED_IN = ("ready", "reserved", "on_call", "wrap_up", "paused")
+
+
+@dataclass
+class EngineFigures:
+    """What one running engine did: calls launched, numbers the gate blocked or delayed,
+    creates the provider refused or left unknown, and its last pacing decision."""
+
+    launched: int = 0
+    blocked: int = 0
+    delayed: int = 0
+    refused: int = 0
+    unknown: int = 0
+    last_decision: str = ""
+    history: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _ratio(part: float, whole: float, places: str = "0.0001") -> float:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeAlias
 
 import asyncpg
 
@@ -20,6 +21,8 @@ from dialer.sql import load_queries
 from scoring.priority import TIERS_HIGHEST_FIRST
 
 QUERIES = load_queries("dialer.engine")
+# what runs a statement: a connection (inside its transaction) or the pool
+Executor: TypeAlias = asyncpg.Connection | asyncpg.Pool
 DEFAULT_LEASE_SECONDS = 30.0
 # a number already in a live call (another campaign, another account) is tried again later
 LIVE_ELSEWHERE_RETRY = timedelta(minutes=5)
@@ -56,11 +59,15 @@ async def claim(
     count: int,
     engine_id: str,
     lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    *,
+    lease_epoch: int | None = None,
 ) -> list[ClaimedNumber]:
+    """Claim up to `count` due numbers for this engine; under a campaign lease's epoch
+    only while that epoch is current (a worker that lost its lease claims nothing)."""
     if count <= 0:
         return []
     rows = await pool.fetch(
-        QUERIES["claim_numbers"], campaign_id, now, count, engine_id, lease_seconds
+        QUERIES["claim_numbers"], campaign_id, now, count, engine_id, lease_seconds, lease_epoch
     )
     return [ClaimedNumber(**dict(row)) for row in rows]
 
@@ -73,12 +80,15 @@ async def start_attempt(
     decision_audit_id: int | None,
     *,
     provider: str = "twilio",
+    lease_epoch: int | None = None,
 ) -> int | None:
     """Write the call attempt (for the carrier named `provider`, the one that will place
     it: its callbacks are matched by that name) and mark the number dialing, atomically.
 
     Returns the call_attempt_id, or None when this engine no longer holds the lease or the
-    number is live in another call (then it is deferred by a few seconds).
+    number is live in another call (then it is deferred by a few seconds). Written under
+    a campaign lease's `lease_epoch`, the database refuses it once the epoch is stale
+    (StaleLease).
     """
     key = f"{engine_id}:{number.campaign_id}:{number.phone_id}:{uuid.uuid4().hex}"
     try:
@@ -92,6 +102,7 @@ async def start_attempt(
                 engine_id,
                 decision_audit_id,
                 provider,
+                lease_epoch,
             )
     except asyncpg.UniqueViolationError as exc:
         if exc.constraint_name != "call_attempts_one_live_per_number":
@@ -101,23 +112,15 @@ async def start_attempt(
     return attempt_id
 
 
-async def defer(
-    connection: asyncpg.Connection | asyncpg.Pool,
-    number: ClaimedNumber,
-    until: datetime,
-    reason: str,
-) -> None:
+async def defer(connection: Executor, number: ClaimedNumber, until: datetime, reason: str) -> None:
+    """Back to the queue until `until` (the gate's DELAY, or a live call elsewhere)."""
     await connection.execute(
         QUERIES["defer_number"], number.campaign_id, number.phone_id, until, reason
     )
 
 
-async def close(
-    connection: asyncpg.Connection | asyncpg.Pool,
-    number: ClaimedNumber,
-    state: str,
-    reason: str,
-) -> None:
+async def close(connection: Executor, number: ClaimedNumber, state: str, reason: str) -> None:
+    """The number leaves the queue as `state` (blocked, retired, done) with its reason."""
     await connection.execute(
         QUERIES["close_number"], number.campaign_id, number.phone_id, state, reason
     )

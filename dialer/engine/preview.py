@@ -7,8 +7,8 @@ the campaign's queue (queueing the campaign's numbers first if they never were),
 compliance gate in preview mode for that rep, and, if the gate allows it, writes the call
 attempt with the rep reserved for it, in one transaction with the rep's move to reserved
 and the decision's `dialed_call_attempt_id`; then the provider places the call. When it is
-answered, `CampaignEngine._reserve_rep` bridges it to this rep; if it ends unanswered,
-`CampaignEngine.on_event` returns the rep to ready.
+answered, `Answers.reserve_rep` (dialer/engine/answers.py) bridges it to this rep; if it
+ends unanswered, `CampaignEngine.on_event` returns the rep to ready.
 
 A refusal (the rep is not ready, no callable number, BLOCK or DELAY from the gate, the
 carrier refused the call) leaves the rep ready and is published to `agent:<user_id>` as
@@ -18,7 +18,7 @@ carrier refused the call) leaves the rep ready and is published to `agent:<user_
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import asyncpg
@@ -27,12 +27,14 @@ import structlog
 from campaigns.agents import RepState
 from compliance.models import DialMode
 from compliance.reasons_zh import reason_zh
+from dialer.compliance.gatekeeper import check_numbers
 from dialer.console import agent_sessions
 from dialer.console.errors import ConsoleError
 from dialer.engine import hopper
-from dialer.engine.live import CampaignEngine, EngineError
+from dialer.engine.errors import EngineError
+from dialer.engine.launching import DELAY_FALLBACK
+from dialer.engine.loop import CampaignEngine
 from dialer.events import agent_channel
-from dialer.gatekeeper import check_numbers
 from dialer.sql import load_queries
 
 if TYPE_CHECKING:
@@ -40,9 +42,6 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 QUERIES = load_queries("dialer.engine", "preview.sql")
-LIVE_QUERIES = load_queries("dialer.engine", "live.sql")
-
-DELAY_FALLBACK = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -232,11 +231,7 @@ async def _after_placing(
     row = await engine.pool.fetchrow(QUERIES["attempt_status"], attempt_id)
     if row is None or row["status"] != "failed":
         return PreviewDial(call_attempt_id=attempt_id, audit_id=audit_id)
-    async with engine.pool.acquire() as connection, connection.transaction():
-        if await connection.fetchval(LIVE_QUERIES["rep_still_on_call"], user_id, attempt_id):
-            await agent_sessions.set_agent_state(
-                connection, user_id, RepState.READY, engine.clock()
-            )
+    await engine.store.rep_leaves_call(user_id, attempt_id, RepState.READY, engine.clock)
     return PreviewDial(
         call_attempt_id=attempt_id,
         refused=f"the carrier did not place the call ({row['end_reason']})",

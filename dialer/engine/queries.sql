@@ -29,11 +29,14 @@ RETURNING campaign_id, phone_id;
 -- Dialing order (scoring.priority.dialing_order_key): due callbacks, then the priority
 -- (tier, then longest since the last attempt, never-attempted first), then fairness
 -- across lists (fairness_rank interleaves the lists' numbers).
--- $1 campaign, $2 now, $3 how many, $4 engine id, $5 lease seconds
+-- An engine holding the campaign's lease claims under its epoch ($6): a stale epoch (its
+-- worker lost the lease) claims nothing. NULL: an engine that holds no lease (tests).
+-- $1 campaign, $2 now, $3 how many, $4 engine id, $5 lease seconds, $6 lease epoch
 WITH next AS (
     SELECT campaign_id, phone_id
     FROM campaign_numbers
     WHERE campaign_id = $1 AND state = 'pending' AND next_attempt_at <= $2
+      AND ($6::bigint IS NULL OR campaign_lease_current($1, $6::bigint))
     ORDER BY (callback_due_at IS NOT NULL AND callback_due_at <= $2) DESC,
              priority DESC, last_attempt_at ASC NULLS FIRST, fairness_rank
     LIMIT $3
@@ -55,8 +58,9 @@ RETURNING n.campaign_id, n.phone_id, n.account_id, n.e164, n.attempts, n.last_at
 -- the number for it again.
 WITH attempt AS (
     INSERT INTO call_attempts (campaign_id, account_id, phone_id, e164, idempotency_key,
-                               status, created_at, engine_id, compliance_decision_id, provider)
-    SELECT campaign_id, account_id, phone_id, e164, $3, 'created', $4, $5, $6, $7
+                               status, created_at, engine_id, compliance_decision_id, provider,
+                               lease_epoch)
+    SELECT campaign_id, account_id, phone_id, e164, $3, 'created', $4, $5, $6, $7, $8
     FROM campaign_numbers
     WHERE campaign_id = $1 AND phone_id = $2 AND state = 'leased' AND leased_by = $5
     RETURNING call_attempt_id, campaign_id, phone_id

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import asyncpg
@@ -25,7 +26,10 @@ from compliance.rules import DEFAULT_GATE_RULES, GateRules
 from dialer.clock import Clock
 from dialer.db import UNREACHABLE
 from dialer.engine import hopper
-from dialer.engine.live import CampaignEngine, EngineError, load_campaign
+from dialer.engine.errors import EngineError
+from dialer.engine.loop import CampaignEngine
+from dialer.engine.pg_store import PostgresEngineStore
+from dialer.engine.settings import load_campaign
 from dialer.events import EventBus
 from dialer.keys import CLOCK, EVENTS, GATE_RULES, POOL, SETTINGS, TELEPHONY
 from dialer.runtime.leases import Lease, LeaseStore
@@ -57,6 +61,26 @@ def abandon_message(settings: Settings) -> str:
     )
 
 
+@dataclass(frozen=True)
+class RunningEngine:
+    """One campaign engine whose loop runs in this process: the one place an engine's
+    loop is started and stopped."""
+
+    engine: CampaignEngine
+    stopping: asyncio.Event
+    task: asyncio.Task[None]
+
+    @classmethod
+    def start(cls, engine: CampaignEngine) -> RunningEngine:
+        stopping = asyncio.Event()
+        return cls(engine, stopping, asyncio.create_task(engine.run(stopping)))
+
+    async def stop(self) -> None:
+        """Ask the loop to stop and wait for it (and the creates still going out)."""
+        self.stopping.set()
+        await self.task
+
+
 class TelephonyService:
     def __init__(
         self,
@@ -71,6 +95,7 @@ class TelephonyService:
         # the compliance rule book and firm policy every engine of this process dials by
         self.rules = rules
         self.pool = pool
+        self.store = PostgresEngineStore(pool)
         self.events = events
         self.clock = clock
         self.carrier = build_provider(settings, clock)
@@ -78,6 +103,7 @@ class TelephonyService:
         self.simulator = self.carrier.simulator
         # the attempts' provider column names the carrier: callbacks match on it
         self.ledger = PostgresCallLedger(pool, self.provider.name)
+        # signed callbacks that find the database away wait here (dialer/telephony/spool.py)
         self.spool = CallbackSpool(
             settings.spool_dir or settings.data_dir / "spool", max_bytes=settings.spool_max_bytes
         )
@@ -90,18 +116,32 @@ class TelephonyService:
             spool=self.spool,
             unreachable_answer=PlayAndHangUp(abandon_message(settings)),
         )
-        self._replaying: asyncio.Task[None] | None = None
         self.engines: dict[int, CampaignEngine] = {}
-        self._stops: dict[int, asyncio.Event] = {}
-        self._tasks: dict[int, asyncio.Task[None]] = {}
+        # the engines whose loops run in this process, each under its campaign's lease
+        self._running: dict[int, RunningEngine] = {}
         self.leases = LeaseStore(pool)
         # this process's worker, when it runs the engine side (set by `worker_context`)
         self.worker: Worker | None = None
+        self._replaying: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await asyncio.to_thread(self.spool.open)
         await self.carrier.start()
         self._replaying = asyncio.create_task(self._replay_spool(), name="callback-spool")
+
+    async def close(self) -> None:
+        if self._replaying is not None:
+            self._replaying.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._replaying
+        self.spool.close()
+        # a shutdown stops the engines, never the campaigns: their leases pass on
+        for campaign_id in list(self._running):
+            await self.stop_engine(campaign_id)
+        try:
+            await self.webhooks.drain()
+        finally:
+            await self.carrier.close()
 
     async def _replay_spool(self) -> None:
         """Apply spooled callbacks once the database answers again, in arrival order."""
@@ -124,20 +164,6 @@ class TelephonyService:
             # looks its call up at the carrier
             log.error("callback_spool_record_skipped", hook=record.hook, error=repr(exc))
 
-    async def close(self) -> None:
-        if self._replaying is not None:
-            self._replaying.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._replaying
-        self.spool.close()
-        # a shutdown stops the engines, never the campaigns: their leases pass on
-        for campaign_id in list(self._tasks):
-            await self.stop_engine(campaign_id)
-        try:
-            await self.webhooks.drain()
-        finally:
-            await self.carrier.close()
-
     # -- campaigns ----------------------------------------------------------------------
 
     async def engine_for(self, campaign_id: int) -> CampaignEngine:
@@ -159,6 +185,7 @@ class TelephonyService:
                 self.events,
                 self.clock,
                 settings,
+                store=self.store,
                 rules=self.rules,
                 ledger=self.ledger,
                 live_call_ceiling=timedelta(seconds=self.settings.engine_live_call_ceiling_seconds),
@@ -171,7 +198,7 @@ class TelephonyService:
         queued. The campaign's desired state changes in the database and a worker takes
         its lease: this process's own worker at once when it has one (`dialer serve`),
         else whichever worker wakes first (`serve --no-engine`)."""
-        if campaign_id in self._tasks:
+        if campaign_id in self._running:
             return 0
         await self.engine_for(campaign_id)  # a campaign that cannot run fails here, unchanged
         async with self.pool.acquire() as connection:
@@ -195,14 +222,11 @@ class TelephonyService:
     async def run_leased(self, lease: Lease) -> None:
         """A worker took the campaign's lease: run its engine here, under the lease's epoch
         (the numbers were queued when the campaign was started)."""
-        if lease.campaign_id in self._tasks:
-            await self.stop_engine(lease.campaign_id)
+        await self.stop_engine(lease.campaign_id)
         self.engines.pop(lease.campaign_id, None)
         engine = await self.engine_for(lease.campaign_id)
         engine.lease_epoch = lease.epoch
-        stop = asyncio.Event()
-        self._stops[lease.campaign_id] = stop
-        self._tasks[lease.campaign_id] = asyncio.create_task(engine.run(stop))
+        self._running[lease.campaign_id] = RunningEngine.start(engine)
         log.info(
             "campaign_engine_started",
             campaign_id=lease.campaign_id,
@@ -212,15 +236,12 @@ class TelephonyService:
 
     async def stop_engine(self, campaign_id: int) -> None:
         """Stop this process's engine of the campaign (its lease is the worker's business)."""
-        stop = self._stops.pop(campaign_id, None)
-        task = self._tasks.pop(campaign_id, None)
-        if stop is not None:
-            stop.set()
-        if task is not None:
-            await task
+        running = self._running.pop(campaign_id, None)
+        if running is not None:
+            await running.stop()
 
     def running(self) -> list[int]:
-        return sorted(self._tasks)
+        return sorted(self._running)
 
     # -- reps' phone legs ---------------------------------------------------------------
 
@@ -238,12 +259,7 @@ class TelephonyService:
 
     async def _engine_of_call(self, call_id: str, attempt_ref: str | None) -> CampaignEngine | None:
         attempt_id = int(attempt_ref) if attempt_ref and attempt_ref.isdigit() else None
-        campaign_id = await self.pool.fetchval(
-            "SELECT campaign_id FROM call_attempts WHERE call_attempt_id = $1"
-            " OR ($1::bigint IS NULL AND provider_call_id = $2)",
-            attempt_id,
-            call_id,
-        )
+        campaign_id = await self.store.campaign_of_call(attempt_id, call_id)
         if campaign_id is None:
             return None
         try:

@@ -22,7 +22,8 @@ from compliance.rules import DEFAULT_RULE_BOOK, GateRules
 from dialer.app import create_app
 from dialer.compliance.gatekeeper import check_numbers
 from dialer.engine import hopper
-from dialer.engine.live import CampaignEngine, load_campaign
+from dialer.engine.loop import CampaignEngine
+from dialer.engine.settings import load_campaign
 from dialer.events import EventBus
 from dialer.keys import GATE_RULES, TELEPHONY
 from dialer.settings import Settings, SettingsError, load_gate_rules, load_settings
@@ -89,7 +90,7 @@ async def test_a_firm_policy_narrowing_china_hours_reaches_the_engine_and_the_ca
         pool, provider, EventBus(), lambda: EVENING, campaign, rules=app[GATE_RULES]
     )
     await engine.launch(1, EVENING)
-    await asyncio.gather(*engine._placing)
+    await asyncio.gather(*engine.placing)
     queued = await pool.fetchrow(
         "SELECT state, next_attempt_at, reason FROM campaign_numbers WHERE campaign_id = $1",
         world.campaign_id,

@@ -14,7 +14,8 @@ import asyncpg
 from dialer.compliance.opt_outs import add_opt_out
 from dialer.console.agent_sessions import go_ready, log_in
 from dialer.engine import hopper
-from dialer.engine.live import CampaignEngine, load_campaign
+from dialer.engine.loop import CampaignEngine
+from dialer.engine.settings import load_campaign
 from dialer.events import EventBus
 from dialer.telephony.decisions import AnswerDecision, AnsweredCall
 from dialer.telephony.provider import (
@@ -120,7 +121,7 @@ async def _ready_reps(pool: asyncpg.Pool, campaign_id: int, count: int, now: dat
 async def _tick(engine: CampaignEngine) -> int:
     launched = await engine.tick()
     # the placements run as tasks, as in production; the engine's run() waits the same way
-    await asyncio.gather(*engine._placing)
+    await asyncio.gather(*engine.placing)
     return launched
 
 

@@ -2,25 +2,17 @@
 
 from datetime import UTC, datetime, timedelta
 
-from campaigns.pacing import PacingDecision, PacingMode, PacingState
 from dialer.engine.figures import campaign_figures
-from dialer.engine.live import QUERIES, CampaignEngine, load_campaign
+from dialer.engine.loop import CampaignEngine
+from dialer.engine.pg_store import QUERIES
+from dialer.engine.settings import load_campaign
 from dialer.events import EventBus
 from dialer.routes.campaigns import NewCampaign, create_campaign
 from dialer.seed import seed
+from tests.integration.engine.eager import eager_tick
+from tests.unit.engine.doubles import InstantCarrier
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
-
-
-class _Limits:
-    calls_per_second = 5.0
-    max_concurrent_calls = None
-
-
-class _NoProvider:
-    """The test never reaches the provider: it stops at the launch decision."""
-
-    limits = _Limits()
 
 
 async def _engine(pool) -> CampaignEngine:
@@ -33,7 +25,7 @@ async def _engine(pool) -> CampaignEngine:
         None,
     )
     settings = await load_campaign(pool, campaign_id, {"abandon_message": "call us back"})
-    return CampaignEngine(pool, _NoProvider(), EventBus(), lambda: NOW, settings)  # type: ignore[arg-type]
+    return CampaignEngine(pool, InstantCarrier(), EventBus(), lambda: NOW, settings)  # type: ignore[arg-type]
 
 
 async def _calls(pool, campaign_id: int, *, persons: int, abandoned: int) -> None:
@@ -76,27 +68,7 @@ async def test_the_engine_never_dials_ahead_beyond_the_budget(pool, monkeypatch)
     await _calls(
         pool, engine.campaign.campaign_id, persons=200, abandoned=3
     )  # budget floor(5.075)-3 = 2
-    launched: list[int] = []
-
-    async def launch(count, now):
-        launched.append(count)
-        return count
-
-    async def snapshot(now):
-        return PacingState(
-            now=now.timestamp(),
-            logged_in_reps=10,
-            ready_reps=2,
-            talking_ages=(30.0,) * 8,
-            ringing_ages=(1.0, 2.0),
-        )
-
-    monkeypatch.setattr(engine, "launch", launch)
-    monkeypatch.setattr(engine, "snapshot", snapshot)
-    monkeypatch.setattr(
-        engine.pacer, "decide", lambda state: PacingDecision(9, PacingMode.PREDICTIVE, "eager")
-    )
-    await engine.tick()
+    launched = await eager_tick(engine, monkeypatch, ready_reps=2, talking=8)
     # 2 ringing + launch - 2 ready may all abandon: at most 2 of them, so launch <= 2
     assert launched == [2]
     assert "abandon budget 2" in engine.figures.last_decision
@@ -167,7 +139,7 @@ async def test_the_uk_day_starts_at_london_midnight_in_summer_time(pool):
         None,
     )
     settings = await load_campaign(pool, campaign_id, {"abandon_message": "call us back"})
-    engine = CampaignEngine(pool, _NoProvider(), EventBus(), lambda: BST_NOW, settings)  # type: ignore[arg-type]
+    engine = CampaignEngine(pool, InstantCarrier(), EventBus(), lambda: BST_NOW, settings)  # type: ignore[arg-type]
     account_id, phone_id = await pool.fetchrow(
         "SELECT account_id, phone_id FROM account_phones LIMIT 1"
     )

@@ -14,7 +14,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from campaigns.retry import RetryPolicy
 from dialer.engine import hopper
-from dialer.engine.live import CampaignEngine, load_campaign
+from dialer.engine.loop import CampaignEngine
+from dialer.engine.settings import load_campaign
 from dialer.events import EventBus
 from dialer.telephony.pg_ledger import PostgresCallLedger
 from dialer.telephony.webhooks import TelephonyWebhooks

@@ -19,30 +19,17 @@ from dialer.console.agent_sessions import go_ready, log_in
 from dialer.console.dispositions import DispositionInput, record_disposition
 from dialer.console.stats import my_day
 from dialer.engine import hopper
-from dialer.engine.live import QUERIES, CampaignEngine, load_campaign, outcome_of
+from dialer.engine.loop import CampaignEngine
+from dialer.engine.settings import load_campaign
 from dialer.events import EventBus
 from dialer.http import Role
-from dialer.telephony.provider import CallRequest, PlacedCall, ProviderLimits
 from tests.helpers import make_user
 from tests.integration.console.world import MORNING, FrozenClock, World, build_world
+from tests.unit.engine.doubles import InstantCarrier
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # the rep books the customer for tomorrow 10:00 their time (MORNING is today 10:00)
 DUE = datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)
-
-
-class Carrier:
-    """Places every call at once; the test plays the webhooks."""
-
-    name = "twilio"
-    limits = ProviderLimits(calls_per_second=5.0, max_concurrent_calls=None)
-
-    def __init__(self) -> None:
-        self.placed: list[CallRequest] = []
-
-    async def place_call(self, request: CallRequest) -> PlacedCall:
-        self.placed.append(request)
-        return PlacedCall(request.attempt_ref, f"CA{request.attempt_ref:0>32}", "queued", 0.0)
 
 
 async def _engine(pool: asyncpg.Pool, world: World, clock: FrozenClock) -> CampaignEngine:
@@ -53,12 +40,12 @@ async def _engine(pool: asyncpg.Pool, world: World, clock: FrozenClock) -> Campa
     async with pool.acquire() as connection:
         await hopper.load_numbers(connection, world.campaign_id, MORNING)
     settings = await load_campaign(pool, world.campaign_id, {"abandon_message": "call us"})
-    return CampaignEngine(pool, Carrier(), EventBus(), clock, settings)  # type: ignore[arg-type]
+    return CampaignEngine(pool, InstantCarrier(), EventBus(), clock, settings)  # type: ignore[arg-type]
 
 
 async def _launch_one(engine: CampaignEngine, now: datetime) -> int:
     assert await engine.launch(1, now) == 1
-    await asyncio.gather(*list(engine._placing))
+    await asyncio.gather(*list(engine.placing))
     attempt_id: int = await engine.pool.fetchval(
         "SELECT max(call_attempt_id) FROM call_attempts WHERE campaign_id = $1",
         engine.campaign.campaign_id,
@@ -73,7 +60,7 @@ async def _answer(engine: CampaignEngine, attempt_id: int, now: datetime) -> int
         attempt_id,
         now,
     )
-    return await engine._reserve_rep(attempt_id, f"CA{attempt_id:0>32}", now)
+    return await engine.answers.reserve_rep(attempt_id, f"CA{attempt_id:0>32}", now)
 
 
 async def _end(engine: CampaignEngine, attempt_id: int, now: datetime) -> None:
@@ -84,8 +71,9 @@ async def _end(engine: CampaignEngine, attempt_id: int, now: datetime) -> None:
         attempt_id,
         now,
     )
-    row = await engine.pool.fetchrow(QUERIES["ended_attempt"], f"CA{attempt_id:0>32}")
-    await engine.settle(attempt_id, outcome_of(row), now)
+    ended = await engine.store.ended_attempt(f"CA{attempt_id:0>32}")
+    assert ended is not None
+    await engine.settle(attempt_id, ended.outcome, now)
 
 
 async def _callback(pool: asyncpg.Pool, rep: int, attempt_id: int, now: datetime) -> int:

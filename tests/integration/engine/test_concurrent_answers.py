@@ -5,23 +5,16 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from dialer.console.agent_sessions import go_ready, log_in
-from dialer.engine.live import CampaignEngine, load_campaign
+from dialer.engine.loop import CampaignEngine
+from dialer.engine.settings import load_campaign
 from dialer.events import EventBus
 from dialer.routes.campaigns import NewCampaign, create_campaign
 from dialer.seed import seed
 from dialer.telephony.decisions import AnsweredCall, BridgeToRoom, PlayAndHangUp
+from tests.unit.engine.doubles import InstantCarrier
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 REPS = 12
-
-
-class _Limits:
-    calls_per_second = 5.0
-    max_concurrent_calls = None
-
-
-class _NoProvider:
-    limits = _Limits()
 
 
 async def test_concurrent_answers_take_distinct_ready_reps_and_none_is_abandoned(pool):
@@ -35,7 +28,7 @@ async def test_concurrent_answers_take_distinct_ready_reps_and_none_is_abandoned
     )
     settings = await load_campaign(pool, campaign_id, {"abandon_message": "call us back"})
     ticks = iter(NOW + timedelta(milliseconds=n) for n in range(100_000))
-    engine = CampaignEngine(pool, _NoProvider(), EventBus(), lambda: next(ticks), settings)  # type: ignore[arg-type]
+    engine = CampaignEngine(pool, InstantCarrier(), EventBus(), lambda: next(ticks), settings)  # type: ignore[arg-type]
 
     reps = [
         r["user_id"]
@@ -69,13 +62,13 @@ async def test_concurrent_answers_take_distinct_ready_reps_and_none_is_abandoned
         calls.append(AnsweredCall(str(attempt_id), f"CA{index:032d}", phone["e164"], "+8621"))
 
     tries: list[int | None] = []
-    reserve = engine._reserve_rep
+    reserve = engine.answers.reserve_rep
 
     async def counted(attempt_id, call_id, now):  # type: ignore[no-untyped-def]
         tries.append(await reserve(attempt_id, call_id, now))
         return tries[-1]
 
-    engine._reserve_rep = counted  # type: ignore[method-assign]
+    engine.answers.reserve_rep = counted  # type: ignore[method-assign]
     decisions = await asyncio.gather(*(engine.on_answer(call) for call in calls[:REPS]))
     # each answer got its rep at the first try: none waited while another rep sat ready
     assert len(tries) == REPS and None not in tries

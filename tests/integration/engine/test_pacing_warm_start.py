@@ -5,26 +5,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from campaigns.pacing import PacingState, PredictivePacer
-from dialer.engine.live import CampaignEngine, load_campaign
+from dialer.engine.loop import CampaignEngine
+from dialer.engine.settings import load_campaign
 from dialer.events import EventBus
 from dialer.routes.campaigns import NewCampaign, create_campaign
 from dialer.seed import seed
 from dialer.telephony.callstate import CallPhase, CallState, Transition, Verdict
 from dialer.telephony.provider import AmdVerdict, CallEvent, CallEventKind, EndReason
+from tests.unit.engine.doubles import InstantCarrier
 
 # 10:00 in Shanghai, the campaign's (CN) clock
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
-
-
-class _Limits:
-    calls_per_second = 5.0
-    max_concurrent_calls = None
-
-
-class _NoProvider:
-    """The tests never dial: they stop at what the pacer learned."""
-
-    limits = _Limits()
 
 
 async def _campaign(pool, name: str) -> int:
@@ -40,12 +31,12 @@ async def _campaign(pool, name: str) -> int:
 
 async def _engine(pool, campaign_id: int) -> CampaignEngine:
     settings = await load_campaign(pool, campaign_id, {"abandon_message": "call us back"})
-    engine = CampaignEngine(pool, _NoProvider(), EventBus(), lambda: NOW, settings)  # type: ignore[arg-type]
+    engine = CampaignEngine(pool, InstantCarrier(), EventBus(), lambda: NOW, settings)  # type: ignore[arg-type]
 
     async def settle(*args: object, **kwargs: object) -> None:
         """Not under test: the hopper has no queue entries for these calls."""
 
-    engine.settle = settle  # type: ignore[method-assign]
+    engine.settling.settle = settle  # type: ignore[method-assign]
     return engine
 
 

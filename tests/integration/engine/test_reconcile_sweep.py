@@ -10,7 +10,9 @@ from datetime import datetime
 import asyncpg
 
 from dialer.engine import hopper
-from dialer.engine.live import UNCONFIRMED_AFTER, CampaignEngine, load_campaign
+from dialer.engine.loop import CampaignEngine
+from dialer.engine.settings import load_campaign
+from dialer.engine.sweeps import UNCONFIRMED_AFTER
 from dialer.events import EventBus
 from dialer.telephony.provider import (
     CallPlacementUnknown,

@@ -3,28 +3,19 @@ counted (in the abandon budget, the governor and the figures)."""
 
 from datetime import UTC, datetime, timedelta
 
-from campaigns.pacing import PacingDecision, PacingMode, PacingState
 from dialer.engine.figures import campaign_figures
-from dialer.engine.live import CampaignEngine, load_campaign
+from dialer.engine.loop import CampaignEngine
+from dialer.engine.settings import load_campaign
 from dialer.events import EventBus
 from dialer.routes.campaigns import NewCampaign, create_campaign
 from dialer.seed import seed
 from dialer.telephony.callstate import CallPhase, CallState, Transition, Verdict
 from dialer.telephony.provider import AmdVerdict, CallEvent, CallEventKind
+from tests.integration.engine.eager import eager_tick
+from tests.unit.engine.doubles import InstantCarrier
 
 # 14:00 in London (GMT): every call below is today's and within the last 24 hours
 NOW = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
-
-
-class _Limits:
-    calls_per_second = 5.0
-    max_concurrent_calls = None
-
-
-class _NoProvider:
-    """The tests never reach the provider: they stop at the launch decision."""
-
-    limits = _Limits()
 
 
 async def _engine(
@@ -45,7 +36,7 @@ async def _engine(
         None,
     )
     settings = await load_campaign(pool, campaign_id, {"abandon_message": "call us back"})
-    return CampaignEngine(pool, _NoProvider(), EventBus(), lambda: clock, settings)  # type: ignore[arg-type]
+    return CampaignEngine(pool, InstantCarrier(), EventBus(), lambda: clock, settings)  # type: ignore[arg-type]
 
 
 async def _calls(
@@ -176,26 +167,6 @@ async def test_abandons_at_half_past_eight_still_limit_dialing_at_five_past_nine
     assert not governor.allows_overdial(now, 1.0, 0.05)
 
     # the engine dials no further ahead than one line per ready rep
-    launched: list[int] = []
-
-    async def launch(count, at):
-        launched.append(count)
-        return count
-
-    async def snapshot(at):
-        return PacingState(
-            now=at.timestamp(),
-            logged_in_reps=10,
-            ready_reps=4,
-            talking_ages=(30.0,) * 6,
-            ringing_ages=(1.0, 2.0),
-        )
-
-    monkeypatch.setattr(engine, "launch", launch)
-    monkeypatch.setattr(engine, "snapshot", snapshot)
-    monkeypatch.setattr(
-        engine.pacer, "decide", lambda state: PacingDecision(9, PacingMode.PREDICTIVE, "eager")
-    )
-    await engine.tick()
+    launched = await eager_tick(engine, monkeypatch, ready_reps=4, talking=6)
     assert launched == [2]  # 4 ready reps, 2 calls already ringing
     assert "abandon budget 0" in engine.figures.last_decision

@@ -178,7 +178,7 @@ async def _ringing_call_and_a_ready_rep(
     async with pool.acquire() as connection:
         await hopper.load_numbers(connection, campaign_id, NOW - timedelta(seconds=10))
     assert await engine.launch(1, NOW - timedelta(seconds=10)) == 1
-    await asyncio.gather(*engine._placing)
+    await asyncio.gather(*engine.placing)
     attempt = await pool.fetchrow(
         "SELECT call_attempt_id, e164, provider, provider_call_id FROM call_attempts"
     )

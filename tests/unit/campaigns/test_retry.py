@@ -14,6 +14,7 @@ from campaigns.retry import (
     RetryPolicyError,
     locked_until,
     next_attempt,
+    outcome_of,
 )
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -90,3 +91,40 @@ def test_a_retry_never_breaks_the_rolling_cap(offsets: list[int], outcome: CallO
     at = decision.retry_at
     in_window = [a for a in attempts if a > at - timedelta(hours=24)]
     assert len(in_window) + 1 <= 3
+
+
+def _outcome(
+    status: str = "completed",
+    *,
+    abandoned: bool = False,
+    answered_by: str | None = "human",
+    bridged: bool = True,
+    number_does_not_exist: bool = False,
+) -> CallOutcome:
+    return outcome_of(
+        status=status,
+        abandoned=abandoned,
+        answered_by=answered_by,
+        bridged=bridged,
+        number_does_not_exist=number_does_not_exist,
+    )
+
+
+def test_outcome_of_a_finished_attempt() -> None:
+    assert _outcome() is CallOutcome.CONNECTED
+    assert _outcome(answered_by=None) is CallOutcome.CONNECTED  # AMD off
+    assert _outcome(abandoned=True, bridged=False) is CallOutcome.ABANDONED
+    # answered by a person no rep took: abandoned, even if that was never written down
+    assert _outcome(bridged=False) is CallOutcome.ABANDONED
+    # a machine is a machine, dropped or bridged
+    assert _outcome(answered_by="machine", abandoned=True) is CallOutcome.MACHINE
+    assert _outcome(answered_by="machine") is CallOutcome.MACHINE
+    assert _outcome("busy", answered_by=None, bridged=False) is CallOutcome.BUSY
+    assert _outcome("no-answer", answered_by=None, bridged=False) is CallOutcome.NO_ANSWER
+    assert _outcome("failed", answered_by=None, bridged=False) is CallOutcome.NO_ANSWER
+    assert (
+        _outcome("failed", answered_by=None, bridged=False, number_does_not_exist=True)
+        is CallOutcome.INVALID
+    )
+    # the carrier's SIP code counts only for a call that did not connect
+    assert _outcome(number_does_not_exist=True) is CallOutcome.CONNECTED

@@ -267,3 +267,8 @@ WHERE n.campaign_id = $1 AND n.state = 'dialing'
   AND c.ended_at < $2
 ORDER BY c.ended_at
 LIMIT $3;
+
+-- name: campaign_of_call
+-- which campaign's engine answers a webhook for this attempt (by id, else by call id)
+SELECT campaign_id FROM call_attempts
+WHERE call_attempt_id = $1 OR ($1::bigint IS NULL AND provider_call_id = $2);

@@ -1,0 +1,174 @@
+"""Who takes an answered call: the answer and machine-verdict webhooks' decisions.
+
+An answered person goes to a ready rep (the pure `campaigns.routing` rule, applied to rep
+sessions locked in the store), or to the rep a preview dial reserved; when no rep is
+free within the connect threshold the call is abandoned with the firm's message. A
+machine found after the bridge is recorded as voicemail for its rep, who goes back to
+ready.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+
+import structlog
+
+from campaigns.agents import RepState
+from campaigns.routing import RoutingPolicy, rank_reps
+from dialer.engine.pg_store import WRITE_ERRORS
+from dialer.engine.settings import CampaignJob
+from dialer.engine.store import LockedAttempt
+from dialer.events import EventBus, agent_channel, campaign_channel
+from dialer.telephony.decisions import (
+    AnswerDecision,
+    AnsweredCall,
+    BridgeToRoom,
+    HangUpMachine,
+    LeaveVoicemail,
+    MachineAction,
+    PlayAndHangUp,
+)
+from dialer.telephony.provider import AmdVerdict
+
+log = structlog.get_logger(__name__)
+
+_POLL_FOR_REP_SECONDS = 0.1
+# ready reps read per answer for each routing group (owner, seniors, everyone): more than
+# the answers that can arrive at the same instant, far fewer than a large floor
+_ROUTING_CANDIDATES = 64
+MACHINE_DISPOSITION = "VOICEMAIL"
+
+
+def room_for(user_id: int) -> str:
+    return f"rep-{user_id}"
+
+
+def _attempt_id(call: AnsweredCall) -> int | None:
+    return int(call.attempt_ref) if call.attempt_ref and call.attempt_ref.isdigit() else None
+
+
+@dataclass(eq=False)
+class Answers(CampaignJob):
+    """The campaign's answered calls: bridged to a rep, abandoned, or left to a machine."""
+
+    events: EventBus
+    connect_threshold_seconds: float
+
+    async def on_answer(self, call: AnsweredCall) -> AnswerDecision:
+        attempt_id = _attempt_id(call)
+        deadline = asyncio.get_running_loop().time() + self.connect_threshold_seconds * 0.75
+        while True:
+            now = self.clock()
+            user_id = await self.reserve_rep(attempt_id, call.call_id, now)
+            if user_id is not None:
+                return BridgeToRoom(room=room_for(user_id), rep=str(user_id))
+            if asyncio.get_running_loop().time() >= deadline:
+                break
+            await asyncio.sleep(_POLL_FOR_REP_SECONDS)
+        # the abandon is stored before the message is played: a lost deferred write or a
+        # dead process must not turn it into an uncounted "machine" (figures, 72 h lock)
+        try:
+            await self.store.attempt_abandoned(attempt_id, call.call_id)
+        except WRITE_ERRORS as exc:  # the message must still be played
+            log.error("call_abandon_not_recorded", attempt_id=attempt_id, error=repr(exc))
+        log.info("call_abandoned", attempt_id=attempt_id, campaign_id=self.campaign.campaign_id)
+        await self.events.publish(
+            campaign_channel(self.campaign.campaign_id),
+            {"kind": "call_abandoned", "call_attempt_id": attempt_id},
+        )
+        return PlayAndHangUp(
+            self.campaign.abandon_message,
+            language="zh-CN" if self.campaign.jurisdiction == "CN" else "en-US",
+        )
+
+    async def reserve_rep(self, attempt_id: int | None, call_id: str, now: datetime) -> int | None:
+        """Bridge the answered attempt to a rep: the one its preview dial reserved, else
+        the first ready rep the routing rule offers it; None while no rep is free."""
+        async with self.store.lock_attempt(attempt_id, call_id) as locked:
+            if locked is None:
+                return None
+            attempt = locked.attempt
+            if attempt.agent_user_id is not None:  # a repeated answer webhook
+                return attempt.agent_user_id
+            reserved = attempt.reserved_agent_user_id
+            if reserved is not None and await locked.rep_still_on_call(reserved):
+                # a rep's preview dial: the rep waits, reserved for this very call
+                user_id = reserved
+                now = max(now, self.clock())  # the rep's session is locked: see below
+            else:
+                chosen = await self._lock_ranked_rep(locked)
+                if chosen is None:
+                    return None
+                user_id = chosen
+                # read the clock once the rep is ours: a change recorded before ours by a
+                # webhook that held this rep is never later than this one
+                now = max(now, self.clock())
+                await locked.set_rep_state(user_id, RepState.RESERVED, now)
+            await locked.set_rep_state(user_id, RepState.ON_CALL, now)
+            await locked.bridge(user_id)
+        await self.events.publish(
+            agent_channel(user_id),
+            {
+                "kind": "call_connected",
+                "call_attempt_id": attempt.call_attempt_id,
+                "account_id": attempt.account_id,
+                "campaign_id": self.campaign.campaign_id,
+            },
+        )
+        return user_id
+
+    async def _lock_ranked_rep(self, locked: LockedAttempt) -> int | None:
+        """Lock the first ready rep in the routing rule's order; None if none is free.
+        A REQUIRE without a mode (the rep must hold the product's registration) is
+        honoured here: only qualified reps are offered the call."""
+        attempt = locked.attempt
+        policy = RoutingPolicy(senior_first=self.campaign.senior_first)
+        reps = await locked.ready_reps(
+            self.campaign.campaign_id,
+            self.campaign.required_registration,
+            attempt.callback_owner,
+            policy.senior_first and attempt.tier in policy.senior_tiers,
+            _ROUTING_CANDIDATES,
+        )
+        ranked = rank_reps(
+            reps,
+            tier=attempt.tier,
+            owner_rep_id=str(attempt.callback_owner) if attempt.callback_owner else None,
+            policy=policy,
+        )
+        if not ranked:
+            return None
+        # None: every one of them was taken by another answer
+        return await locked.lock_first_ready_rep(
+            self.campaign.campaign_id, [int(rep.rep_id) for rep in ranked]
+        )
+
+    async def on_machine(self, call: AnsweredCall, verdict: AmdVerdict) -> MachineAction:
+        now = self.clock()
+        async with self.store.lock_attempt(_attempt_id(call), call.call_id) as locked:
+            user_id = locked.attempt.agent_user_id if locked is not None else None
+            if (
+                locked is not None
+                and user_id is not None
+                and await locked.rep_still_on_call(user_id)
+            ):
+                # the rep was bridged to a machine and is still on it: the system records it
+                # as voicemail for them and they go straight back to ready (a rep who has
+                # already hung up records the outcome themselves)
+                # the rep's session is locked now: read the clock again, so a change another
+                # webhook recorded while we waited is never later than ours
+                now = max(now, self.clock())
+                attempt_id = locked.attempt.call_attempt_id
+                await locked.record_system_disposition(
+                    user_id,
+                    MACHINE_DISPOSITION,
+                    f"amd-{attempt_id}",
+                    f"answering machine ({verdict.value}) detected after the bridge",
+                    now,
+                )
+                await locked.rep_ready(user_id, now)
+        if self.campaign.voicemail_policy == "leave_message" and self.campaign.voicemail_message:
+            return LeaveVoicemail(self.campaign.voicemail_message)
+        return HangUpMachine()
