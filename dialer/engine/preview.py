@@ -27,11 +27,11 @@ import structlog
 from campaigns.agents import RepState
 from compliance.models import DialMode
 from compliance.reasons_zh import reason_zh
-from dialer.console import agent_sessions
-from dialer.console.errors import ConsoleError
 from dialer.engine import hopper
 from dialer.engine.live import CampaignEngine, EngineError
 from dialer.events import agent_channel
+from dialer.floor import sessions as agent_sessions
+from dialer.floor.errors import ConsoleError
 from dialer.gatekeeper import check_numbers
 from dialer.sql import load_queries
 

@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from dialer.console.agent_sessions import go_ready, log_in
 from dialer.dnc import add_opt_out
 from dialer.engine import hopper
 from dialer.engine.live import CampaignEngine, load_campaign
 from dialer.events import EventBus
+from dialer.floor.sessions import go_ready, log_in
 from dialer.telephony.decisions import AnswerDecision, AnsweredCall
 from dialer.telephony.provider import (
     CallEvent,

@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import pytest
 
-from dialer.console.agent_sessions import go_ready, log_in
-from dialer.console.dispositions import DispositionInput, record_disposition
 from dialer.console.stats import my_day
 from dialer.dnc import add_opt_out
 from dialer.engine import hopper
 from dialer.engine.live import QUERIES, CampaignEngine, load_campaign, outcome_of
 from dialer.events import EventBus
+from dialer.floor.dispositions import DispositionInput, record_disposition
+from dialer.floor.sessions import go_ready, log_in
 from dialer.http import Role
 from dialer.telephony.provider import CallRequest, PlacedCall, ProviderLimits
 from tests.helpers import make_user

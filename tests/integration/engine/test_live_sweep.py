@@ -14,7 +14,6 @@ from typing import Any
 
 import asyncpg
 
-from dialer.console.agent_sessions import go_ready, log_in
 from dialer.engine import hopper
 from dialer.engine.live import (
     DEFAULT_LIVE_CALL_CEILING,
@@ -23,6 +22,7 @@ from dialer.engine.live import (
     load_campaign,
 )
 from dialer.events import EventBus
+from dialer.floor.sessions import go_ready, log_in
 from dialer.telephony.callstate import Transition
 from dialer.telephony.carrier_sim import FaultPlan
 from dialer.telephony.decisions import AnswerDecision, AnsweredCall, MachineAction
