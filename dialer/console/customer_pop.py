@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from compliance.timezones import parse_number
+from dialer.floor.calls import call_attempt, campaign_with_product, customer_account, rep_profile
+from dialer.floor.customers import customer_time_zone, mask_number
 from dialer.sql import load_queries
 
 QUERIES = load_queries("dialer.console")
@@ -29,7 +30,6 @@ ASSETS_BANDS: tuple[tuple[int, str], ...] = (
     (500_000_000, "1m_5m"),
 )
 TOP_BAND = "5m_plus"
-DEFAULT_TIME_ZONE = "Asia/Shanghai"
 
 
 def assets_band(assets_cents: int) -> str:
@@ -37,23 +37,6 @@ def assets_band(assets_cents: int) -> str:
         if assets_cents < limit:
             return band
     return TOP_BAND
-
-
-def mask_number(e164: str) -> str:
-    """'+8613812345678' -> '+86138****5678': enough to recognise, not to copy."""
-    if len(e164) <= 8:
-        return e164[:2] + "*" * (len(e164) - 2)
-    return e164[:-8] + "****" + e164[-4:]
-
-
-def customer_time_zone(e164: str | None, address_time_zone: str | None) -> str:
-    """Where the customer is: the address's zone, else the number's, else the centre's."""
-    if address_time_zone:
-        return address_time_zone
-    parsed = parse_number(e164) if e164 else None
-    if parsed is not None and parsed.time_zones:
-        return parsed.time_zones[0]
-    return DEFAULT_TIME_ZONE
 
 
 def script_text(
@@ -102,12 +85,12 @@ async def build_pop(
     firm_name: str,
 ) -> dict[str, Any] | None:
     """The pop for one call, or None if the call does not exist."""
-    call = await connection.fetchrow(QUERIES["call_for_rep"], call_attempt_id)
+    call = await call_attempt(connection, call_attempt_id)
     if call is None:
         return None
-    account = await connection.fetchrow(QUERIES["pop_account"], call["account_id"])
-    campaign = await connection.fetchrow(QUERIES["pop_campaign"], call["campaign_id"])
-    rep = await connection.fetchrow(QUERIES["rep_profile"], rep_user_id)
+    account = await customer_account(connection, call["account_id"])
+    campaign = await campaign_with_product(connection, call["campaign_id"])
+    rep = await rep_profile(connection, rep_user_id)
     codes = await connection.fetch(QUERIES["campaign_codes"], call["campaign_id"])
     history = await connection.fetch(QUERIES["contact_history"], call["account_id"])
     callbacks = await connection.fetch(QUERIES["callbacks_of_account"], call["account_id"])

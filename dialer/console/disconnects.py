@@ -23,9 +23,10 @@ import structlog
 from aiohttp import web
 
 from campaigns.agents import RepState
-from dialer.console import agent_sessions
-from dialer.console.dispositions import DISCONNECTED, DispositionInput, record_disposition
-from dialer.console.errors import ConsoleError
+from dialer.floor import sessions
+from dialer.floor.calls import disposition_of_call
+from dialer.floor.dispositions import DISCONNECTED, DispositionInput, record_disposition
+from dialer.floor.errors import ConsoleError
 from dialer.keys import CLOCK, POOL, SETTINGS
 from dialer.settings import Settings
 from dialer.sql import load_queries
@@ -54,14 +55,14 @@ async def _still_disconnected(connection: asyncpg.Connection, user_id: int) -> b
 async def wrap_up_disconnected(connection: asyncpg.Connection, user_id: int, now: datetime) -> bool:
     """Wrap up one rep's call as DISCONNECTED and pause them; False if nothing to do."""
     async with connection.transaction():
-        session = await connection.fetchrow(QUERIES["open_session_for_update"], user_id)
+        session = await sessions.lock_open_session(connection, user_id)
         if session is None or session["state"] not in _SWEPT_STATES:
             return False
         if not await _still_disconnected(connection, user_id):
             return False
         call_id = session["current_call_attempt_id"]
         if call_id is not None:
-            recorded = await connection.fetchrow(QUERIES["disposition_by_call"], call_id)
+            recorded = await disposition_of_call(connection, call_id)
             if recorded is None:
                 await connection.execute(
                     QUERIES["ensure_disconnected_code"], session["campaign_id"]
@@ -80,10 +81,10 @@ async def wrap_up_disconnected(connection: asyncpg.Connection, user_id: int, now
                 )
         state = RepState(await connection.fetchval(QUERIES["open_session_state"], user_id))
         if state is RepState.ON_CALL:
-            await agent_sessions.set_agent_state(connection, user_id, RepState.WRAP_UP, now)
+            await sessions.set_agent_state(connection, user_id, RepState.WRAP_UP, now)
         elif state is RepState.RESERVED:
-            await agent_sessions.set_agent_state(connection, user_id, RepState.READY, now)
-        await agent_sessions.set_agent_state(
+            await sessions.set_agent_state(connection, user_id, RepState.READY, now)
+        await sessions.set_agent_state(
             connection, user_id, RepState.PAUSED, now, pause_code="disconnected"
         )
     log.info("rep_console_lost", user_id=user_id, call_attempt_id=call_id)
@@ -115,13 +116,11 @@ async def sweep_wrap_ups(pool: asyncpg.Pool, now: datetime) -> list[int]:
         async with pool.acquire() as connection:
             try:
                 if row["phone_lost"]:
-                    await agent_sessions.set_agent_state(
+                    await sessions.set_agent_state(
                         connection, row["user_id"], RepState.PAUSED, now, pause_code="phone_lost"
                     )
                 else:
-                    await agent_sessions.set_agent_state(
-                        connection, row["user_id"], RepState.READY, now
-                    )
+                    await sessions.set_agent_state(connection, row["user_id"], RepState.READY, now)
                 done.append(row["user_id"])
             except ConsoleError as exc:
                 log.info("wrap_up_sweep_skipped", user_id=row["user_id"], error=str(exc))

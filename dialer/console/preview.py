@@ -14,8 +14,9 @@ from typing import Any, Literal
 import asyncpg
 import structlog
 
-from dialer.console.customer_pop import customer_time_zone, mask_number
-from dialer.console.errors import DispositionRefused, NothingToPreview
+from dialer.floor.calls import customer_account
+from dialer.floor.customers import customer_time_zone, mask_number
+from dialer.floor.errors import DispositionRefused, NothingToPreview
 from dialer.sql import load_queries
 
 log = structlog.get_logger(__name__)
@@ -28,7 +29,7 @@ async def next_account(
     account_id = await executor.fetchval(QUERIES["next_preview_account"], campaign_id)
     if account_id is None:
         raise NothingToPreview(f"campaign {campaign_id} has no account left to preview")
-    account = await executor.fetchrow(QUERIES["pop_account"], account_id)
+    account = await customer_account(executor, account_id)
     e164 = await executor.fetchval(QUERIES["preview_phone"], account_id)
     history = await executor.fetch(QUERIES["contact_history"], account_id)
     return {

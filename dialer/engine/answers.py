@@ -21,6 +21,7 @@ from dialer.engine.pg_store import WRITE_ERRORS
 from dialer.engine.settings import CampaignJob
 from dialer.engine.store import LockedAttempt
 from dialer.events import EventBus, agent_channel, campaign_channel
+from dialer.floor.audio_rooms import room_for
 from dialer.telephony.decisions import (
     AnswerDecision,
     AnsweredCall,
@@ -39,10 +40,6 @@ _POLL_FOR_REP_SECONDS = 0.1
 # the answers that can arrive at the same instant, far fewer than a large floor
 _ROUTING_CANDIDATES = 64
 MACHINE_DISPOSITION = "VOICEMAIL"
-
-
-def room_for(user_id: int) -> str:
-    return f"rep-{user_id}"
 
 
 def _attempt_id(call: AnsweredCall) -> int | None:

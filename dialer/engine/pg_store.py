@@ -19,12 +19,12 @@ from campaigns.abandon_budget import WindowCounts
 from campaigns.agents import Rep, RepState
 from compliance.rules import GateRules
 from dialer.compliance.gatekeeper import GateOutcome, check_numbers
-from dialer.console.agent_sessions import go_ready, set_agent_state
-from dialer.console.dispositions import DispositionInput, record_disposition
 from dialer.engine import hopper, records
 from dialer.engine.errors import CallBoundElsewhere, StaleLease
 from dialer.engine.hopper import ClaimedNumber
 from dialer.engine.store import EngineStore, LockedAttempt
+from dialer.floor.dispositions import DispositionInput, record_disposition
+from dialer.floor.sessions import go_ready, set_agent_state
 from dialer.runtime.leases import is_stale_lease
 from dialer.sql import load_queries
 

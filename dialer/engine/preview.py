@@ -28,13 +28,13 @@ from campaigns.agents import RepState
 from compliance.models import DialMode
 from compliance.reasons_zh import reason_zh
 from dialer.compliance.gatekeeper import check_numbers
-from dialer.console import agent_sessions
-from dialer.console.errors import ConsoleError
 from dialer.engine import hopper
 from dialer.engine.errors import EngineError
 from dialer.engine.launching import DELAY_FALLBACK
 from dialer.engine.loop import CampaignEngine
 from dialer.events import agent_channel
+from dialer.floor import sessions as agent_sessions
+from dialer.floor.errors import ConsoleError
 from dialer.sql import load_queries
 
 if TYPE_CHECKING:

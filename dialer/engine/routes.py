@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from dialer.compliance.gatekeeper import campaign_start_problems
-from dialer.console.audio import phone_leg_ended, rep_of_leg, rep_room_decision
 from dialer.engine.figures import campaign_figures
 from dialer.engine.service import TELEPHONY
+from dialer.floor.audio_rooms import phone_leg_ended, rep_of_leg, rep_room_decision
 from dialer.http import PUBLIC, Handler, Problem, Role, Routes, json_response, path_int
 from dialer.keys import CLOCK, GATE_RULES, pool_of
 from dialer.telephony.provider import WEBHOOK_HOOKS, CallEventKind, EndReason

@@ -21,15 +21,15 @@ from campaigns.agents import RepState
 from campaigns.population import Distribution, FixedDistribution
 from compliance.rules import DEFAULT_GATE_RULES, GateRules
 from dialer.clock import Clock
-from dialer.console.agent_sessions import (
+from dialer.floor.dispositions import DispositionInput, record_disposition
+from dialer.floor.errors import ConsoleError
+from dialer.floor.sessions import (
     current_session,
     go_ready,
     log_in,
     log_out,
     set_agent_state,
 )
-from dialer.console.dispositions import DispositionInput, record_disposition
-from dialer.console.errors import ConsoleError
 
 log = structlog.get_logger(__name__)
 

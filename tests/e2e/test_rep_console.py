@@ -15,14 +15,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiohttp import web
 
-from compliance.rules import DEFAULT_GATE_RULES
 from dialer.app import create_app
-from dialer.console.callback_gate import accepted, check_call
-from dialer.console.customer_pop import QUERIES
+from dialer.floor.callback_gate import accepted
 from dialer.keys import EVENTS
 from tests.e2e.conftest import screenshot
 from tests.helpers import PASSWORD
-from tests.integration.console.world import build_world, connect_call, second_campaign
+from tests.integration.console.world import (
+    build_world,
+    connect_call,
+    gate_decision,
+    second_campaign,
+)
 
 pytestmark = pytest.mark.browser
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -43,20 +46,11 @@ async def console_server(settings, pool) -> AsyncIterator[tuple[str, web.Applica
 
 async def _allowed_callback_day(pool, world, account_id: int) -> datetime:
     """The first coming day whose 10:30 in Shanghai the gate allows (skips public holidays)."""
-    campaign = await pool.fetchrow(QUERIES["pop_campaign"], world.campaign_id)
     today = datetime.now(UTC).astimezone(SHANGHAI).date()
     for ahead in range(1, 20):
         at = datetime.combine(today + timedelta(days=ahead), datetime.min.time(), SHANGHAI)
         at = at.replace(hour=10, minute=30)
-        decision = await check_call(
-            pool,
-            campaign=campaign,
-            account_id=account_id,
-            e164=world.phones[account_id],
-            rep_user_id=world.rep_id,
-            at=at,
-            rules=DEFAULT_GATE_RULES,
-        )
+        decision = await gate_decision(pool, world, account_id, at)
         if accepted(decision):
             return at
     raise AssertionError("no allowed callback day in the next 20 days")
@@ -179,16 +173,7 @@ async def test_a_rep_works_calls_by_keyboard(console_server, page, pool):
     await saved("05")
     entry = await pool.fetchrow("SELECT e164, source FROM dnc_entries")
     assert (entry["e164"], entry["source"]) == (world.phones[third], "firm")
-    campaign = await pool.fetchrow(QUERIES["pop_campaign"], world.campaign_id)
-    blocked = await check_call(
-        pool,
-        campaign=campaign,
-        account_id=third,
-        e164=world.phones[third],
-        rep_user_id=world.rep_id,
-        at=datetime.now(UTC),
-        rules=DEFAULT_GATE_RULES,
-    )
+    blocked = await gate_decision(pool, world, third, datetime.now(UTC))
     assert blocked.verdict.value == "BLOCK"
     await back_to_ready()
 

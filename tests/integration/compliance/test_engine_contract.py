@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from dialer.compliance.opt_outs import add_opt_out
-from dialer.console.agent_sessions import go_ready, log_in
 from dialer.engine import hopper
 from dialer.engine.loop import CampaignEngine
 from dialer.engine.settings import load_campaign
 from dialer.events import EventBus
+from dialer.floor.sessions import go_ready, log_in
 from dialer.telephony.decisions import AnswerDecision, AnsweredCall
 from dialer.telephony.provider import (
     CallEvent,

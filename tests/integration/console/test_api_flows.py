@@ -7,7 +7,13 @@ from decimal import Decimal
 from dialer.http import Role
 from dialer.keys import EVENTS
 from tests.helpers import headers_for
-from tests.integration.console.world import build_world, connect_call, end_call, second_campaign
+from tests.integration.console.world import (
+    build_world,
+    connect_call,
+    end_call,
+    gate_decision,
+    second_campaign,
+)
 
 
 async def _state(client, headers) -> dict:
@@ -236,10 +242,6 @@ async def test_callbacks_are_checked_by_the_compliance_gate_in_the_customers_tim
 
 
 async def test_do_not_call_blocks_the_number_at_once(console_client, pool, clock):
-    from compliance.rules import DEFAULT_GATE_RULES
-    from dialer.console.callback_gate import check_call
-    from dialer.console.customer_pop import QUERIES
-
     world = await build_world(pool)
     h = world.rep_headers
     await console_client.post(
@@ -247,16 +249,7 @@ async def test_do_not_call_blocks_the_number_at_once(console_client, pool, clock
     )
     await console_client.post("/api/v1/console/state", json={"state": "ready"}, headers=h)
     account = world.accounts[1]
-    campaign = await pool.fetchrow(QUERIES["pop_campaign"], world.campaign_id)
-    before = await check_call(
-        pool,
-        campaign=campaign,
-        account_id=account,
-        e164=world.phones[account],
-        rep_user_id=world.rep_id,
-        at=clock.now,
-        rules=DEFAULT_GATE_RULES,
-    )
+    before = await gate_decision(pool, world, account, clock.now)
     assert before.verdict.value == "ALLOW"
     call = await connect_call(pool, None, world, account, clock.advance(1))
     response = await console_client.post(
@@ -268,15 +261,7 @@ async def test_do_not_call_blocks_the_number_at_once(console_client, pool, clock
     entry = await pool.fetchrow("SELECT * FROM dnc_entries")
     assert entry["e164"] == world.phones[account] and entry["source"] == "firm"
     assert entry["added_at"] == clock.now and entry["account_id"] == account
-    after = await check_call(
-        pool,
-        campaign=campaign,
-        account_id=account,
-        e164=world.phones[account],
-        rep_user_id=world.rep_id,
-        at=clock.now,
-        rules=DEFAULT_GATE_RULES,
-    )
+    after = await gate_decision(pool, world, account, clock.now)
     assert after.verdict.value == "BLOCK" and "do-not-call" in after.reason
     audit = await pool.fetchval("SELECT detail FROM audit_log WHERE kind = 'dnc_added'")
     assert audit["source"] == "firm" and audit["call_attempt_id"] == call

@@ -358,7 +358,7 @@ async def test_a_phone_leg_that_dies_pauses_the_rep_and_going_ready_rings_again(
         assert (await _session(pool, world.rep_id))["audio_call_id"] == legs[1].sid
 
         # a late callback of the old leg changes nothing
-        from dialer.console.audio import phone_leg_ended
+        from dialer.floor.audio_rooms import phone_leg_ended
 
         assert not await phone_leg_ended(pool, world.rep_id, leg.sid, "completed", MORNING)
         assert (await _session(pool, world.rep_id))["state"] == "ready"
@@ -385,16 +385,16 @@ async def test_a_phone_leg_that_dies_pauses_the_rep_and_going_ready_rings_again(
 async def test_a_phone_rep_whose_phone_dropped_mid_call_is_paused_after_wrap_up(pool):
     from datetime import timedelta
 
-    from dialer.console.audio import phone_leg_ended
     from dialer.console.disconnects import sweep_wrap_ups
+    from dialer.floor.audio_rooms import phone_leg_ended
     from tests.integration.console.world import connect_call
 
     world = await _phone_rep(pool)
-    from dialer.console import agent_sessions
+    from dialer.floor import sessions
 
     async with pool.acquire() as connection:
-        await agent_sessions.log_in(connection, world.rep_id, world.campaign_id, MORNING)
-        await agent_sessions.go_ready(connection, world.rep_id, MORNING)
+        await sessions.log_in(connection, world.rep_id, world.campaign_id, MORNING)
+        await sessions.go_ready(connection, world.rep_id, MORNING)
     await pool.execute(
         "UPDATE agent_sessions SET audio_call_id = 'CAleg' WHERE user_id = $1", world.rep_id
     )
@@ -404,7 +404,7 @@ async def test_a_phone_rep_whose_phone_dropped_mid_call_is_paused_after_wrap_up(
     assert await phone_leg_ended(pool, world.rep_id, "CAleg", "completed", MORNING)
     session = await _session(pool, world.rep_id)
     assert (session["state"], session["audio_call_id"]) == ("on_call", None)
-    from dialer.console.dispositions import DispositionInput, record_disposition
+    from dialer.floor.dispositions import DispositionInput, record_disposition
 
     async with pool.acquire() as connection:
         await record_disposition(
@@ -417,4 +417,4 @@ async def test_a_phone_rep_whose_phone_dropped_mid_call_is_paused_after_wrap_up(
     assert await sweep_wrap_ups(pool, MORNING + timedelta(hours=1)) == [world.rep_id]
     session = await _session(pool, world.rep_id)
     assert (session["state"], session["pause_code"]) == ("paused", "phone_lost")
-    assert agent_sessions.PAUSE_CODES[-1] == "phone_lost"
+    assert sessions.PAUSE_CODES[-1] == "phone_lost"

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from campaigns.agents import RepState
-from dialer.console import agent_sessions, customer_pop
+from dialer.console import customer_pop
 from dialer.console.messages import MESSAGES as CONSOLE_MESSAGES
+from dialer.floor import sessions
 from dialer.web.i18n import LANGUAGES, MESSAGES
 from tests.helpers import PASSWORD
 from tests.integration.console.world import build_world, connect_call
@@ -36,7 +37,7 @@ async def _sign_in(client, username: str) -> str:
 def _keys_the_client_builds() -> set[str]:
     """Keys rep.js composes at run time from values the server sends."""
     keys = {f"console_state_{s.value}" for s in RepState}
-    keys |= {f"console_pause_{code}" for code in agent_sessions.PAUSE_CODES}
+    keys |= {f"console_pause_{code}" for code in sessions.PAUSE_CODES}
     keys |= {
         f"console_segment_{s}"
         for s in ("lapsed", "empty", "prospect", "withdrawn", "orphan", "dormant", "new")

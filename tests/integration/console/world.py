@@ -9,8 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
-from dialer.console.agent_sessions import set_agent_state
+from compliance.models import Decision
+from compliance.rules import DEFAULT_GATE_RULES
 from dialer.events import EventBus, agent_channel
+from dialer.floor.callback_gate import check_call
+from dialer.floor.calls import campaign_with_product
+from dialer.floor.sessions import set_agent_state
 from dialer.http import Role
 from tests.helpers import ensure_branch, make_user, token_headers
 
@@ -198,4 +202,20 @@ async def end_call(pool: asyncpg.Pool, call_id: int, now: datetime) -> None:
         " talk_seconds = extract(epoch FROM $2 - bridged_at)::int WHERE call_attempt_id = $1",
         call_id,
         now,
+    )
+
+
+async def gate_decision(
+    pool: asyncpg.Pool, world: World, account_id: int, at: datetime
+) -> Decision:
+    """The compliance gate's decision on the world's rep calling the account at `at` (the
+    check a callback time must pass)."""
+    return await check_call(
+        pool,
+        campaign=await campaign_with_product(pool, world.campaign_id),
+        account_id=account_id,
+        e164=world.phones[account_id],
+        rep_user_id=world.rep_id,
+        at=at,
+        rules=DEFAULT_GATE_RULES,
     )

@@ -15,13 +15,13 @@ import asyncpg
 import pytest
 
 from dialer.compliance.opt_outs import add_opt_out
-from dialer.console.agent_sessions import go_ready, log_in
-from dialer.console.dispositions import DispositionInput, record_disposition
 from dialer.console.stats import my_day
 from dialer.engine import hopper
 from dialer.engine.loop import CampaignEngine
 from dialer.engine.settings import load_campaign
 from dialer.events import EventBus
+from dialer.floor.dispositions import DispositionInput, record_disposition
+from dialer.floor.sessions import go_ready, log_in
 from dialer.http import Role
 from tests.helpers import make_user
 from tests.integration.console.world import MORNING, FrozenClock, World, build_world

@@ -4,10 +4,10 @@ abandoned while a rep sits ready, and no rep is given two calls."""
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from dialer.console.agent_sessions import go_ready, log_in
 from dialer.engine.loop import CampaignEngine
 from dialer.engine.settings import load_campaign
 from dialer.events import EventBus
+from dialer.floor.sessions import go_ready, log_in
 from dialer.routes.campaigns import NewCampaign, create_campaign
 from dialer.seed import seed
 from dialer.telephony.decisions import AnsweredCall, BridgeToRoom, PlayAndHangUp

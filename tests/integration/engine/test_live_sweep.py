@@ -14,12 +14,12 @@ from typing import Any
 
 import asyncpg
 
-from dialer.console.agent_sessions import go_ready, log_in
 from dialer.engine import hopper
 from dialer.engine.loop import CampaignEngine
 from dialer.engine.settings import load_campaign
 from dialer.engine.sweeps import DEFAULT_LIVE_CALL_CEILING, LIVE_SWEEP_GRACE
 from dialer.events import EventBus
+from dialer.floor.sessions import go_ready, log_in
 from dialer.telephony.callstate import Transition
 from dialer.telephony.carrier_sim import FaultPlan
 from dialer.telephony.decisions import AnswerDecision, AnsweredCall, MachineAction

@@ -18,9 +18,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from dialer.app import create_app
 from dialer.clock import Clock, shifted_clock
-from dialer.console.agent_sessions import go_ready, log_in
 from dialer.engine import hopper
 from dialer.engine.service import TelephonyService
+from dialer.floor.sessions import go_ready, log_in
 from dialer.keys import TELEPHONY
 from dialer.routes.campaigns import NewCampaign, create_campaign
 from dialer.seed import seed

@@ -8,16 +8,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from campaigns.agents import RepState
-from dialer.console.agent_sessions import can_move
-from dialer.console.customer_pop import (
-    ASSETS_BANDS,
-    TOP_BAND,
-    assets_band,
-    customer_time_zone,
-    mask_number,
-    script_text,
-)
+from dialer.console.customer_pop import ASSETS_BANDS, TOP_BAND, assets_band, script_text
 from dialer.console.stats import day_bounds
+from dialer.floor.customers import customer_time_zone, mask_number
+from dialer.floor.sessions import can_move
 
 
 def test_assets_bands_cut_at_their_limits():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialer.console.audio import rep_of_leg
+from dialer.floor.audio_rooms import rep_of_leg
 
 
 def test_a_browser_leg_is_the_rep_of_its_token_identity():

@@ -17,9 +17,10 @@ from compliance.gate import decide
 from compliance.models import Decision, DialFacts, DialMode, Verdict
 from compliance.records import dial_facts, dial_request
 from compliance.rules import GateRules
+from dialer.floor.calls import rep_profile
 from dialer.sql import load_queries
 
-QUERIES = load_queries("dialer.console")
+QUERIES = load_queries("dialer.floor")
 
 
 async def gate_facts(
@@ -32,7 +33,7 @@ async def gate_facts(
     phone = await connection.fetchrow(QUERIES["gate_phone"], account_id, e164)
     registrations = None
     if rep_user_id is not None:
-        rep = await connection.fetchrow(QUERIES["rep_profile"], rep_user_id)
+        rep = await rep_profile(connection, rep_user_id)
         registrations = list(rep["registrations"] or ())
     return dial_facts(
         dict(account),
@@ -57,7 +58,7 @@ async def check_call(
 ) -> Decision:
     """The gate's decision on this rep calling `e164` for `campaign` at `at`.
 
-    `campaign` is a row of the pop_campaign query (campaign and product columns); `rules`
+    `campaign` is a row of `calls.campaign_with_product` (campaign and product columns); `rules`
     the service's rule book and firm policy, the same the engine dials by, so a callback is
     never accepted for a time the engine would refuse.
     """
