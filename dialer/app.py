@@ -31,6 +31,7 @@ from dialer.keys import (
     EVENTS,
     GATE_RULES,
     POOL,
+    PROCESS_ROLE,
     REQUEST_ID,
     ROUTE_SPECS,
     ROUTES,
@@ -161,6 +162,7 @@ def create_app(
         client_max_size=512 * 1024 * 1024,
     )
     app[SETTINGS] = settings
+    app[PROCESS_ROLE] = role
     app[CLOCK] = clock
     # read once: a bad file stops the start (SettingsError naming the variable)
     app[GATE_RULES] = load_gate_rules(settings)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # types only: these modules sit above the keys
     from dialer.engine.service import TelephonyService
     from dialer.http import Routes, RouteSpec
     from dialer.runtime.loop_lag import LoopLagMonitor
+    from dialer.runtime.roles import ProcessRole
     from dialer.runtime.worker import Worker
 
 #: a console's entry on the home page: (path, i18n key of its label), per role
@@ -53,6 +54,8 @@ LOOP_LAG_MONITOR: web.AppKey[LoopLagMonitor] = web.AppKey("loop_lag_monitor")
 DATABASE_URL: web.AppKey[str] = web.AppKey("database_url")
 #: the processes list imports run in (CPU-bound reading and validation, off the loop)
 IMPORT_POOL: web.AppKey[Executor] = web.AppKey("import_pool")
+#: what this process runs: the web side, the engine side, or both
+PROCESS_ROLE: web.AppKey[ProcessRole] = web.AppKey("process_role")
 #: this process's worker (campaign leases), when it runs the engine side
 WORKER: web.AppKey[Worker] = web.AppKey("worker")
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id")

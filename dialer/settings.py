@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     # an answered call still live this long after its dial is looked up at the carrier by
     # the engine's live sweep (its `completed` callback may have been lost)
     engine_live_call_ceiling_seconds: float = Field(default=7200.0, gt=0)
+    # an answered call with no callback for this long is looked up at the carrier
+    engine_silent_call_seconds: float = Field(default=60.0, gt=0)
 
     # the built-in carrier simulator (used when no Twilio credentials are set)
     sim_scenario: Path | None = None

@@ -46,8 +46,10 @@ CREATE TABLE campaign_lease_events (
 );
 CREATE INDEX campaign_lease_events_campaign ON campaign_lease_events (campaign_id, at);
 
--- the epoch an engine dialled under (NULL: a rep's preview dial, made by no engine)
-ALTER TABLE call_attempts ADD COLUMN lease_epoch bigint;
+-- the epoch an engine dialled under (NULL: a rep's preview dial, made by no engine), and
+-- when the live sweep last asked the carrier about the call
+ALTER TABLE call_attempts ADD COLUMN lease_epoch bigint,
+                          ADD COLUMN carrier_checked_at timestamptz;
 
 -- true while `epoch` is the campaign's current lease and a worker holds it
 CREATE FUNCTION campaign_lease_current(p_campaign_id bigint, p_epoch bigint)

@@ -339,6 +339,7 @@ CREATE TABLE public.call_attempts (
     reserved_agent_user_id bigint,
     outcome text,
     lease_epoch bigint,
+    carrier_checked_at timestamp with time zone,
     CONSTRAINT call_attempts_answered_by_check CHECK ((answered_by = ANY (ARRAY['human'::text, 'machine'::text, 'fax'::text, 'unknown'::text]))),
     CONSTRAINT call_attempts_status_check CHECK ((status = ANY (ARRAY['created'::text, 'queued'::text, 'initiated'::text, 'ringing'::text, 'in_progress'::text, 'completed'::text, 'busy'::text, 'no_answer'::text, 'failed'::text, 'canceled'::text, 'blocked'::text])))
 );

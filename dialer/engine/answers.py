@@ -42,6 +42,10 @@ _ROUTING_CANDIDATES = 64
 MACHINE_DISPOSITION = "VOICEMAIL"
 
 
+class CallEnded(Exception):
+    """The answered call ended before a rep was found for it."""
+
+
 def _attempt_id(call: AnsweredCall) -> int | None:
     return int(call.attempt_ref) if call.attempt_ref and call.attempt_ref.isdigit() else None
 
@@ -58,7 +62,11 @@ class Answers(CampaignJob):
         deadline = asyncio.get_running_loop().time() + self.connect_threshold_seconds * 0.75
         while True:
             now = self.clock()
-            user_id = await self.reserve_rep(attempt_id, call.call_id, now)
+            try:
+                user_id = await self.reserve_rep(attempt_id, call.call_id, now)
+            except CallEnded:
+                log.info("answered_call_ended_before_a_rep", attempt_id=attempt_id)
+                return PlayAndHangUp(self.campaign.abandon_message)
             if user_id is not None:
                 return BridgeToRoom(room=room_for(user_id), rep=str(user_id))
             if asyncio.get_running_loop().time() >= deadline:
@@ -89,6 +97,10 @@ class Answers(CampaignJob):
             attempt = locked.attempt
             if attempt.agent_user_id is not None:  # a repeated answer webhook
                 return attempt.agent_user_id
+            if not attempt.live:
+                # the call ended while the answer waited for a rep (a machine verdict hung
+                # it up): nobody is reserved for it, checked under the attempt's lock
+                raise CallEnded(attempt.call_attempt_id)
             reserved = attempt.reserved_agent_user_id
             if reserved is not None and await locked.rep_still_on_call(reserved):
                 # a rep's preview dial: the rep waits, reserved for this very call

@@ -42,8 +42,14 @@ from dialer.engine.settings import (
 )
 from dialer.engine.settling import Settling
 from dialer.engine.store import EngineStore
-from dialer.engine.sweeps import DEFAULT_LIVE_CALL_CEILING, RECONCILE_EVERY, Sweeps
+from dialer.engine.sweeps import (
+    DEFAULT_LIVE_CALL_CEILING,
+    DEFAULT_SILENT_CALL,
+    RECONCILE_EVERY,
+    Sweeps,
+)
 from dialer.events import EventBus
+from dialer.runtime.leases import CarrierBudget
 from dialer.telephony.ledger import CallLedger
 from dialer.telephony.pg_ledger import PostgresCallLedger
 from dialer.telephony.provider import TelephonyProvider
@@ -75,6 +81,7 @@ class CampaignEngine:
         rules: GateRules = DEFAULT_GATE_RULES,
         ledger: CallLedger | None = None,
         live_call_ceiling: timedelta = DEFAULT_LIVE_CALL_CEILING,
+        silent_call: timedelta = DEFAULT_SILENT_CALL,
     ) -> None:
         self.pool = pool
         # the engine's data (on `pool` unless another store is given: a memory twin)
@@ -105,7 +112,16 @@ class CampaignEngine:
             *job, provider, self.pacer, self.figures, self.settling, self.engine_id, rules
         )
         self.answers = Answers(*job, events, connect_threshold_seconds)
-        self.sweeps = Sweeps(*job, provider, self.settling, lambda: self.ledger, live_call_ceiling)
+        self.sweeps = Sweeps(
+            *job, provider, self.settling, lambda: self.ledger, live_call_ceiling, silent_call
+        )
+        # a worker's engine whose callbacks the web side applies learns the calls' outcomes
+        # from the database each tick (an engine in the process that applies them learns
+        # them in `on_event`)
+        self.learn_from_database = False
+        self._learned_until = clock()
+        # the carrier account's shared budget, when a worker runs the engine
+        self.carrier_budget: CarrierBudget | None = None
         # the jobs' methods the service, the webhooks, preview dials and tests call, as
         # the engine's own (the loop calls them through these names too)
         self.launch = self.launching.launch
@@ -171,6 +187,40 @@ class CampaignEngine:
             else:
                 self.pacer.observe_person(at, abandoned)
         await self.relearn_calls(now)
+
+    async def learn_ended_calls(self, limit: int = 5000) -> int:
+        """Observe the calls that ended since the last look, as `on_event` would have in
+        the process that applied their callbacks: ring outcomes, screening, talk, and
+        each person answered or abandoned. Returns the calls learned."""
+        calls = await self.store.calls_ended_since(
+            self.campaign.campaign_id, self._learned_until, limit
+        )
+        zone = self.campaign.time_zone
+        for call in calls:
+            if call.amd_at is not None and call.answered_at is not None:
+                self.pacer.observe_screening(
+                    max(0.0, (call.amd_at - call.answered_at).total_seconds()),
+                    call.answered_by == "human",
+                    hour=local_hour(call.answered_at, zone),
+                )
+                if call.answered_by == "machine":
+                    self.pacer.observe_machine(call.amd_at.timestamp())
+            ended = (call.ended_at or self.clock()).timestamp()
+            if call.agent_user_id is not None and call.answered_by != "machine":
+                if call.talked_seconds is not None:
+                    self.pacer.observe_talk(float(call.talked_seconds))
+                self.pacer.observe_person(ended, False)
+            elif call.abandoned and call.answered_by != "machine":
+                self.pacer.observe_person(ended, True)
+            if call.ring_seconds is not None:
+                self.pacer.observe_ring(
+                    float(call.ring_seconds),
+                    call.answered_at is not None,
+                    hour=local_hour(call.created_at, zone),
+                )
+            if call.ended_at is not None:
+                self._learned_until = max(self._learned_until, call.ended_at)
+        return len(calls)
 
     async def relearn_calls(self, now: datetime) -> int:
         """Replay the campaign's newest calls (PACING_HISTORY, at most PACING_HISTORY_CALLS)
@@ -280,6 +330,8 @@ class CampaignEngine:
             await self.reconcile_unconfirmed(now)
             await self.reconcile_live(now)
         await self.learn_wrap_ups(now)
+        if self.learn_from_database:
+            await self.learn_ended_calls()
         self._follow_uk_clock(now)
         state = await self.snapshot(now)
         decision = self.pacer.decide(state)
@@ -301,6 +353,13 @@ class CampaignEngine:
             if capped != launch:
                 launch = capped
                 reason = f"{reason}; abandon budget {budget}: capped at {launch}"
+        if launch > 0 and self.carrier_budget is not None:
+            # the carrier account's calls per second and concurrent calls, shared by every
+            # worker dialling through it
+            granted = await self.carrier_budget.take(launch, now)
+            if granted < launch:
+                reason = f"{reason}; carrier budget: {granted} of {launch}"
+                launch = granted
         self.figures.last_decision = reason
         if launch <= 0:
             return 0

@@ -73,6 +73,8 @@ class MemoryAttempt:
     sip_code: int | None = None
     ring_seconds: float | None = None
     callback_owner: int | None = None
+    lease_epoch: int | None = None
+    carrier_checked_at: datetime | None = None
 
     @property
     def person_answer(self) -> bool:
@@ -88,7 +90,14 @@ class MemoryAttempt:
 
     def row(self) -> dict[str, Any]:
         """Its columns, and those the queries compute from them."""
-        return {**vars(self), "talked_seconds": self.talked_seconds}
+        live = self.ended_at is None and self.status in (
+            "created",
+            "queued",
+            "initiated",
+            "ringing",
+            "in_progress",
+        )
+        return {**vars(self), "talked_seconds": self.talked_seconds, "live": live}
 
 
 @dataclass

@@ -444,7 +444,12 @@ class MemoryEngineStore(EngineStore):
         return [records.pick(records.UnconfirmedAttempt, a.row()) for a in unconfirmed[:limit]]
 
     async def overdue_live_attempts(
-        self, campaign_id: int, unanswered_before: datetime, before: datetime, limit: int
+        self,
+        campaign_id: int,
+        unanswered_before: datetime,
+        before: datetime,
+        limit: int,
+        silent_since: datetime | None = None,
     ) -> list[records.OverdueCall]:
         overdue = sorted(
             (
@@ -455,11 +460,50 @@ class MemoryEngineStore(EngineStore):
                 and (
                     (a.answered_at is None and a.created_at < unanswered_before)
                     or a.created_at < before
+                    or (
+                        silent_since is not None
+                        and a.answered_at is not None
+                        and max(
+                            t
+                            for t in (a.answered_at, a.amd_at, a.carrier_checked_at)
+                            if t is not None
+                        )
+                        < silent_since
+                    )
                 )
             ),
-            key=lambda a: a.created_at,
+            key=lambda a: a.carrier_checked_at or a.created_at,
         )
         return [records.pick(records.OverdueCall, a.row()) for a in overdue[:limit]]
+
+    async def carrier_checked(self, attempt_ids: Sequence[int], now: datetime) -> None:
+        for attempt_id in attempt_ids:
+            self.attempts[attempt_id].carrier_checked_at = now
+
+    async def reps_left_on_ended_calls(
+        self, campaign_id: int, before: datetime, limit: int
+    ) -> list[int]:
+        left = [
+            a.call_attempt_id
+            for a in self._of_campaign(campaign_id)
+            if a.ended_at is not None
+            and a.ended_at < before
+            and any(
+                rep.call_attempt_id == a.call_attempt_id
+                and rep.state in (RepState.RESERVED, RepState.ON_CALL)
+                for rep in self.reps.values()
+            )
+        ]
+        return left[:limit]
+
+    async def calls_ended_since(
+        self, campaign_id: int, after: datetime, limit: int
+    ) -> list[records.PastCall]:
+        ended = sorted(
+            (a for a in self._of_campaign(campaign_id) if a.ended_at and a.ended_at > after),
+            key=lambda a: (a.ended_at, a.call_attempt_id),
+        )
+        return [records.pick(records.PastCall, a.row()) for a in ended[:limit]]
 
     async def ended_attempts_left_dialing(
         self, campaign_id: int, before: datetime, limit: int

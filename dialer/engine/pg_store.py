@@ -293,12 +293,40 @@ class PostgresEngineStore(EngineStore):
         return [records.pick(records.UnconfirmedAttempt, row) for row in rows]
 
     async def overdue_live_attempts(
-        self, campaign_id: int, unanswered_before: datetime, before: datetime, limit: int
+        self,
+        campaign_id: int,
+        unanswered_before: datetime,
+        before: datetime,
+        limit: int,
+        silent_since: datetime | None = None,
     ) -> list[records.OverdueCall]:
         rows = await self.pool.fetch(
-            QUERIES["overdue_live_attempts"], campaign_id, unanswered_before, before, limit
+            QUERIES["overdue_live_attempts"],
+            campaign_id,
+            unanswered_before,
+            before,
+            limit,
+            silent_since,
         )
         return [records.pick(records.OverdueCall, row) for row in rows]
+
+    async def carrier_checked(self, attempt_ids: Sequence[int], now: datetime) -> None:
+        if attempt_ids:
+            await self.pool.execute(QUERIES["carrier_checked"], list(attempt_ids), now)
+
+    async def reps_left_on_ended_calls(
+        self, campaign_id: int, before: datetime, limit: int
+    ) -> list[int]:
+        rows = await self.pool.fetch(
+            QUERIES["reps_left_on_ended_calls"], campaign_id, before, limit
+        )
+        return [int(row["call_attempt_id"]) for row in rows]
+
+    async def calls_ended_since(
+        self, campaign_id: int, after: datetime, limit: int
+    ) -> list[records.PastCall]:
+        rows = await self.pool.fetch(QUERIES["calls_ended_since"], campaign_id, after, limit)
+        return [records.pick(records.PastCall, row) for row in rows]
 
     async def ended_attempts_left_dialing(
         self, campaign_id: int, before: datetime, limit: int

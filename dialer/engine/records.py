@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -23,8 +23,15 @@ def ready_rep(user_id: int, senior: bool, since: datetime) -> Rep:
 
 
 def pick(record: type[Record], source: Mapping[str, Any]) -> Record:
-    """A `record` from the values of `source` (a row) under its fields' names."""
-    return record(**{field.name: source[field.name] for field in fields(record)})
+    """A `record` from the values of `source` (a row) under its fields' names (a field
+    with a default may be missing from the row)."""
+    return record(
+        **{
+            field.name: source[field.name]
+            for field in fields(record)
+            if field.name in source or field.default is MISSING
+        }
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +55,8 @@ class PastCall:
     ring_seconds: float | None
     agent_user_id: int | None
     talked_seconds: float | None
+    ended_at: datetime | None = None
+    abandoned: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +135,8 @@ class RoutingAttempt:
     reserved_agent_user_id: int | None
     tier: str
     callback_owner: int | None
+    # false once the call has ended: no rep is reserved for it
+    live: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,8 +31,8 @@ from dialer.engine.loop import CampaignEngine
 from dialer.engine.pg_store import PostgresEngineStore
 from dialer.engine.settings import load_campaign
 from dialer.events import EventBus
-from dialer.keys import CLOCK, EVENTS, GATE_RULES, POOL, SETTINGS, TELEPHONY
-from dialer.runtime.leases import Lease, LeaseStore
+from dialer.keys import CLOCK, EVENTS, GATE_RULES, POOL, PROCESS_ROLE, SETTINGS, TELEPHONY
+from dialer.runtime.leases import CarrierBudget, Lease, LeaseStore
 from dialer.runtime.worker import WORKERS_CHANNEL, Worker
 from dialer.settings import Settings
 from dialer.telephony.callstate import Transition
@@ -120,6 +120,15 @@ class TelephonyService:
         # the engines whose loops run in this process, each under its campaign's lease
         self._running: dict[int, RunningEngine] = {}
         self.leases = LeaseStore(pool)
+        # the carrier account's limits, shared by the engines of every worker
+        self.carrier_budget = CarrierBudget(
+            pool,
+            self.provider.name,
+            self.provider.limits.calls_per_second,
+            self.provider.limits.max_concurrent_calls or 1_000_000,
+        )
+        # whether this process serves the webhooks (set from its role by telephony_context)
+        self.answers_webhooks = True
         # this process's worker, when it runs the engine side (set by `worker_context`)
         self.worker: Worker | None = None
         self._replaying: asyncio.Task[None] | None = None
@@ -189,6 +198,7 @@ class TelephonyService:
                 rules=self.rules,
                 ledger=self.ledger,
                 live_call_ceiling=timedelta(seconds=self.settings.engine_live_call_ceiling_seconds),
+                silent_call=timedelta(seconds=self.settings.engine_silent_call_seconds),
             )
             self.engines[campaign_id] = engine
         return engine
@@ -226,6 +236,9 @@ class TelephonyService:
         self.engines.pop(lease.campaign_id, None)
         engine = await self.engine_for(lease.campaign_id)
         engine.lease_epoch = lease.epoch
+        engine.carrier_budget = self.carrier_budget
+        # without the web side here, the callbacks are applied elsewhere: learn from rows
+        engine.learn_from_database = not self.answers_webhooks
         self._running[lease.campaign_id] = RunningEngine.start(engine)
         log.info(
             "campaign_engine_started",
@@ -292,6 +305,7 @@ async def telephony_context(app: web.Application) -> AsyncIterator[None]:
     service = TelephonyService(
         app[SETTINGS], app[POOL], app[EVENTS], app[CLOCK], rules=app[GATE_RULES]
     )
+    service.answers_webhooks = app[PROCESS_ROLE].serves_web
     await service.start()
     app[TELEPHONY] = service
     yield

@@ -220,10 +220,32 @@ class EngineStore(Protocol):
         ...
 
     async def overdue_live_attempts(
-        self, campaign_id: int, unanswered_before: datetime, before: datetime, limit: int
+        self,
+        campaign_id: int,
+        unanswered_before: datetime,
+        before: datetime,
+        limit: int,
+        silent_since: datetime | None = None,
     ) -> list[OverdueCall]:
         """Placed calls never reported ended: unanswered and dialled before
-        `unanswered_before`, or dialled before `before`."""
+        `unanswered_before`, or dialled before `before`, or answered with no news (no
+        callback, no lookup) since `silent_since`."""
+        ...
+
+    async def carrier_checked(self, attempt_ids: Sequence[int], now: datetime) -> None:
+        """The live sweep asked the carrier about these calls at `now`."""
+        ...
+
+    async def reps_left_on_ended_calls(
+        self, campaign_id: int, before: datetime, limit: int
+    ) -> list[int]:
+        """The attempts, ended before `before`, whose rep is still reserved or on them."""
+        ...
+
+    async def calls_ended_since(
+        self, campaign_id: int, after: datetime, limit: int
+    ) -> list[PastCall]:
+        """The dials that stopped ringing after `after` (by their end), oldest first."""
         ...
 
     async def ended_attempts_left_dialing(

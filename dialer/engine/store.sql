@@ -38,6 +38,19 @@ SELECT * FROM (
 ) recent
 ORDER BY ended_at, call_attempt_id;
 
+-- name: calls_ended_since
+-- what the pacer learns from calls whose callbacks another process applied (a worker's
+-- engine, the web side answering the carrier): the dials that stopped ringing after $2
+-- (by their end), oldest first, as `on_event` observes them
+SELECT call_attempt_id, created_at, answered_at, amd_at, ended_at, answered_by,
+       ring_seconds, agent_user_id, abandoned,
+       extract(epoch FROM ended_at - coalesce(bridged_at, answered_at))::float8
+           AS talked_seconds
+FROM call_attempts
+WHERE campaign_id = $1 AND ended_at > $2
+ORDER BY ended_at, call_attempt_id
+LIMIT $3;
+
 -- name: rep_states
 SELECT state, extract(epoch FROM $2 - state_since)::float8 AS age
 FROM agent_sessions
@@ -73,8 +86,13 @@ SET provider_call_id = coalesce(provider_call_id, $2),
 WHERE call_attempt_id = $1;
 
 -- name: attempt_for_routing
+-- locked for the answer's routing; `live` is false once the call has ended (a machine
+-- verdict hung it up and its end was applied while the answer waited): no rep is then
+-- reserved for it, in the same transaction as the reservation would be
 SELECT c.call_attempt_id, c.account_id, c.agent_user_id, c.reserved_agent_user_id,
-       a.tier::text AS tier, n.callback_owner
+       a.tier::text AS tier, n.callback_owner,
+       (c.ended_at IS NULL
+        AND c.status IN ('created', 'queued', 'initiated', 'ringing', 'in_progress')) AS live
 FROM call_attempts c
 JOIN accounts a USING (account_id)
 LEFT JOIN campaign_numbers n ON n.campaign_id = c.campaign_id AND n.phone_id = c.phone_id
@@ -249,13 +267,32 @@ LIMIT $3;
 -- placed calls never reported ended: unanswered and dialled before $2 (past the ring
 -- time), or dialled before $3 (past the talk ceiling); the live sweep asks the provider
 -- that placed each about it
+-- (past the talk ceiling), or answered with no news since $5 (no callback, and not looked
+-- up since then: a lost `completed` is found within a minute, not two hours)
 SELECT call_attempt_id, provider, provider_call_id, created_at
 FROM call_attempts
 WHERE campaign_id = $1 AND provider_call_id IS NOT NULL
   AND status IN ('created', 'queued', 'initiated', 'ringing', 'in_progress')
-  AND ((answered_at IS NULL AND created_at < $2) OR created_at < $3)
-ORDER BY created_at
+  AND ((answered_at IS NULL AND created_at < $2) OR created_at < $3
+       OR (answered_at IS NOT NULL
+           AND greatest(answered_at, amd_at, bridged_at, carrier_checked_at) < $5))
+ORDER BY coalesce(carrier_checked_at, created_at)
 LIMIT $4;
+
+-- name: carrier_checked
+-- the live sweep looked these calls up at $2 (the next look waits for the silence again)
+UPDATE call_attempts SET carrier_checked_at = $2 WHERE call_attempt_id = ANY($1::bigint[]);
+
+-- name: reps_left_on_ended_calls
+-- reps still reserved for or on a call of the campaign that ended before $2 (its end was
+-- applied but the rep was not freed: a lost settle, a crash between the two)
+SELECT c.call_attempt_id
+FROM agent_sessions s
+JOIN call_attempts c ON c.call_attempt_id = s.current_call_attempt_id
+WHERE c.campaign_id = $1 AND s.ended_at IS NULL AND s.state IN ('reserved', 'on_call')
+  AND c.ended_at < $2
+ORDER BY c.ended_at
+LIMIT $3;
 
 -- name: ended_attempts_left_dialing
 -- attempts that ended before $2 while their number still says `dialing` (the settle after

@@ -23,13 +23,18 @@ log = structlog.get_logger(__name__)
 # an attempt still `created` this long after it was written lost its create response and
 # got no callback: the reconcile sweep looks its call up (and does so this often)
 UNCONFIRMED_AFTER = timedelta(minutes=2)
-RECONCILE_EVERY = timedelta(seconds=30)
+RECONCILE_EVERY = timedelta(seconds=10)
 # a placed call the carrier never reported ended is looked up (by the same sweep) once it
 # rang this long past the campaign's ring time unanswered, or, answered, once it has
 # lasted the talk ceiling (DIALER_ENGINE_LIVE_CALL_CEILING_SECONDS); an ended attempt
 # whose number still says `dialing` this long after the end is settled by the sweep
 LIVE_SWEEP_GRACE = timedelta(minutes=2)
 DEFAULT_LIVE_CALL_CEILING = timedelta(hours=2)
+# an answered call with no news (no callback, no lookup) for this long is looked up: a lost
+# `completed` is found within about a minute (DIALER_ENGINE_SILENT_CALL_SECONDS)
+DEFAULT_SILENT_CALL = timedelta(seconds=60)
+# a rep still reserved for or on a call this long after it ended is freed by the sweep
+REP_FREE_GRACE = timedelta(seconds=5)
 
 
 @dataclass(eq=False)
@@ -41,6 +46,7 @@ class Sweeps(CampaignJob):
     # where the live sweep applies what the carrier says of a call, as a callback would
     ledger: Callable[[], CallLedger]
     live_call_ceiling: timedelta
+    silent_call: timedelta = DEFAULT_SILENT_CALL
 
     async def reconcile_unconfirmed(self, now: datetime, limit: int = 50) -> int:
         """The sweep for creates nobody confirmed: an attempt still `created`, with no
@@ -105,10 +111,13 @@ class Sweeps(CampaignJob):
             now - ring - LIVE_SWEEP_GRACE,
             now - ring - self.live_call_ceiling,
             limit,
+            now - self.silent_call,
         )
         done = 0
         for call in overdue:
             done += await self._recover_end(call)
+        # looked up: the next look at a call still talking waits for another silence
+        await self.store.carrier_checked([call.call_attempt_id for call in overdue], now)
         stuck = await self.store.ended_attempts_left_dialing(
             self.campaign.campaign_id, now - LIVE_SWEEP_GRACE, limit
         )
@@ -120,7 +129,24 @@ class Sweeps(CampaignJob):
             await self.settling.settle_ended(ended, now)
             done += 1
             log.warning("ended_attempt_settled_late", attempt_id=ended.call_attempt_id)
-        return done
+        return done + await self.free_reps_left_on_ended_calls(now, limit)
+
+    async def free_reps_left_on_ended_calls(self, now: datetime, limit: int = 50) -> int:
+        """A rep still reserved for, or on, a call that ended (the settle after the end was
+        lost) goes to wrap-up (bridged) or back to ready (reserved), as the end would
+        have sent them. Returns how many reps were freed."""
+        freed = 0
+        left = await self.store.reps_left_on_ended_calls(
+            self.campaign.campaign_id, now - REP_FREE_GRACE, limit
+        )
+        for attempt_id in left:
+            ended = await self.store.ended_attempt_by_id(attempt_id)
+            if ended is None:
+                continue
+            await self.settling.free_reps(ended, now)
+            freed += 1
+            log.warning("rep_freed_from_ended_call", attempt_id=attempt_id)
+        return freed
 
     async def _recover_end(self, call: OverdueCall) -> int:
         """Ask the provider about one overdue call; apply its end if it has ended."""
