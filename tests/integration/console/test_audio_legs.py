@@ -24,6 +24,7 @@ from dialer.clock import shifted_clock
 from dialer.engine.service import TelephonyService
 from dialer.http import Role
 from dialer.keys import TELEPHONY
+from dialer.telephony import connection_overrides
 from tests.helpers import make_user
 from tests.integration.console.world import MORNING, World, build_world
 
@@ -204,7 +205,8 @@ async def test_a_phone_rep_logging_in_is_called_into_their_room_and_hung_up_on_l
         legs = [call for call in simulator.calls.values() if call.to == REP_PHONE]
         assert len(legs) == 1
         leg = legs[0]
-        assert leg.url == f"{base}{ROOM_PATH}?rep={world.rep_id}"
+        # with the connection overrides: a failed answer is retried by the carrier
+        assert leg.url == connection_overrides.ANSWERS.on(f"{base}{ROOM_PATH}?rep={world.rep_id}")
         assert leg.from_ == "+862195500000"  # the firm's number: no caller IDs configured
         sid = await pool.fetchval(
             "SELECT audio_call_id FROM agent_sessions WHERE user_id = $1 AND ended_at IS NULL",
@@ -316,7 +318,9 @@ async def test_a_phone_leg_that_dies_pauses_the_rep_and_going_ready_rings_again(
         async with http.post("/api/v1/console/state", json={"state": "ready"}, headers=h) as r:
             assert r.status == 200, await r.text()
         (leg,) = [call for call in simulator.calls.values() if call.to == REP_PHONE]
-        assert leg.status_callback == f"{base}/twilio/voice/rep-leg-status?rep={world.rep_id}"
+        assert leg.status_callback == connection_overrides.CALLBACKS.on(
+            f"{base}/twilio/voice/rep-leg-status?rep={world.rep_id}"
+        )
 
         async def in_room() -> bool:
             return leg.rooms == [f"rep-{world.rep_id}"]
