@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 Clock = Callable[[], datetime]
 
@@ -22,5 +22,19 @@ def shifted_clock(start: datetime, wall: Clock = system_clock) -> Clock:
 
     def now() -> datetime:
         return wall() + offset
+
+    return now
+
+
+def offset_clock(seconds: float, wall: Clock = system_clock) -> Clock:
+    """The wall clock moved by a fixed number of seconds: every process given the same
+    offset (DIALER_CLOCK_OFFSET_SECONDS) reads the same time, so leases and heartbeats
+    agree across them. For rehearsals and tests outside the callees' calling hours."""
+    if not seconds:
+        return wall
+    shift = timedelta(seconds=seconds)
+
+    def now() -> datetime:
+        return wall() + shift
 
     return now

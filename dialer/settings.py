@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # and how much they may take before the webhook answers 503 (the carrier retries)
     spool_dir: Path | None = None
     spool_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    # rehearsals and tests only: every process's clock runs this many seconds ahead of the
+    # machine's (the same for all of them), to dial inside the callees' hours at any hour
+    clock_offset_seconds: float = 0.0
     # processes a web process runs list imports in (reading and validation are CPU-bound)
     import_processes: int = Field(default=1, ge=1, le=16)
 
@@ -81,6 +84,9 @@ class Settings(BaseSettings):
     engine_live_call_ceiling_seconds: float = Field(default=7200.0, gt=0)
     # an answered call with no callback for this long is looked up at the carrier
     engine_silent_call_seconds: float = Field(default=60.0, gt=0)
+    # an unanswered call unreported this long past its ring time is looked up, and an
+    # ended attempt whose number still says dialing is settled
+    engine_sweep_grace_seconds: float = Field(default=120.0, gt=0)
 
     # the built-in carrier simulator (used when no Twilio credentials are set)
     sim_scenario: Path | None = None

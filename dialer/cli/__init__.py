@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from dialer import db, migrations
 from dialer.app import create_app
-from dialer.clock import system_clock
+from dialer.clock import offset_clock, system_clock
 from dialer.demo import demo_clock, run_demo
 from dialer.http import Problem, Role, field_errors
 from dialer.logs import configure_logging
@@ -261,7 +261,8 @@ def _run_process(
         if settings.apply_migrations and not args.no_migrate:
             async with pool.acquire() as connection:
                 await migrations.migrate(connection)
-        app = create_app(settings, pool=pool, database_url=url, role=role)
+        clock = offset_clock(settings.clock_offset_seconds)
+        app = create_app(settings, pool=pool, clock=clock, database_url=url, role=role)
 
         async def close_pool(_app: web.Application) -> None:
             await pool.close()

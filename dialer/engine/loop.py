@@ -45,6 +45,7 @@ from dialer.engine.store import EngineStore
 from dialer.engine.sweeps import (
     DEFAULT_LIVE_CALL_CEILING,
     DEFAULT_SILENT_CALL,
+    LIVE_SWEEP_GRACE,
     RECONCILE_EVERY,
     Sweeps,
 )
@@ -82,6 +83,7 @@ class CampaignEngine:
         ledger: CallLedger | None = None,
         live_call_ceiling: timedelta = DEFAULT_LIVE_CALL_CEILING,
         silent_call: timedelta = DEFAULT_SILENT_CALL,
+        sweep_grace: timedelta = LIVE_SWEEP_GRACE,
     ) -> None:
         self.pool = pool
         # the engine's data (on `pool` unless another store is given: a memory twin)
@@ -113,7 +115,13 @@ class CampaignEngine:
         )
         self.answers = Answers(*job, events, connect_threshold_seconds)
         self.sweeps = Sweeps(
-            *job, provider, self.settling, lambda: self.ledger, live_call_ceiling, silent_call
+            *job,
+            provider,
+            self.settling,
+            lambda: self.ledger,
+            live_call_ceiling,
+            silent_call,
+            sweep_grace,
         )
         # a worker's engine whose callbacks the web side applies learns the calls' outcomes
         # from the database each tick (an engine in the process that applies them learns

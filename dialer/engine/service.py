@@ -199,6 +199,7 @@ class TelephonyService:
                 ledger=self.ledger,
                 live_call_ceiling=timedelta(seconds=self.settings.engine_live_call_ceiling_seconds),
                 silent_call=timedelta(seconds=self.settings.engine_silent_call_seconds),
+                sweep_grace=timedelta(seconds=self.settings.engine_sweep_grace_seconds),
             )
             self.engines[campaign_id] = engine
         return engine

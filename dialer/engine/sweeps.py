@@ -47,6 +47,9 @@ class Sweeps(CampaignJob):
     ledger: Callable[[], CallLedger]
     live_call_ceiling: timedelta
     silent_call: timedelta = DEFAULT_SILENT_CALL
+    # how long past its ring time an unanswered call may stay unreported, and an ended
+    # attempt keep its number `dialing`, before the sweep steps in
+    grace: timedelta = LIVE_SWEEP_GRACE
 
     async def reconcile_unconfirmed(self, now: datetime, limit: int = 50) -> int:
         """The sweep for creates nobody confirmed: an attempt still `created`, with no
@@ -108,7 +111,7 @@ class Sweeps(CampaignJob):
         ring = timedelta(seconds=self.campaign.ring_seconds)
         overdue = await self.store.overdue_live_attempts(
             self.campaign.campaign_id,
-            now - ring - LIVE_SWEEP_GRACE,
+            now - ring - self.grace,
             now - ring - self.live_call_ceiling,
             limit,
             now - self.silent_call,
@@ -119,7 +122,7 @@ class Sweeps(CampaignJob):
         # looked up: the next look at a call still talking waits for another silence
         await self.store.carrier_checked([call.call_attempt_id for call in overdue], now)
         stuck = await self.store.ended_attempts_left_dialing(
-            self.campaign.campaign_id, now - LIVE_SWEEP_GRACE, limit
+            self.campaign.campaign_id, now - self.grace, limit
         )
         for attempt_id in stuck:
             ended = await self.store.ended_attempt_by_id(attempt_id)
