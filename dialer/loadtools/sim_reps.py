@@ -143,7 +143,9 @@ class RepConsole:
                     )
             self._csrf = found.group(1)
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise SimRepsError(f"{self.base_url} did not answer: {exc!r}") from None
+            raise SimRepsError(
+                f"{self.base_url} did not answer: {exc or type(exc).__name__}"
+            ) from None
 
     def _headers(self, *, unsafe: bool = False) -> dict[str, str]:
         headers = {"Cookie": self._cookie}
@@ -165,7 +167,7 @@ class RepConsole:
             ) as answer:
                 text = await answer.text()
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise ServiceAway(f"{method} {path}: {exc!r}") from None
+            raise ServiceAway(f"{method} {path}: {exc or type(exc).__name__}") from None
         if answer.status >= 500:
             raise ServiceAway(f"{method} {path}: HTTP {answer.status}")
         try:

@@ -131,6 +131,17 @@ async def test_the_command_logs_its_reps_out_on_sigterm(service, pool, settings)
     env = {k: v for k, v in os.environ.items() if not k.startswith("DIALER_")}
     env["DIALER_SIM_REPS_PASSWORD"] = DEMO_PASSWORD
     command = [sys.executable, "-m", "dialer.cli", "sim-reps", "--campaign", str(campaign_id)]
+    refused = await asyncio.to_thread(
+        subprocess.run,
+        [*command, "--reps", "1", "--base-url", settings.public_base_url, "--password", "wrong"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines()[-1].startswith("dialer: error: rep01 could not")
     process = subprocess.Popen(
         [*command, "--reps", "2", "--base-url", settings.public_base_url, "--speed", "40"],
         stdout=subprocess.PIPE,
