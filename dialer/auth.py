@@ -153,6 +153,12 @@ async def issue_api_token(pool: asyncpg.Pool, user_id: int, label: str = "") -> 
     return token
 
 
+async def user_by_username(pool: asyncpg.Pool, username: str) -> tuple[int, bool] | None:
+    """The user's id and whether they are active; None for an unknown username."""
+    row = await pool.fetchrow(QUERIES["user_by_username"], username)
+    return (int(row["user_id"]), bool(row["active"])) if row else None
+
+
 async def user_for_session(pool: asyncpg.Pool, token: str, now: datetime) -> CurrentUser | None:
     row = await pool.fetchrow(
         QUERIES["user_for_session"],

@@ -30,3 +30,7 @@ SELECT u.user_id, u.username, u.display_name, u.role::text AS role, u.branch_id,
        u.language
 FROM api_tokens t JOIN users u USING (user_id)
 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active;
+
+-- name: user_by_username
+-- $1 username
+SELECT user_id, active FROM users WHERE username = $1;

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import asyncpg
 
 from dialer import auth
@@ -65,3 +69,21 @@ async def headers_for(
     pool: asyncpg.Pool, role: Role, username: str | None = None
 ) -> dict[str, str]:
     return await token_headers(pool, await make_user(pool, role, username))
+
+
+def run_dialer(
+    *args: str, env_extra: dict[str, str], stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """`dialer ARGS...` in a child process, with none of this process's DIALER_ settings
+    or DATABASE_URL (only env_extra's)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DIALER_", "DATABASE_URL"))}
+    env.update(env_extra)
+    return subprocess.run(
+        [sys.executable, "-m", "dialer.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )

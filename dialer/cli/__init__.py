@@ -20,7 +20,7 @@ import asyncpg
 from aiohttp import web
 from pydantic import ValidationError
 
-from dialer import db, migrations
+from dialer import auth, db, migrations
 from dialer.app import create_app
 from dialer.clock import offset_clock, system_clock
 from dialer.demo import demo_clock, run_demo
@@ -51,6 +51,7 @@ DELEGATED: dict[tuple[str, ...], str] = {
     ("revenue", "post"): "dialer.leads.ledger",
     ("revenue", "clawback"): "dialer.leads.corrections:clawback_main",
     ("revenue", "reverse"): "dialer.leads.corrections:reverse_main",
+    ("sim-reps",): "dialer.cli.sim_reps",
 }
 
 
@@ -118,6 +119,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     add.add_argument("--phone", help="the rep's own phone in E.164, rung for the phone leg")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    token = user_commands.add_parser("token", help="print a new API token for a user (scripts)")
+    token.add_argument("username")
+    token.add_argument("--label", default="", help="what the token is for (shown to admins)")
 
     seed = commands.add_parser("seed", help="create the synthetic brokerage")
     seed.add_argument("--accounts", type=int, default=20_000)
@@ -211,6 +215,21 @@ def _cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
 
     user_id = asyncio.run(_with_pool(settings, run))
     print(f"created user {args.username} (id {user_id}, role {args.role})")
+    return 0
+
+
+def _cmd_user_token(settings: Settings, args: argparse.Namespace) -> int:
+
+    async def run(pool: asyncpg.Pool) -> str:
+        found = await auth.user_by_username(pool, args.username)
+        if found is None:
+            raise CommandError(f"there is no user {args.username}")
+        user_id, active = found
+        if not active:
+            raise CommandError(f"user {args.username} is inactive: no token issued")
+        return await auth.issue_api_token(pool, user_id, args.label)
+
+    print(asyncio.run(_with_pool(settings, run)))
     return 0
 
 
@@ -336,7 +355,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         configure_logging(settings.log_format, settings.log_level)
         if args.command == "user":
-            return _cmd_user_add(settings, args)
+            user_command = _cmd_user_token if args.user_command == "token" else _cmd_user_add
+            return user_command(settings, args)
         return COMMANDS[args.command](settings, args)
     except (SettingsError, db.DatabaseError, MigrationError, CommandError) as exc:
         print(f"dialer: error: {exc}", file=sys.stderr)

@@ -1,8 +1,6 @@
 """What users see when PostgreSQL is not there."""
 
 import shutil
-import subprocess
-import sys
 import uuid
 import warnings
 
@@ -12,6 +10,7 @@ from dialer import db
 from dialer.app import create_app
 from dialer.settings import load_settings
 from tests.conftest import REPO_ROOT
+from tests.helpers import run_dialer
 
 
 async def test_readyz_answers_503_when_postgres_is_stopped(tmp_path):
@@ -39,25 +38,8 @@ async def test_readyz_answers_503_when_postgres_is_stopped(tmp_path):
         shutil.rmtree(pgdata, ignore_errors=True)
 
 
-def _run_dialer(*args: str, env_extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    import os
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DIALER_", "DATABASE_URL"))}
-    env.update(env_extra)
-    return subprocess.run(
-        [sys.executable, "-m", "dialer.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        check=False,
-    )
-
-
 def test_serve_with_an_unreachable_database_exits_with_one_line():
-    result = _run_dialer(
-        "serve", env_extra={"DATABASE_URL": "postgresql://u:p@127.0.0.1:1/nowhere"}
-    )
+    result = run_dialer("serve", env_extra={"DATABASE_URL": "postgresql://u:p@127.0.0.1:1/nowhere"})
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
@@ -67,7 +49,7 @@ def test_serve_with_an_unreachable_database_exits_with_one_line():
 
 
 def test_a_malformed_database_url_is_named():
-    result = _run_dialer("serve", env_extra={"DATABASE_URL": "mysql://x"})
+    result = run_dialer("serve", env_extra={"DATABASE_URL": "mysql://x"})
     assert result.returncode == 2
     assert result.stderr.strip() == (
         "dialer: error: invalid configuration: DATABASE_URL: Value error, must start with "
@@ -76,7 +58,7 @@ def test_a_malformed_database_url_is_named():
 
 
 def test_a_wrong_setting_names_the_variable():
-    result = _run_dialer(
+    result = run_dialer(
         "migrate", env_extra={"DIALER_PORT": "eighty", "DIALER_DEFAULT_REGION": "XX"}
     )
     assert result.returncode == 2

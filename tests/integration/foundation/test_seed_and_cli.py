@@ -1,9 +1,7 @@
-import subprocess
-import sys
-
 import pytest
 
 from dialer.seed import SeedError, seed
+from tests.helpers import run_dialer
 
 
 async def test_seed_is_deterministic_and_plausible(pool):
@@ -75,21 +73,8 @@ async def test_the_same_seed_gives_the_same_brokerage(pool, db_url, postgres_adm
 
 
 def test_user_add_and_migrate_commands(db_url):
-    import os
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DIALER_")}
-    env["DATABASE_URL"] = db_url
-
     def run(*args, stdin=""):
-        return subprocess.run(
-            [sys.executable, "-m", "dialer.cli", *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env=env,
-            check=False,
-        )
+        return run_dialer(*args, env_extra={"DATABASE_URL": db_url}, stdin=stdin)
 
     first = run("migrate")
     assert first.returncode == 0 and "applied 0 migration(s)" in first.stdout

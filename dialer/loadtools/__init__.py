@@ -1,0 +1,1 @@
+"""Tools for operators that drive the running service from outside (load tests)."""
