@@ -17,7 +17,7 @@ from aiohttp import web
 from dialer import auth
 from dialer.http import ConsoleLink, Problem, Role, Routes
 from dialer.keys import now_of, pool_of
-from dialer.leads.statements import check_month
+from dialer.revenue.statements import check_month
 from dialer.sql import load_queries
 from dialer.web import i18n
 from dialer.web.pages import page_context
@@ -25,7 +25,7 @@ from revenue.errors import RevenueError
 from revenue.statements import Month, Statement, StatementKind, statements_csv
 
 routes = Routes()
-QUERIES = load_queries("dialer.leads")
+QUERIES = load_queries("dialer.revenue")
 FIRM_ZONE = ZoneInfo("Asia/Shanghai")
 _ALL = {
     Role.TELESALES_REP,
