@@ -98,15 +98,7 @@ def parse_rows(text: str) -> tuple[list[ConversionRow], list[Rejection], int]:
             rejected.append(Rejection(line, raw, f"{len(values)} fields, header has {len(header)}"))
             continue
         fields = {name: value.strip() for name, value in zip(header, values, strict=False)}
-        parsed = parse_row(line, raw, fields)
-        if isinstance(parsed, ConversionRow):
-            earlier = first_line_of_ref.setdefault(parsed.external_ref, line)
-            if earlier != line:
-                parsed = Rejection(
-                    line,
-                    raw,
-                    f"external_ref {parsed.external_ref} already appears on line {earlier}",
-                )
+        parsed = _first_of_its_ref(parse_row(line, raw, fields), first_line_of_ref, "on line")
         if isinstance(parsed, Rejection):
             rejected.append(parsed)
         else:
@@ -177,20 +169,28 @@ def parse_records(records: Sequence[dict[str, Any]]) -> tuple[list[ConversionRow
             rejected.append(Rejection(number, raw, reason))
             continue
         fields = {str(k).lower(): "" if v is None else str(v).strip() for k, v in record.items()}
-        parsed = parse_row(number, raw, fields)
-        if isinstance(parsed, ConversionRow):
-            earlier = first_of_ref.setdefault(parsed.external_ref, number)
-            if earlier != number:
-                parsed = Rejection(
-                    number,
-                    raw,
-                    f"external_ref {parsed.external_ref} already appears in row {earlier}",
-                )
+        parsed = _first_of_its_ref(parse_row(number, raw, fields), first_of_ref, "in row")
         if isinstance(parsed, ConversionRow):
             rows.append(parsed)
         else:
             rejected.append(parsed)
     return rows, rejected
+
+
+def _first_of_its_ref(
+    parsed: ConversionRow | Rejection, first_of_ref: dict[str, int], where: str
+) -> ConversionRow | Rejection:
+    """A valid row whose external_ref an earlier row has is rejected, naming that row."""
+    if isinstance(parsed, Rejection):
+        return parsed
+    earlier = first_of_ref.setdefault(parsed.external_ref, parsed.line)
+    if earlier == parsed.line:
+        return parsed
+    return Rejection(
+        parsed.line,
+        parsed.raw,
+        f"external_ref {parsed.external_ref} already appears {where} {earlier}",
+    )
 
 
 def _raw(values: list[str]) -> str:

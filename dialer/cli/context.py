@@ -6,11 +6,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import asyncpg
@@ -65,6 +65,18 @@ def run_with_database(action: Callable[[CommandContext], Awaitable[T]], *, max_s
             return await action(context)
 
     return asyncio.run(run())
+
+
+def run_refusing(
+    command: Coroutine[Any, Any, int], refusals: tuple[type[Exception], ...], prefix: str
+) -> int:
+    """Run ``command`` to its exit code; a refusal ends it with exit code 2 and
+    ``prefix`` + its message on stderr."""
+    try:
+        return asyncio.run(command)
+    except refusals as refusal:
+        print(f"{prefix}{refusal}", file=sys.stderr)
+        return 2
 
 
 def parse_or_exit_code(

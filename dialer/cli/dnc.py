@@ -5,14 +5,13 @@ list or a national register snapshot (layouts: `compliance.dnc_files`; the impor
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from datetime import date
 from pathlib import Path
 
 from compliance.dnc_files import DncError, DncImportSummary, DncSource
-from dialer.cli.context import command_context
+from dialer.cli.context import command_context, run_refusing
 from dialer.compliance.dnc_import import import_dnc_file
 
 
@@ -78,12 +77,7 @@ async def _run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """`dialer dnc import FILE --source ...`: 0 imported (or already), 2 file refused."""
-    args = build_parser().parse_args(argv)
-    try:
-        return asyncio.run(_run(args))
-    except DncError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return run_refusing(_run(build_parser().parse_args(argv)), (DncError,), "error: ")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,14 +5,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from pathlib import Path
 
 from campaigns.lists.columns import parse_mapping
 from campaigns.lists.errors import ListLoadError
-from dialer.cli.context import command_context
+from dialer.cli.context import command_context, run_refusing
 from dialer.lists.importer import ImportOptions, ListImportError, import_file, write_reject_file
 from dialer.lists.presets import delete_preset, list_presets, save_preset
 
@@ -119,11 +118,7 @@ async def _import(args: argparse.Namespace) -> int:
 def import_main(argv: list[str] | None = None) -> int:
     """`dialer lists import FILE --name NAME [...]`; exit 0 on success, 2 on a refused file."""
     args = import_parser().parse_args(argv)
-    try:
-        return asyncio.run(_import(args))
-    except (ListLoadError, ListImportError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return run_refusing(_import(args), (ListLoadError, ListImportError), "error: ")
 
 
 def presets_parser() -> argparse.ArgumentParser:
@@ -167,8 +162,4 @@ def presets_main(argv: list[str] | None = None) -> int:
     """`dialer lists presets list|save|delete`; exit 1 deleting an unknown preset, 2 on a
     refused mapping."""
     args = presets_parser().parse_args(argv)
-    try:
-        return asyncio.run(_presets(args))
-    except ListLoadError as exc:
-        print(f"dialer lists presets: {exc}", file=sys.stderr)
-        return 2
+    return run_refusing(_presets(args), (ListLoadError,), "dialer lists presets: ")

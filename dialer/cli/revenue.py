@@ -182,6 +182,17 @@ def reconcile_main(argv: list[str]) -> int:
 Correction = Callable[[CommandContext, ZoneInfo], Awaitable[int]]
 
 
+def _correction_args(
+    prog: str, description: str, argv: list[str], *required: tuple[str, str]
+) -> argparse.Namespace | int:
+    """A correction's arguments: its ``required`` flags (with their help) and --time-zone."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    for flag, help_text in required:
+        parser.add_argument(flag, required=True, help=help_text)
+    parser.add_argument("--time-zone", default="Asia/Shanghai", help=_TIME_ZONE_HELP)
+    return parse_or_exit_code(parser, argv)
+
+
 def _correct(prog: str, time_zone_name: str, correction: Correction) -> tuple[int, int]:
     """(exit code, entries written), printing any error as ``prog: error: …``."""
     time_zone = firm_time_zone(prog, time_zone_name)
@@ -199,15 +210,14 @@ def clawback_main(argv: list[str]) -> int:
     day; the payees' shares still in the clawback period are reversed and credited to the
     firm (``dialer.revenue.corrections``). Exit 0 with a JSON summary, 2 on errors."""
     prog = "dialer revenue clawback"
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description="A customer left: claw back the shares of their conversions still in the "
+    args = _correction_args(
+        prog,
+        "A customer left: claw back the shares of their conversions still in the "
         "rules' clawback period (reversed, credited to the firm, booked this month).",
+        argv,
+        ("--account", "the customer's account number"),
+        ("--left", "the day they left, YYYY-MM-DD"),
     )
-    parser.add_argument("--account", required=True, help="the customer's account number")
-    parser.add_argument("--left", required=True, help="the day they left, YYYY-MM-DD")
-    parser.add_argument("--time-zone", default="Asia/Shanghai", help=_TIME_ZONE_HELP)
-    args = parse_or_exit_code(parser, argv)
     if isinstance(args, int):
         return args
     try:
@@ -234,15 +244,14 @@ def reverse_main(argv: list[str]) -> int:
     """`dialer revenue reverse --conversion REF --reason TEXT`: everything the revenue row
     reported as REF put on the ledger is reversed. Exit 0 with a JSON summary, 2 on errors."""
     prog = "dialer revenue reverse"
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description="Reverse everything a reported revenue row put on the ledger (a correction, "
+    args = _correction_args(
+        prog,
+        "Reverse everything a reported revenue row put on the ledger (a correction, "
         "booked this month; the statements show the reason).",
+        argv,
+        ("--conversion", "the row's external_ref"),
+        ("--reason", "why, as the statements will show it"),
     )
-    parser.add_argument("--conversion", required=True, help="the row's external_ref")
-    parser.add_argument("--reason", required=True, help="why, as the statements will show it")
-    parser.add_argument("--time-zone", default="Asia/Shanghai", help=_TIME_ZONE_HELP)
-    args = parse_or_exit_code(parser, argv)
     if isinstance(args, int):
         return args
     code, written = _correct(
