@@ -43,6 +43,7 @@ from dialer.leads import routes as lead_routes
 from dialer.leads.background import lead_background
 from dialer.lists import routes as list_routes
 from dialer.lists.import_jobs import import_pool_context
+from dialer.revenue import routes as revenue_routes
 from dialer.routes import campaigns, customers, health, people
 from dialer.runtime.loop_lag import loop_lag_context
 from dialer.runtime.roles import ProcessRole
@@ -64,6 +65,7 @@ FEATURES: tuple[ModuleType, ...] = (
     engine_routes,
     list_routes,
     lead_routes,
+    revenue_routes,
     console_routes,
     compliance_routes,
 )

@@ -22,15 +22,15 @@ from pydantic import ValidationError
 
 from dialer import auth, db, migrations
 from dialer.app import create_app
+from dialer.cli.context import configured_settings, database_pool
 from dialer.clock import offset_clock, system_clock
 from dialer.demo import demo_clock, run_demo
 from dialer.http import Problem, Role, field_errors
-from dialer.logs import configure_logging
 from dialer.migrations import MigrationError
 from dialer.routes.people import NewUser, create_user
 from dialer.runtime.roles import ProcessRole
 from dialer.seed import SeedError, seed
-from dialer.settings import Settings, SettingsError, load_settings
+from dialer.settings import Settings, SettingsError
 
 
 class CommandError(Exception):
@@ -42,15 +42,15 @@ class CommandError(Exception):
 DELEGATED: dict[tuple[str, ...], str] = {
     ("simulate",): "campaigns.simulation",
     ("sim-carrier",): "dialer.telephony.carrier_sim",
-    ("lists", "import"): "dialer.lists.importer",
-    ("lists", "presets"): "dialer.lists.presets",
+    ("lists", "import"): "dialer.cli.lists:import_main",
+    ("lists", "presets"): "dialer.cli.lists:presets_main",
     ("compliance", "explain"): "compliance.explain",
     ("dnc", "import"): "dialer.cli.dnc",
-    ("conversions", "import"): "dialer.leads.conversions",
-    ("revenue", "reconcile"): "dialer.leads.statements",
-    ("revenue", "post"): "dialer.leads.ledger",
-    ("revenue", "clawback"): "dialer.leads.corrections:clawback_main",
-    ("revenue", "reverse"): "dialer.leads.corrections:reverse_main",
+    ("conversions", "import"): "dialer.cli.revenue:conversions_main",
+    ("revenue", "reconcile"): "dialer.cli.revenue:reconcile_main",
+    ("revenue", "post"): "dialer.cli.revenue:post_main",
+    ("revenue", "clawback"): "dialer.cli.revenue:clawback_main",
+    ("revenue", "reverse"): "dialer.cli.revenue:reverse_main",
     ("sim-reps",): "dialer.cli.sim_reps",
 }
 
@@ -158,8 +158,7 @@ T = TypeVar("T")
 
 
 async def _with_pool(settings: Settings, action: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:
-    url = await asyncio.to_thread(db.resolve_database_url, settings.database_url, settings.data_dir)
-    async with db.pool_for(url, min_size=1, max_size=4) as pool:
+    async with database_pool(settings, max_size=4) as pool:
         return await action(pool)
 
 
@@ -352,8 +351,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if delegated is not None:
             return delegated
         args = _parser().parse_args(argv)
-        settings = load_settings()
-        configure_logging(settings.log_format, settings.log_level)
+        settings = configured_settings()
         if args.command == "user":
             user_command = _cmd_user_token if args.user_command == "token" else _cmd_user_add
             return user_command(settings, args)

@@ -5,18 +5,14 @@ list or a national register snapshot (layouts: `compliance.dnc_files`; the impor
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from datetime import date
 from pathlib import Path
 
 from compliance.dnc_files import DncError, DncImportSummary, DncSource
-from dialer import db
-from dialer.clock import system_clock
+from dialer.cli.context import command_context, run_refusing
 from dialer.compliance.dnc_import import import_dnc_file
-from dialer.logs import configure_logging
-from dialer.settings import load_settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,15 +59,12 @@ def _print_summary(summary: DncImportSummary) -> None:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    configure_logging(settings.log_format, settings.log_level)
-    url = db.resolve_database_url(settings.database_url, settings.data_dir)
-    async with db.pool_for(url, min_size=1, max_size=1) as pool, pool.acquire() as connection:
+    async with command_context(max_size=1) as command, command.pool.acquire() as connection:
         summary = await import_dnc_file(
             connection,
             args.file,
             DncSource(args.source),
-            system_clock(),
+            command.now(),
             snapshot_date=args.snapshot_date,
             region=args.region,
         )
@@ -84,12 +77,7 @@ async def _run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """`dialer dnc import FILE --source ...`: 0 imported (or already), 2 file refused."""
-    args = build_parser().parse_args(argv)
-    try:
-        return asyncio.run(_run(args))
-    except DncError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return run_refusing(_run(build_parser().parse_args(argv)), (DncError,), "error: ")
 
 
 if __name__ == "__main__":  # pragma: no cover

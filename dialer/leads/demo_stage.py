@@ -21,14 +21,15 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from dialer.leads.conversions import ConversionRow, import_rows
 from dialer.leads.errors import AssignmentRefused, LeadNotFound
 from dialer.leads.handoff import assign_lead
 from dialer.leads.inbox import Scope, take_step
-from dialer.leads.ledger import post_revenue, store_rule_set
 from dialer.leads.lifecycle import Action, TransitionRefused
 from dialer.leads.sla_jobs import run_sla_pass
+from dialer.revenue.conversions import import_rows
+from dialer.revenue.ledger import post_revenue, store_rule_set
 from dialer.sql import load_queries
+from revenue.conversion_files import ConversionRow
 from revenue.conversions import RevenueKind
 from revenue.money import from_cents
 from revenue.rules import RuleSet, SplitShares

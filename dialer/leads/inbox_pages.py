@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-import jinja2
 from aiohttp import web
 
 from dialer import auth
@@ -26,21 +25,14 @@ from dialer.leads.inbox import Scope, list_leads, take_step
 from dialer.leads.lifecycle import LEAD_STATES, OPEN_STATES, Action, TransitionRefused
 from dialer.sql import load_queries
 from dialer.web import i18n
-from dialer.web.pages import page_context
+from dialer.web.pages import feature_templates, page_context
 
 routes = Routes()
 QUERIES = load_queries("dialer.leads")
 STATES = LEAD_STATES
 _STAFF = {Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER}
 
-_TEMPLATES = Path(__file__).parent / "templates"
-_WEB_TEMPLATES = Path(__file__).parent.parent / "web" / "templates"
-_environment = jinja2.Environment(
-    loader=jinja2.ChoiceLoader(
-        [jinja2.FileSystemLoader(_TEMPLATES), jinja2.FileSystemLoader(_WEB_TEMPLATES)]
-    ),
-    autoescape=jinja2.select_autoescape(["html"]),
-)
+_environment = feature_templates(Path(__file__).parent / "templates")
 
 i18n.register(
     {

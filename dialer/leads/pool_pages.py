@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from aiohttp import web
 
 import dialer.console.messages  # noqa: F401  (registers the segment and tier names shown here)
@@ -25,21 +24,13 @@ from dialer.leads.errors import LeadNotFound, NotInPool, OpenLeadExists, Reroute
 from dialer.leads.pool import list_pool, reroute_lead
 from dialer.sql import load_queries
 from dialer.web import i18n
-from dialer.web.pages import page_context
+from dialer.web.pages import feature_templates, page_context
 
 routes = Routes()
 QUERIES = load_queries("dialer.leads")
 _CENTRE = {Role.CAMPAIGN_MANAGER, Role.ADMIN}
 
-_environment = jinja2.Environment(
-    loader=jinja2.ChoiceLoader(
-        [
-            jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-            jinja2.FileSystemLoader(Path(__file__).parent.parent / "web" / "templates"),
-        ]
-    ),
-    autoescape=jinja2.select_autoescape(["html"]),
-)
+_environment = feature_templates(Path(__file__).parent / "templates")
 
 i18n.register(
     {

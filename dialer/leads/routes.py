@@ -1,4 +1,4 @@
-"""The leads API: the branch inbox's operations and the authenticated conversions import.
+"""The leads API: the branch inbox's operations and the centre's pool.
 
 Who sees what: a branch manager the leads of their branch, an account manager the leads
 given to them, the centre (admin, campaign manager) every lead. Anything outside that is
@@ -8,17 +8,15 @@ with no branch) and re-routing from it are the centre's alone: branch staff get 
 
 from __future__ import annotations
 
-from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Literal
 
 from aiohttp import web
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 
 from dialer import auth
 from dialer.http import Problem, Role, Routes, json_response, path_int, read_body, read_query
 from dialer.keys import now_of, pool_of
-from dialer.leads import inbox_pages, pool_pages, statement_pages
-from dialer.leads.conversions import import_rows, parse_records
+from dialer.leads import inbox_pages, pool_pages
 from dialer.leads.errors import (
     AssignmentRefused,
     LeadNotFound,
@@ -33,9 +31,8 @@ from dialer.leads.pool import list_pool, reroute_lead
 
 routes = Routes()
 routes.specs.extend(inbox_pages.routes.specs)
-routes.specs.extend(statement_pages.routes.specs)
 routes.specs.extend(pool_pages.routes.specs)
-console_links = inbox_pages.console_links + pool_pages.console_links + statement_pages.console_links
+console_links = inbox_pages.console_links + pool_pages.console_links
 
 _SEES_LEADS = {Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.CAMPAIGN_MANAGER, Role.ADMIN}
 _CENTRE = {Role.ADMIN, Role.CAMPAIGN_MANAGER}
@@ -73,24 +70,6 @@ class ContactAttempt(BaseModel):
 class Outcome(BaseModel):
     outcome: Literal["won", "lost"]
     note: str = Field(default="", max_length=2000)
-
-
-class ConversionBatch(BaseModel):
-    rows: list[dict[str, str | int | float | None]] = Field(max_length=100_000)
-    source: str = Field(default="api", max_length=200)
-    time_zone: str = "Asia/Shanghai"
-    revenue_days: int = Field(default=365, ge=0, le=36600)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _window_is_the_rules(cls, data: Any) -> Any:
-        # Refused rather than ignored, so a client relying on it learns it no longer applies.
-        if isinstance(data, dict) and "attribution_days" in data:
-            raise ValueError(
-                "attribution_days is not taken: the attribution window is the firm's revenue "
-                "rules' (attribution_window_days of the version in force on each conversion's day)"
-            )
-        return data
 
 
 def scope_of(user: auth.CurrentUser) -> Scope:
@@ -264,31 +243,3 @@ async def lead_reroute(request: web.Request) -> web.Response:
             422, "Cannot re-route", str(exc), errors=[{"field": "branch_id", "message": str(exc)}]
         ) from exc
     return json_response(result.model_dump(mode="json"))
-
-
-@routes.route(
-    "POST",
-    "/api/v1/conversions",
-    roles={Role.ADMIN, Role.CAMPAIGN_MANAGER},
-    summary="Import conversions from the back office: every row accepted or rejected, "
-    "atomic and idempotent by external_ref.",
-    body=ConversionBatch,
-)
-async def conversions_import(request: web.Request) -> web.Response:
-    body = await read_body(request, ConversionBatch)
-    try:
-        time_zone = ZoneInfo(body.time_zone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise Problem(422, "Invalid request", f"unknown time zone {body.time_zone!r}") from exc
-    rows, rejected = parse_records(body.rows)
-    report = await import_rows(
-        pool_of(request),
-        rows,
-        rejected,
-        len(body.rows),
-        now=now_of(request),
-        time_zone=time_zone,
-        file_name=body.source,
-        revenue_days=body.revenue_days,
-    )
-    return json_response(report.to_dict(), status=201 if report.new else 200)

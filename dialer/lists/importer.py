@@ -7,19 +7,17 @@ within the file, upsert by account number with the change recorded, phones, list
 membership and rejects. The whole import is one transaction: it lands entirely or not at all.
 A file whose content was already imported is refused unless forced.
 
-`main(argv)` is the `dialer lists import` command.
+Its command line, `dialer lists import`, is in `dialer.cli.lists`.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import collections
 import concurrent.futures
 import datetime
 import json
 import multiprocessing
-import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,8 +27,8 @@ from typing import Any, TextIO
 import asyncpg
 import structlog
 
-from campaigns.lists.columns import Field, parse_mapping, recognise, with_preset
-from campaigns.lists.errors import ListLoadError, UnreadableFile
+from campaigns.lists.columns import Field, recognise, with_preset
+from campaigns.lists.errors import UnreadableFile
 from campaigns.lists.merging import Tally
 from campaigns.lists.reading import (
     ListFile,
@@ -169,6 +167,31 @@ async def _staged_chunks(
                 future.cancel()
 
 
+@dataclass
+class _ListSource:
+    """A list file opened for import: its records after the header, and how to stage them."""
+
+    path: Path
+    source: ListFile
+    content_hash: str
+    records: Iterator[Record]
+    context: StagingContext
+    workers: int
+
+
+class _StepTimer:
+    """Seconds per step of an import (``ImportSummary.steps``), for tuning."""
+
+    def __init__(self) -> None:
+        self.steps: dict[str, float] = {}
+        self._mark = time.perf_counter()
+
+    def step(self, name: str) -> None:
+        current = time.perf_counter()
+        self.steps[name] = round(current - self._mark, 3)
+        self._mark = current
+
+
 async def import_file(
     connection: asyncpg.Connection,
     path: Path,
@@ -179,42 +202,12 @@ async def import_file(
 ) -> ImportSummary:
     """Import one list file in one transaction; see the module docstring."""
     started = time.perf_counter()
-    as_of = options.as_of or now.date()
-    source = inspect(path, encoding=options.encoding)
-    content_hash = sha256_of(path)
-
-    records = _records(source, options.sheet)
-    try:
-        header = next(records)
-    except StopIteration:
-        raise UnreadableFile(f"{path.name} has no rows: export the list again") from None
-    header_cells = header[2] if header[2] is not None else _split_header(source, header[1])
-    preset = await load_preset(connection, options.preset) if options.preset else {}
-    mapping = recognise(header_cells, with_preset(header_cells, preset, options.mapping))
-    context = StagingContext(
-        mapping=mapping,
-        region=options.region,
-        as_of=as_of,
-        rules=options.rules,
-        delimiter=source.delimiter,
-    )
-    workers = options.workers
-    if workers is None:
-        workers = 2 if path.stat().st_size >= PARALLEL_FROM_BYTES else 1
-
-    steps: dict[str, float] = {}
-    mark = time.perf_counter()
-
-    def step(name: str) -> None:
-        nonlocal mark
-        current = time.perf_counter()
-        steps[name] = round(current - mark, 3)
-        mark = current
-
+    listed = await _open_list(connection, path, options, now)
+    timer = _StepTimer()
     await _widen_temp_buffers(connection)
     async with connection.transaction():
-        await connection.execute(QUERIES["lock_content_hash"], content_hash)
-        previous = await connection.fetchrow(QUERIES["find_import_by_hash"], content_hash)
+        await connection.execute(QUERIES["lock_content_hash"], listed.content_hash)
+        previous = await connection.fetchrow(QUERIES["find_import_by_hash"], listed.content_hash)
         if previous is not None and not options.force:
             log.info(
                 "list_import_skipped",
@@ -231,91 +224,12 @@ async def import_file(
                 previous_import_id=previous["import_id"],
             )
         await connection.execute("SET LOCAL work_mem = '256MB'")
-        list_id = await connection.fetchval(
-            QUERIES["ensure_list"], options.list_name, options.region
-        )
-        import_id = await connection.fetchval(
-            QUERIES["start_import"],
-            list_id,
-            path.name,
-            content_hash,
-            options.force,
-            json.dumps(
-                {
-                    "region": options.region,
-                    "encoding": source.encoding,
-                    "sheet": options.sheet,
-                    "preset": options.preset,
-                    "mapping": mapping.describe(),
-                },
-                ensure_ascii=False,
-            ),
-            now,
-        )
-        await connection.execute(QUERIES["create_staging"])
-        await connection.copy_to_table(
-            "list_staging",
-            source=_staged_chunks(_batches(records, BATCH_ROWS), context, workers, progress),
-            columns=list(STAGING_COLUMNS),
-            format="csv",
-        )
-        step("stream_and_copy")
-        await connection.execute(QUERIES["analyze_staging"])
-        step("analyze_staging")
-        await connection.execute(QUERIES["create_dnc_hits"])
-        if await connection.fetchval(QUERIES["any_dnc_entries"], now):
-            await connection.execute(QUERIES["collect_dnc_hits"], now)
-            if await connection.fetchval(QUERIES["count_dnc_hits"]):
-                await connection.execute(QUERIES["reject_dnc_rows"])
-        step("dnc_scrub")
-        await connection.execute(QUERIES["find_duplicate_keys"])
-        await connection.execute(QUERIES["analyze_duplicate_keys"])
-        step("find_duplicate_keys")
-        await connection.execute(
-            QUERIES["build_incoming_accounts"],
-            list(validator_extra_keys(context)),
-            await connection.fetchval(QUERIES["accounts_id_sequence"]),
-        )
-        step("build_incoming_accounts")
-        await connection.execute(QUERIES["update_existing_accounts"], import_id, now)
-        step("update_existing_accounts")
-        await connection.execute(QUERIES["insert_new_accounts"], now)
-        step("insert_new_accounts")
-        await connection.execute(QUERIES["analyze_incoming"])
-        await connection.execute(QUERIES["build_incoming_phones"])
-        step("build_incoming_phones")
-        await connection.execute(QUERIES["insert_phones_of_new_accounts"], now)
-        await connection.execute(QUERIES["upsert_phones_of_existing_accounts"], now)
-        step("insert_phones")
-        await connection.execute(QUERIES["insert_memberships"], list_id, import_id, now)
-        await connection.execute(
-            QUERIES["upsert_memberships_of_existing_accounts"], list_id, import_id, now
-        )
-        step("insert_memberships")
-        await connection.execute(QUERIES["insert_rejects"], import_id)
-        outcome = await connection.fetchrow(QUERIES["count_outcomes"], import_id)
-        reasons = outcome["reject_reasons"]
-        if isinstance(reasons, str):
-            reasons = json.loads(reasons)
-        tally = Tally(
-            rows=outcome["rows"],
-            accepted=outcome["customers"],
-            merged=outcome["accepted_rows"] - outcome["customers"],
-            rejected=outcome["rows"] - outcome["accepted_rows"],
-            reject_reasons=collections.Counter(reasons),
-        )
-        if not tally.reconciles:
-            raise ListImportError(f"import totals do not reconcile: {tally.as_dict()}")
-        await connection.execute(
-            QUERIES["finish_import"],
-            import_id,
-            tally.rows,
-            tally.accepted,
-            tally.merged,
-            tally.rejected,
-            now,
-        )
-        step("finish")
+        list_id, import_id = await _start_import(connection, listed, options, now)
+        await _stage(connection, listed, progress)
+        timer.step("stream_and_copy")
+        await _merge_staged(connection, listed.context, list_id, import_id, now, timer)
+        tally = await _finish_import(connection, import_id, now)
+        timer.step("finish")
     seconds = time.perf_counter() - started
     log.info(
         "list_imported",
@@ -324,7 +238,150 @@ async def import_file(
         seconds=round(seconds, 2),
         **tally.as_dict(),
     )
-    return ImportSummary(list_id, import_id, tally, seconds, steps=steps)
+    return ImportSummary(list_id, import_id, tally, seconds, steps=timer.steps)
+
+
+async def _open_list(
+    connection: asyncpg.Connection, path: Path, options: ImportOptions, now: datetime.datetime
+) -> _ListSource:
+    """Inspect the file, read its header and decide the mapping and the validation workers."""
+    source = inspect(path, encoding=options.encoding)
+    content_hash = sha256_of(path)
+    records = _records(source, options.sheet)
+    try:
+        header = next(records)
+    except StopIteration:
+        raise UnreadableFile(f"{path.name} has no rows: export the list again") from None
+    header_cells = header[2] if header[2] is not None else _split_header(source, header[1])
+    preset = await load_preset(connection, options.preset) if options.preset else {}
+    mapping = recognise(header_cells, with_preset(header_cells, preset, options.mapping))
+    context = StagingContext(
+        mapping=mapping,
+        region=options.region,
+        as_of=options.as_of or now.date(),
+        rules=options.rules,
+        delimiter=source.delimiter,
+    )
+    workers = options.workers
+    if workers is None:
+        workers = 2 if path.stat().st_size >= PARALLEL_FROM_BYTES else 1
+    return _ListSource(path, source, content_hash, records, context, workers)
+
+
+async def _start_import(
+    connection: asyncpg.Connection,
+    listed: _ListSource,
+    options: ImportOptions,
+    now: datetime.datetime,
+) -> tuple[int, int]:
+    """The list (created if new) and the import's own row: (list_id, import_id)."""
+    list_id = await connection.fetchval(QUERIES["ensure_list"], options.list_name, options.region)
+    settings = {
+        "region": options.region,
+        "encoding": listed.source.encoding,
+        "sheet": options.sheet,
+        "preset": options.preset,
+        "mapping": listed.context.mapping.describe(),
+    }
+    import_id = await connection.fetchval(
+        QUERIES["start_import"],
+        list_id,
+        listed.path.name,
+        listed.content_hash,
+        options.force,
+        json.dumps(settings, ensure_ascii=False),
+        now,
+    )
+    return list_id, import_id
+
+
+async def _stage(
+    connection: asyncpg.Connection, listed: _ListSource, progress: Callable[[int], None] | None
+) -> None:
+    """Stream the validated records into the staging table with COPY."""
+    await connection.execute(QUERIES["create_staging"])
+    await connection.copy_to_table(
+        "list_staging",
+        source=_staged_chunks(
+            _batches(listed.records, BATCH_ROWS), listed.context, listed.workers, progress
+        ),
+        columns=list(STAGING_COLUMNS),
+        format="csv",
+    )
+
+
+async def _merge_staged(
+    connection: asyncpg.Connection,
+    context: StagingContext,
+    list_id: int,
+    import_id: int,
+    now: datetime.datetime,
+    timer: _StepTimer,
+) -> None:
+    """The set-based SQL over the staging table: DNC scrub, merge, accounts, phones,
+    memberships and rejects, each step timed."""
+    await connection.execute(QUERIES["analyze_staging"])
+    timer.step("analyze_staging")
+    await connection.execute(QUERIES["create_dnc_hits"])
+    if await connection.fetchval(QUERIES["any_dnc_entries"], now):
+        await connection.execute(QUERIES["collect_dnc_hits"], now)
+        if await connection.fetchval(QUERIES["count_dnc_hits"]):
+            await connection.execute(QUERIES["reject_dnc_rows"])
+    timer.step("dnc_scrub")
+    await connection.execute(QUERIES["find_duplicate_keys"])
+    await connection.execute(QUERIES["analyze_duplicate_keys"])
+    timer.step("find_duplicate_keys")
+    await connection.execute(
+        QUERIES["build_incoming_accounts"],
+        list(validator_extra_keys(context)),
+        await connection.fetchval(QUERIES["accounts_id_sequence"]),
+    )
+    timer.step("build_incoming_accounts")
+    await connection.execute(QUERIES["update_existing_accounts"], import_id, now)
+    timer.step("update_existing_accounts")
+    await connection.execute(QUERIES["insert_new_accounts"], now)
+    timer.step("insert_new_accounts")
+    await connection.execute(QUERIES["analyze_incoming"])
+    await connection.execute(QUERIES["build_incoming_phones"])
+    timer.step("build_incoming_phones")
+    await connection.execute(QUERIES["insert_phones_of_new_accounts"], now)
+    await connection.execute(QUERIES["upsert_phones_of_existing_accounts"], now)
+    timer.step("insert_phones")
+    await connection.execute(QUERIES["insert_memberships"], list_id, import_id, now)
+    await connection.execute(
+        QUERIES["upsert_memberships_of_existing_accounts"], list_id, import_id, now
+    )
+    timer.step("insert_memberships")
+    await connection.execute(QUERIES["insert_rejects"], import_id)
+
+
+async def _finish_import(
+    connection: asyncpg.Connection, import_id: int, now: datetime.datetime
+) -> Tally:
+    """Count the outcomes, refuse totals that do not reconcile, and close the import."""
+    outcome = await connection.fetchrow(QUERIES["count_outcomes"], import_id)
+    reasons = outcome["reject_reasons"]
+    if isinstance(reasons, str):
+        reasons = json.loads(reasons)
+    tally = Tally(
+        rows=outcome["rows"],
+        accepted=outcome["customers"],
+        merged=outcome["accepted_rows"] - outcome["customers"],
+        rejected=outcome["rows"] - outcome["accepted_rows"],
+        reject_reasons=collections.Counter(reasons),
+    )
+    if not tally.reconciles:
+        raise ListImportError(f"import totals do not reconcile: {tally.as_dict()}")
+    await connection.execute(
+        QUERIES["finish_import"],
+        import_id,
+        tally.rows,
+        tally.accepted,
+        tally.merged,
+        tally.rejected,
+        now,
+    )
+    return tally
 
 
 def validator_extra_keys(context: StagingContext) -> tuple[str, ...]:
@@ -351,124 +408,3 @@ async def write_reject_file(connection: asyncpg.Connection, import_id: int, out:
     return write_rejects(
         ((row["line_number"], row["reason"], row["detail"], row["raw"]) for row in rows), out
     )
-
-
-def estimate_rows(path: Path, sample_bytes: int = 64 * 1024) -> int:
-    """How many records a text file holds, from the line length of its first bytes (0 for a
-    workbook or an empty file: the bar then shows rows without a percentage)."""
-    size = path.stat().st_size
-    with path.open("rb") as raw:
-        sample = raw.read(sample_bytes)
-    if sample.startswith(b"PK") or not sample:
-        return 0
-    lines = sample.count(b"\n") or 1
-    return max(1, round(size * lines / len(sample)) - 1)  # less the header
-
-
-class ProgressBar:
-    """`dialer lists import`'s progress on the terminal: a bar of rows read against the rows
-    the file is estimated to hold; merging follows once the bar is full."""
-
-    WIDTH = 30
-
-    def __init__(self, name: str, estimated_rows: int) -> None:
-        self.name = name
-        self.estimated_rows = estimated_rows
-
-    def render(self, rows: int, *, done: bool = False) -> str:
-        if self.estimated_rows <= 0 and not done:
-            return f"\r{self.name}: {rows:,} rows read"
-        fraction = 1.0 if done else min(rows / max(self.estimated_rows, 1), 0.99)
-        filled = int(fraction * self.WIDTH)
-        bar = "#" * filled + "." * (self.WIDTH - filled)
-        return f"\r{self.name} [{bar}] {fraction:4.0%} {rows:,} rows"
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="dialer lists import", description="Load a customer list (CSV, TSV or XLSX)."
-    )
-    parser.add_argument("file", type=Path)
-    parser.add_argument("--name", required=True, help="the list's name (created if new)")
-    parser.add_argument("--region", default="CN", help="default region for phone numbers")
-    parser.add_argument("--encoding", help="text encoding (detected when absent), e.g. gb18030")
-    parser.add_argument(
-        "--mapping", default="", help="header=field pairs or JSON, e.g. '备用号码=phone'"
-    )
-    parser.add_argument(
-        "--preset", help="a saved mapping (dialer lists presets); --mapping wins over it"
-    )
-    parser.add_argument("--sheet", help="workbook sheet (the first one when absent)")
-    parser.add_argument("--force", action="store_true", help="import again a file already loaded")
-    parser.add_argument("--rejects", type=Path, help="write the rejected rows to this CSV")
-    parser.add_argument("--json", action="store_true", help="print one JSON summary object")
-    parser.add_argument("--workers", type=int, help="validation processes (default: by size)")
-    return parser
-
-
-async def _run(args: argparse.Namespace) -> int:
-    from dialer import db
-    from dialer.clock import system_clock
-    from dialer.logs import configure_logging
-    from dialer.settings import load_settings
-
-    settings = load_settings()
-    configure_logging(settings.log_format, settings.log_level)
-    url = db.resolve_database_url(settings.database_url, settings.data_dir)
-    options = ImportOptions(
-        list_name=args.name,
-        region=args.region,
-        encoding=args.encoding,
-        mapping=parse_mapping(args.mapping),
-        preset=args.preset,
-        sheet=args.sheet,
-        force=args.force,
-        workers=args.workers,
-    )
-    bar = ProgressBar(args.file.name, estimate_rows(args.file)) if sys.stderr.isatty() else None
-
-    def progress(rows: int) -> None:
-        if bar is not None:
-            sys.stderr.write(bar.render(rows))
-            sys.stderr.flush()
-
-    async with db.pool_for(url, min_size=1, max_size=1) as pool, pool.acquire() as connection:
-        summary = await import_file(
-            connection, args.file, options, now=system_clock(), progress=progress
-        )
-        if bar is not None:
-            sys.stderr.write(bar.render(summary.tally.rows, done=True) + "\n")
-        if args.rejects and summary.import_id is not None:
-            with args.rejects.open("w", encoding="utf-8", newline="") as out:
-                await write_reject_file(connection, summary.import_id, out)
-    if args.json:
-        print(json.dumps(summary.as_json(), ensure_ascii=False))
-    elif summary.skipped:
-        print(
-            f"{args.file.name} was already imported (import {summary.previous_import_id}); "
-            "nothing changed. Pass --force to import it again."
-        )
-    else:
-        tally = summary.tally
-        print(
-            f"list {summary.list_id}: {tally.rows:,} rows = {tally.accepted:,} accepted "
-            f"+ {tally.merged:,} merged + {tally.rejected:,} rejected "
-            f"in {summary.seconds:.1f} s"
-        )
-        for reason, count in sorted(tally.reject_reasons.items()):
-            print(f"  rejected {reason}: {count:,}")
-    return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`dialer lists import FILE --name NAME [...]`; exit 0 on success, 2 on a refused file."""
-    args = build_parser().parse_args(argv)
-    try:
-        return asyncio.run(_run(args))
-    except (ListLoadError, ListImportError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -4,16 +4,14 @@ A preset maps headers to fields like `--mapping` does. When a list is loaded wit
 the preset's entries for the columns the file has apply first and an explicit mapping wins
 over them entry by entry (`campaigns.lists.columns.with_preset`).
 
-`main(argv)` is the `dialer lists presets` command: `list`, `save NAME MAPPING`, `delete NAME`.
+Its command line, `dialer lists presets` (`list`, `save NAME MAPPING`, `delete NAME`), is in
+`dialer.cli.lists`.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import datetime
 import json
-import sys
 from typing import Any
 
 import asyncpg
@@ -79,55 +77,3 @@ async def list_presets(connection: asyncpg.Connection) -> list[dict[str, Any]]:
 
 async def delete_preset(connection: asyncpg.Connection, name: str) -> bool:
     return await connection.fetchval(QUERIES["delete_mapping_preset"], name) is not None
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="dialer lists presets", description="Saved column mappings for list loading."
-    )
-    actions = parser.add_subparsers(dest="action", required=True)
-    actions.add_parser("list", help="show the saved presets")
-    save = actions.add_parser("save", help="save (or replace) a preset")
-    save.add_argument("name")
-    save.add_argument("mapping", help="header=field pairs or JSON, e.g. '备用号码=phone,客户=name'")
-    delete = actions.add_parser("delete", help="delete a preset")
-    delete.add_argument("name")
-    return parser
-
-
-async def _run(args: argparse.Namespace) -> int:
-    from dialer import db
-    from dialer.clock import system_clock
-    from dialer.settings import load_settings
-
-    settings = load_settings()
-    url = db.resolve_database_url(settings.database_url, settings.data_dir)
-    async with db.pool_for(url, min_size=1, max_size=1) as pool, pool.acquire() as connection:
-        if args.action == "list":
-            for preset in await list_presets(connection):
-                pairs = ", ".join(f"{k}={v}" for k, v in preset["mapping"].items())
-                print(f"{preset['name']}: {pairs}")
-        elif args.action == "save":
-            preset = await save_preset(
-                connection,
-                args.name,
-                parse_mapping(args.mapping),
-                user_id=None,
-                now=system_clock(),
-            )
-            print(f"saved preset {preset['name']!r}")
-        elif not await delete_preset(connection, args.name):
-            print(f"no mapping preset named {args.name!r}", file=sys.stderr)
-            return 1
-        else:
-            print(f"deleted preset {args.name!r}")
-    return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return asyncio.run(_run(args))
-    except ListLoadError as exc:
-        print(f"dialer lists presets: {exc}", file=sys.stderr)
-        return 2

@@ -13,7 +13,6 @@ import json
 import uuid
 from pathlib import Path
 
-import jinja2
 from aiohttp import BodyPartReader, web
 from pydantic import BaseModel, Field
 
@@ -36,20 +35,12 @@ from dialer.lists.presets import (
     save_preset,
 )
 from dialer.web import i18n
-from dialer.web.pages import page_context
+from dialer.web.pages import feature_templates, page_context
 
 routes = Routes()
 _MANAGERS = {Role.CAMPAIGN_MANAGER, Role.ADMIN}
 
-_environment = jinja2.Environment(
-    loader=jinja2.ChoiceLoader(
-        [
-            jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-            jinja2.FileSystemLoader(Path(__file__).parent.parent / "web" / "templates"),
-        ]
-    ),
-    autoescape=jinja2.select_autoescape(["html"]),
-)
+_environment = feature_templates(Path(__file__).parent / "templates")
 _TEXTS = {
     "list_upload": {"zh": "导入名单", "en": "Load a list"},
     "list_name": {"zh": "名单名称", "en": "List name"},

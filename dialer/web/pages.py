@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp_jinja2
+import jinja2
 from aiohttp import web
 
 from dialer import auth
@@ -15,6 +17,18 @@ from dialer.keys import CLOCK, CONSOLE_LINKS, SETTINGS, pool_of
 from dialer.web.i18n import translate
 
 routes = Routes()
+
+WEB_TEMPLATES = Path(__file__).parent / "templates"
+
+
+def feature_templates(folder: Path) -> jinja2.Environment:
+    """The templates of a feature's ``folder``, which extend the shared ones (``base.html``)."""
+    return jinja2.Environment(
+        loader=jinja2.ChoiceLoader(
+            [jinja2.FileSystemLoader(folder), jinja2.FileSystemLoader(WEB_TEMPLATES)]
+        ),
+        autoescape=jinja2.select_autoescape(["html"]),
+    )
 
 
 def page_context(request: web.Request, **extra: Any) -> dict[str, Any]:

@@ -12,15 +12,9 @@ import asyncpg
 import pytest
 import structlog
 
-from dialer.leads.conversions import (
-    ConversionRow,
-    ImportRefused,
-    Rejection,
-    decode,
-    import_conversions,
-    main,
-    parse_rows,
-)
+from dialer.cli.revenue import conversions_main as main
+from dialer.revenue.conversions import import_conversions
+from revenue.conversion_files import ConversionRow, ImportRefused, Rejection, decode, parse_rows
 
 from .conftest import NOW, Brokerage, make_account
 

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from dialer.leads import demo_stage
 from dialer.leads.handoff import WarmLead, hand_off
-from dialer.leads.ledger import store_rule_set
-from dialer.leads.statements import reconcile_ledger
+from dialer.revenue.ledger import store_rule_set
+from dialer.revenue.statements import reconcile_ledger
 
 from .conftest import NOW, Brokerage, make_account, make_user
 

@@ -11,7 +11,7 @@ import pytest
 import structlog
 
 from dialer import cli
-from dialer.leads.statements import reconcile_ledger
+from dialer.revenue.statements import reconcile_ledger
 
 from .conftest import Brokerage
 from .test_revenue_ledger import SHANGHAI, posted_book, sums_by_party

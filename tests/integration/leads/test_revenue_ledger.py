@@ -15,10 +15,12 @@ import asyncpg
 import pytest
 import structlog
 
-from dialer.leads.conversions import import_conversions
+from dialer.cli.revenue import post_main
+from dialer.cli.revenue import reconcile_main as main
 from dialer.leads.errors import LeadError
 from dialer.leads.handoff import WarmLead, hand_off
-from dialer.leads.ledger import (
+from dialer.revenue.conversions import import_conversions
+from dialer.revenue.ledger import (
     claw_back_customer,
     load_rule_book,
     post_revenue,
@@ -26,10 +28,7 @@ from dialer.leads.ledger import (
     reverse_conversion,
     store_rule_set,
 )
-from dialer.leads.ledger import (
-    main as post_main,
-)
-from dialer.leads.statements import main, reconcile_ledger
+from dialer.revenue.statements import reconcile_ledger
 from revenue.conversions import RevenueKind
 from revenue.parties import Side
 from revenue.rules import RuleSet, SplitShares

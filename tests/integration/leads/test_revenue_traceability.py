@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from dialer.leads.conversions import import_conversions
 from dialer.leads.handoff import WarmLead, hand_off
-from dialer.leads.ledger import post_revenue, read_scores, reverse_conversion, store_rule_set
-from dialer.leads.routes import ConversionBatch
-from dialer.leads.statements import reconcile_ledger
+from dialer.revenue.conversions import import_conversions
+from dialer.revenue.ledger import post_revenue, read_scores, reverse_conversion, store_rule_set
+from dialer.revenue.routes import ConversionBatch
+from dialer.revenue.statements import reconcile_ledger
 from revenue.parties import Side
 from revenue.statements import Month, StatementKind, statements_csv
 from tests.helpers import token_headers

@@ -7,8 +7,8 @@ import io
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dialer.leads.conversions import import_conversions
-from dialer.leads.ledger import post_revenue, store_rule_set
+from dialer.revenue.conversions import import_conversions
+from dialer.revenue.ledger import post_revenue, store_rule_set
 from tests.helpers import token_headers
 
 from .conftest import NOW, Brokerage, make_user

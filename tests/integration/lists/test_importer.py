@@ -23,6 +23,7 @@ from campaigns.lists.phones import PhoneNormaliser
 from campaigns.lists.reading import inspect, read_rows
 from campaigns.lists.segments import Classifier, SegmentRules
 from campaigns.lists.validation import RowValidator
+from dialer.cli.lists import import_main
 from dialer.lists import importer
 from dialer.lists.importer import ImportOptions, import_file
 from tests.unit.lists.factories import (
@@ -461,7 +462,7 @@ def test_cli_json_summary(
     monkeypatch.setenv("DATABASE_URL", db_url)
     path = write_csv(tmp_path / "weekly.csv", CN_HEADER, sample_rows(), encoding="gb18030")
     rejects = tmp_path / "rejects.csv"
-    code = importer.main(
+    code = import_main(
         [str(path), "--name", "weekly", "--region", "CN", "--json", "--rejects", str(rejects)]
     )
     assert code == 0
@@ -483,13 +484,13 @@ def test_cli_json_summary(
     )
     assert rejects.read_text(encoding="utf-8").count("\n") == 6
 
-    code = importer.main([str(path), "--name", "weekly"])
+    code = import_main([str(path), "--name", "weekly"])
     assert code == 0
     assert "already imported" in capsys.readouterr().out
 
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"")
-    assert importer.main([str(bad), "--name", "weekly"]) == 2
+    assert import_main([str(bad), "--name", "weekly"]) == 2
     assert "is empty" in capsys.readouterr().err
 
 

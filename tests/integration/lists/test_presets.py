@@ -12,6 +12,7 @@ import structlog
 from aiohttp.test_utils import TestClient
 
 from campaigns.lists.columns import Field, with_preset
+from dialer.cli.lists import import_main, presets_main
 from dialer.http import Role
 from dialer.lists import presets
 from dialer.lists.importer import ImportOptions, import_file
@@ -133,21 +134,19 @@ def test_cli_saves_a_preset_and_imports_with_it(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from dialer.lists import importer
-
     saved_logging = structlog.get_config()
     monkeypatch.setenv("DATABASE_URL", db_url)
     try:
-        assert presets.main(["save", "branch-7", "客户=name,号码一=phone"]) == 0
-        assert presets.main(["list"]) == 0
+        assert presets_main(["save", "branch-7", "客户=name,号码一=phone"]) == 0
+        assert presets_main(["list"]) == 0
         assert "branch-7: 客户=name, 号码一=phone" in capsys.readouterr().out
         path = write_csv(tmp_path / "odd.csv", ODD_HEADER, ODD_ROWS)
-        assert importer.main([str(path), "--name", "weekly", "--json"]) == 2
+        assert import_main([str(path), "--name", "weekly", "--json"]) == 2
         assert "no phone column recognised" in capsys.readouterr().err
-        code = importer.main([str(path), "--name", "weekly", "--preset", "branch-7", "--json"])
+        code = import_main([str(path), "--name", "weekly", "--preset", "branch-7", "--json"])
         assert code == 0
         assert '"accepted": 2' in capsys.readouterr().out
-        assert presets.main(["delete", "branch-7"]) == 0
-        assert presets.main(["delete", "branch-7"]) == 1
+        assert presets_main(["delete", "branch-7"]) == 0
+        assert presets_main(["delete", "branch-7"]) == 1
     finally:
         structlog.configure(**saved_logging)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dialer.lists.importer import ProgressBar, estimate_rows
+from dialer.cli.lists import ProgressBar, estimate_rows
 from tests.unit.lists.factories import CN_HEADER, write_csv
 
 

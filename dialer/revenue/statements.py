@@ -1,4 +1,4 @@
-"""Monthly statements from the stored ledger, and `dialer revenue reconcile`.
+"""Monthly statements from the stored ledger, checked for `dialer revenue reconcile`.
 
 Statements are built line by line from ledger rows (``revenue.statements``); reconciling
 checks them with ``revenue.reconcile`` and, independently, against the database's own sums
@@ -8,27 +8,22 @@ does not add up is named with the amount it is off by.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import sys
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from dialer.leads.errors import LeadError
-from dialer.leads.ledger import entry_from_row
+from dialer.revenue.ledger import entry_from_row
 from dialer.sql import load_queries
-from revenue.errors import RevenueError
 from revenue.ledger import LedgerEntry
 from revenue.money import from_cents
 from revenue.parties import Party, Side
 from revenue.reconcile import Difference, Reconciliation, reconcile
-from revenue.statements import Month, StatementSet, monthly_statements, statements_csv
+from revenue.statements import Month, StatementSet, monthly_statements
 
-QUERIES = load_queries("dialer.leads")
+QUERIES = load_queries("dialer.revenue")
 
 _SIDE_OF_KIND = {party.value: party.side for party in Party}
 
@@ -119,56 +114,3 @@ async def reconcile_ledger(
         else [Month.parse(row["period"]) for row in await pool.fetch(QUERIES["ledger_periods"])]
     )
     return [await check_month(pool, each, time_zone) for each in months]
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="dialer revenue reconcile",
-        description="Check that the centre's, the branches' and the firm's statements add up "
-        "to the ledger exactly; exit 1 naming every difference if not.",
-    )
-    parser.add_argument("--month", help="YYYY-MM (default: every month on the ledger)")
-    parser.add_argument("--time-zone", default="Asia/Shanghai", help="the firm's time zone")
-    parser.add_argument("--csv", type=Path, help="also write the month's statements as CSV")
-    return parser
-
-
-def main(argv: list[str]) -> int:
-    """Exit 0 when everything reconciles, 1 naming the differences, 2 on errors."""
-    from dialer import db
-    from dialer.logs import configure_logging
-    from dialer.settings import SettingsError, load_settings
-
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    try:
-        month = Month.parse(args.month) if args.month else None
-        time_zone = ZoneInfo(args.time_zone)
-    except (RevenueError, ZoneInfoNotFoundError, ValueError) as error:
-        print(f"dialer revenue reconcile: error: {error}", file=sys.stderr)
-        return 2
-    try:
-        settings = load_settings()
-        configure_logging(settings.log_format, settings.log_level)
-
-        async def run() -> list[MonthCheck]:
-            url = await asyncio.to_thread(
-                db.resolve_database_url, settings.database_url, settings.data_dir
-            )
-            async with db.pool_for(url, min_size=1, max_size=2) as pool:
-                return await reconcile_ledger(pool, month, time_zone)
-
-        checks = asyncio.run(run())
-    except (LeadError, RevenueError, SettingsError, db.DatabaseError) as error:
-        print(f"dialer revenue reconcile: error: {error}", file=sys.stderr)
-        return 2
-    if not checks:
-        print("the revenue ledger is empty: nothing to reconcile")
-    for check in checks:
-        print(check.reconciliation.report())
-    if args.csv is not None:
-        every = [statement for check in checks for statement in check.statements.statements]
-        args.csv.write_text(statements_csv(every), encoding="utf-8")
-    return 0 if all(check.ok for check in checks) else 1

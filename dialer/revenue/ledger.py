@@ -37,7 +37,7 @@ from revenue.rules import RuleBook, RuleSet
 from revenue.split import split_revenue
 
 log = structlog.get_logger(__name__)
-QUERIES = load_queries("dialer.leads")
+QUERIES = load_queries("dialer.revenue")
 
 
 class RulesMissing(LeadError):
@@ -398,68 +398,3 @@ def read_scores(text: str) -> dict[int, Decimal]:
             raise LeadError(f"scores line {number}: a service coefficient lies between 0 and 1")
         scores[user_id] = score
     return scores
-
-
-def main(argv: list[str]) -> int:
-    """`dialer revenue post [--rules FILE.json]`: store a rule version if given, then split
-    and post every attributed revenue row not yet on the ledger. Exit 0, or 2 on errors."""
-    import argparse
-    import asyncio
-    import sys
-    from pathlib import Path
-    from zoneinfo import ZoneInfoNotFoundError
-
-    from pydantic import ValidationError
-
-    from dialer import db
-    from dialer.clock import system_clock
-    from dialer.logs import configure_logging
-    from dialer.settings import SettingsError, load_settings
-
-    parser = argparse.ArgumentParser(
-        prog="dialer revenue post",
-        description="Split attributed revenue under the firm's rules and post it to the ledger.",
-    )
-    parser.add_argument("--rules", type=Path, help="a rule version (JSON) to store first")
-    parser.add_argument("--time-zone", default="Asia/Shanghai", help="the firm's time zone")
-    parser.add_argument(
-        "--scores", type=Path, help="service coefficients from complaints: CSV user_id,score"
-    )
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    try:
-        time_zone = ZoneInfo(args.time_zone)
-        rule_set = (
-            RuleSet.model_validate_json(args.rules.read_text(encoding="utf-8"))
-            if args.rules
-            else None
-        )
-        scores = read_scores(args.scores.read_text(encoding="utf-8")) if args.scores else {}
-        settings = load_settings()
-        configure_logging(settings.log_format, settings.log_level)
-
-        async def run() -> PostingReport:
-            url = await asyncio.to_thread(
-                db.resolve_database_url, settings.database_url, settings.data_dir
-            )
-            async with db.pool_for(url, min_size=1, max_size=2) as pool:
-                if rule_set is not None:
-                    await store_rule_set(pool, rule_set)
-                return await post_revenue(
-                    pool, now=system_clock(), time_zone=time_zone, service_scores=scores
-                )
-
-        report = asyncio.run(run())
-    except ValidationError as error:
-        print(f"dialer revenue post: error: invalid rules: {error}", file=sys.stderr)
-        return 2
-    except (LeadError, SettingsError, db.DatabaseError, OSError) as error:
-        print(f"dialer revenue post: error: {error}", file=sys.stderr)
-        return 2
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        print(f"dialer revenue post: error: {error}", file=sys.stderr)
-        return 2
-    print(json.dumps(report.to_dict(), ensure_ascii=False))
-    return 0

@@ -1,9 +1,8 @@
 """Conversion import: what the back office reports happened to customers.
 
-`dialer conversions import FILE` reads a CSV (UTF-8, or GB18030 as Chinese back-office
-exports often are) with the columns ``external_ref, account_number, kind, occurred_on``
-and optionally ``amount`` (yuan, at most two decimals) and ``period`` (``YYYY-MM``,
-required for the revenue kinds ``net_commission`` and ``advisory_fee``). Nothing is lost:
+`dialer conversions import FILE` (``dialer.cli.revenue``) reads a CSV (UTF-8, or GB18030 as
+Chinese back-office exports often are); its rows are parsed and checked by the pure
+``revenue.conversion_files`` and written here. Nothing is lost:
 
 - every row is accepted or rejected with a reason: rows = accepted + rejected;
 - atomic: the rows are written in one transaction, or (on any failure) none are;
@@ -24,65 +23,31 @@ rule version used, and a note naming the lead that earned it or why none did.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import csv
-import io
-import json
-import re
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import structlog
 
 from dialer.leads.errors import LeadError
-from dialer.leads.ledger import RulesMissing, load_rule_book
+from dialer.revenue.ledger import RulesMissing, load_rule_book
 from dialer.sql import load_queries
 from revenue.attribution import DEFAULT_ATTRIBUTION_WINDOW, most_recent_lead
+from revenue.conversion_files import (
+    REVENUE_KINDS,
+    ConversionRow,
+    ImportRefused,
+    Rejection,
+    parse_rows,
+)
 from revenue.errors import NoRuleInForce
 from revenue.rules import RuleBook, RuleSet
 
 log = structlog.get_logger(__name__)
-QUERIES = load_queries("dialer.leads")
-
-REVENUE_KINDS = ("net_commission", "advisory_fee")
-"""Rows that report revenue (the ``revenue.conversions.RevenueKind`` the rules may count)."""
-KINDS = ("reactivated", "funds_in", "advisory_signed", "product_bought", *REVENUE_KINDS)
-REQUIRED_COLUMNS = ("external_ref", "account_number", "kind", "occurred_on")
-OPTIONAL_COLUMNS = ("amount", "period")
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_MAX_CENTS = 10**17
-
-
-class ImportRefused(LeadError):
-    """The file cannot be imported as a whole (unreadable, or columns missing); nothing was
-    written. Fix the file and import it again."""
-
-
-@dataclass(frozen=True, slots=True)
-class ConversionRow:
-    line: int
-    raw: str
-    external_ref: str
-    account_number: str
-    kind: str
-    occurred_on: date
-    amount_cents: int
-    period: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    line: int
-    raw: str
-    reason: str
+QUERIES = load_queries("dialer.revenue")
 
 
 @dataclass
@@ -130,116 +95,6 @@ class ImportReport:
                 {"external_ref": ref, "reason": reason} for ref, reason in self.unattributed_rows
             ],
         }
-
-
-def decode(content: bytes) -> str:
-    """The file's text: UTF-8 (with or without BOM), else GB18030."""
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            return content.decode("gb18030")
-        except UnicodeDecodeError as error:
-            raise ImportRefused(
-                f"the file is neither UTF-8 nor GB18030 text (byte {error.start}): "
-                "export it as CSV in UTF-8"
-            ) from error
-
-
-def parse_rows(text: str) -> tuple[list[ConversionRow], list[Rejection], int]:
-    """Parse and validate every data row: (valid rows, rejections, number of data rows).
-
-    Blank lines are not rows. Refuses the whole file when a required column is missing.
-    """
-    reader = csv.reader(io.StringIO(text))
-    header: list[str] | None = None
-    rows: list[ConversionRow] = []
-    rejected: list[Rejection] = []
-    total = 0
-    first_line_of_ref: dict[str, int] = {}
-    for values in reader:
-        if not any(value.strip() for value in values):
-            continue
-        if header is None:
-            header = [value.strip().lower() for value in values]
-            missing = [column for column in REQUIRED_COLUMNS if column not in header]
-            if missing:
-                raise ImportRefused(
-                    f"the header has no {', '.join(missing)} column(s): the first line must name "
-                    f"{', '.join(REQUIRED_COLUMNS)} (and optionally {', '.join(OPTIONAL_COLUMNS)})"
-                )
-            continue
-        total += 1
-        line = reader.line_num
-        raw = _raw(values)
-        if len(values) > len(header):
-            rejected.append(Rejection(line, raw, f"{len(values)} fields, header has {len(header)}"))
-            continue
-        fields = {name: value.strip() for name, value in zip(header, values, strict=False)}
-        parsed = parse_row(line, raw, fields)
-        if isinstance(parsed, ConversionRow):
-            earlier = first_line_of_ref.setdefault(parsed.external_ref, line)
-            if earlier != line:
-                parsed = Rejection(
-                    line,
-                    raw,
-                    f"external_ref {parsed.external_ref} already appears on line {earlier}",
-                )
-        if isinstance(parsed, Rejection):
-            rejected.append(parsed)
-        else:
-            rows.append(parsed)
-    if header is None:
-        raise ImportRefused("the file is empty: expected a header line and conversion rows")
-    return rows, rejected, total
-
-
-def parse_row(line: int, raw: str, fields: dict[str, str]) -> ConversionRow | Rejection:
-    """One row checked field by field; the first problem is the rejection's reason."""
-    for column in REQUIRED_COLUMNS:
-        if not fields.get(column):
-            return Rejection(line, raw, f"{column} is empty")
-    external_ref = fields["external_ref"]
-    if len(external_ref) > 200:
-        return Rejection(line, raw, "external_ref is longer than 200 characters")
-    kind = fields["kind"].lower()
-    if kind not in KINDS:
-        return Rejection(line, raw, f"kind {fields['kind']!r} is not one of {', '.join(KINDS)}")
-    try:
-        occurred_on = date.fromisoformat(fields["occurred_on"])
-    except ValueError:
-        return Rejection(
-            line, raw, f"occurred_on {fields['occurred_on']!r} is not a YYYY-MM-DD date"
-        )
-    amount_text = fields.get("amount", "").replace(",", "")
-    amount_cents = 0
-    if amount_text:
-        try:
-            amount = Decimal(amount_text)
-        except InvalidOperation:
-            return Rejection(line, raw, f"amount {amount_text!r} is not a number")
-        if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
-            return Rejection(line, raw, f"amount {amount_text} has more than two decimals")
-        if amount < 0:
-            return Rejection(line, raw, f"amount {amount_text} is negative")
-        amount_cents = int(amount * 100)
-        if amount_cents >= _MAX_CENTS:
-            return Rejection(line, raw, f"amount {amount_text} is implausibly large")
-    period = fields.get("period") or None
-    if period is not None and not _PERIOD.match(period):
-        return Rejection(line, raw, f"period {period!r} is not YYYY-MM")
-    if kind in REVENUE_KINDS and period is None:
-        return Rejection(line, raw, f"{kind} needs the period (YYYY-MM) it was earned in")
-    return ConversionRow(
-        line=line,
-        raw=raw,
-        external_ref=external_ref,
-        account_number=fields["account_number"],
-        kind=kind,
-        occurred_on=occurred_on,
-        amount_cents=amount_cents,
-        period=period,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,35 +146,6 @@ async def import_conversions(
         file_name=file_name,
         revenue_days=revenue_days,
     )
-
-
-def parse_records(records: Sequence[dict[str, Any]]) -> tuple[list[ConversionRow], list[Rejection]]:
-    """Rows given as JSON objects (the API), checked exactly like the file's rows."""
-    rows: list[ConversionRow] = []
-    rejected: list[Rejection] = []
-    first_of_ref: dict[str, int] = {}
-    for number, record in enumerate(records, start=1):
-        raw = json.dumps(record, ensure_ascii=False, default=str)
-        fractional = sorted(str(k) for k, v in record.items() if isinstance(v, float))
-        if fractional:
-            reason = f'{", ".join(fractional)}: send amounts as strings such as "12.34", not JSON numbers with a fraction'
-            rejected.append(Rejection(number, raw, reason))
-            continue
-        fields = {str(k).lower(): "" if v is None else str(v).strip() for k, v in record.items()}
-        parsed = parse_row(number, raw, fields)
-        if isinstance(parsed, ConversionRow):
-            earlier = first_of_ref.setdefault(parsed.external_ref, number)
-            if earlier != number:
-                parsed = Rejection(
-                    number,
-                    raw,
-                    f"external_ref {parsed.external_ref} already appears in row {earlier}",
-                )
-        if isinstance(parsed, ConversionRow):
-            rows.append(parsed)
-        else:
-            rejected.append(parsed)
-    return rows, rejected
 
 
 async def import_rows(
@@ -538,90 +364,3 @@ def _same(row: ConversionRow, account_id: int, stored: asyncpg.Record) -> bool:
         and stored["amount_cents"] == row.amount_cents
         and stored["period"] == row.period
     )
-
-
-def _raw(values: list[str]) -> str:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="").writerow(values)
-    return out.getvalue()
-
-
-def write_rejects(path: Path, rejected: Iterable[Rejection]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(("line", "reason", "row"))
-        for rejection in rejected:
-            writer.writerow((rejection.line, rejection.reason, rejection.raw))
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="dialer conversions import",
-        description="Import the back office's conversions (CSV); every row accepted or rejected.",
-    )
-    parser.add_argument("file", type=Path)
-    parser.add_argument("--time-zone", default="Asia/Shanghai", help="the firm's time zone")
-    parser.add_argument("--revenue-days", type=int, default=365)
-    parser.add_argument("--rejects", type=Path, help="write rejected rows with reasons (CSV)")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    return parser
-
-
-def main(argv: list[str]) -> int:
-    """Exit 0 when every row was accepted, 1 when some were rejected, 2 when nothing was
-    imported (the error says why)."""
-    from dialer import db
-    from dialer.clock import system_clock
-    from dialer.logs import configure_logging
-    from dialer.settings import SettingsError, load_settings
-
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    try:
-        time_zone = ZoneInfo(args.time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        print(
-            f"dialer conversions import: error: unknown time zone {args.time_zone!r}: "
-            "use an IANA name such as Asia/Shanghai",
-            file=sys.stderr,
-        )
-        return 2
-    try:
-        text = decode(args.file.read_bytes())
-        settings = load_settings()
-        configure_logging(settings.log_format, settings.log_level)
-
-        async def run() -> ImportReport:
-            url = await asyncio.to_thread(
-                db.resolve_database_url, settings.database_url, settings.data_dir
-            )
-            async with db.pool_for(url, min_size=1, max_size=2) as pool:
-                return await import_conversions(
-                    pool,
-                    text,
-                    now=system_clock(),
-                    time_zone=time_zone,
-                    file_name=args.file.name,
-                    revenue_days=args.revenue_days,
-                )
-
-        report = asyncio.run(run())
-    except (LeadError, SettingsError, db.DatabaseError) as error:
-        print(f"dialer conversions import: error: {error}", file=sys.stderr)
-        return 2
-    except OSError as error:
-        print(
-            f"dialer conversions import: error: cannot read {args.file}: {error}", file=sys.stderr
-        )
-        return 2
-    if args.rejects is not None:
-        write_rejects(args.rejects, report.rejected)
-    if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False))
-    else:
-        print(report.summary())
-        for rejection in report.rejected:
-            print(f"  line {rejection.line}: {rejection.reason}")
-    return 1 if report.rejected else 0

@@ -11,21 +11,20 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import jinja2
 from aiohttp import web
 
 from dialer import auth
 from dialer.http import ConsoleLink, Problem, Role, Routes
 from dialer.keys import now_of, pool_of
-from dialer.leads.statements import check_month
+from dialer.revenue.statements import check_month
 from dialer.sql import load_queries
 from dialer.web import i18n
-from dialer.web.pages import page_context
+from dialer.web.pages import feature_templates, page_context
 from revenue.errors import RevenueError
 from revenue.statements import Month, Statement, StatementKind, statements_csv
 
 routes = Routes()
-QUERIES = load_queries("dialer.leads")
+QUERIES = load_queries("dialer.revenue")
 FIRM_ZONE = ZoneInfo("Asia/Shanghai")
 _ALL = {
     Role.TELESALES_REP,
@@ -37,15 +36,7 @@ _ALL = {
 }
 _CENTRE = {Role.CAMPAIGN_MANAGER, Role.ADMIN}
 
-_environment = jinja2.Environment(
-    loader=jinja2.ChoiceLoader(
-        [
-            jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-            jinja2.FileSystemLoader(Path(__file__).parent.parent / "web" / "templates"),
-        ]
-    ),
-    autoescape=jinja2.select_autoescape(["html"]),
-)
+_environment = feature_templates(Path(__file__).parent / "templates")
 
 i18n.register(
     {
