@@ -135,7 +135,7 @@ def baseline_app(timing: Timing) -> web.Application:
 
 
 async def start_simulator(port: int, scenario_file: Path) -> asyncio.subprocess.Process:
-    code = "import sys; from dialer.telephony.carrier_sim import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from dialer.cli.carrier import main; sys.exit(main(sys.argv[1:]))"
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
     process = await asyncio.create_subprocess_exec(
         sys.executable,

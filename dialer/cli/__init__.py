@@ -41,7 +41,7 @@ class CommandError(Exception):
 # "module:function" when one module holds several commands
 DELEGATED: dict[tuple[str, ...], str] = {
     ("simulate",): "campaigns.simulation",
-    ("sim-carrier",): "dialer.telephony.carrier_sim",
+    ("sim-carrier",): "dialer.cli.carrier",
     ("lists", "import"): "dialer.cli.lists:import_main",
     ("lists", "presets"): "dialer.cli.lists:presets_main",
     ("compliance", "explain"): "compliance.explain",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialer.telephony.carrier_sim import build_parser, main, simulator_from_args
+from dialer.cli.carrier import build_parser, main, simulator_from_args
 
 
 def test_a_malformed_account_sid_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
