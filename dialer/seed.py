@@ -10,8 +10,9 @@ Accounts are written with COPY, so 20,000 accounts take about a second.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import asyncpg
 
@@ -137,6 +138,11 @@ def _phone(rng: random.Random) -> tuple[str, str, str, list[str], str | None]:
     return number, "landline", "GB", ["Europe/London"], None
 
 
+# a staff member: username, display name, role, branch, team, language, senior,
+# qualification number, registrations
+Staff = tuple[str, str, str, int | None, int | None, str, bool, str | None, list[str]]
+
+
 async def seed(
     pool: asyncpg.Pool, *, accounts: int = 20_000, seed_value: int = 7, today: date | None = None
 ) -> SeedCounts:
@@ -147,259 +153,263 @@ async def seed(
     async with pool.acquire() as connection, connection.transaction():
         if await connection.fetchval("SELECT 1 FROM branches WHERE code = $1", SEED_MARKER_BRANCH):
             raise SeedError("this database is already seeded; use a fresh database")
-        branch_ids: dict[str, int] = {}
-        for code, name, zone, region in BRANCHES:
-            branch_ids[code] = await connection.fetchval(
-                "INSERT INTO branches (code, name, time_zone, region) VALUES ($1, $2, $3, $4)"
-                " RETURNING branch_id",
-                code,
-                name,
-                zone,
-                region,
-            )
+        branch_ids = await _seed_branches(connection)
         team_ids = [
             await connection.fetchval(
                 "INSERT INTO teams (name) VALUES ($1) RETURNING team_id", name
             )
             for name in ("电销一组", "电销二组", "电销三组")
         ]
-        password_hash = hash_password(DEMO_PASSWORD)
-        users: list[
-            tuple[str, str, str, int | None, int | None, str, bool, str | None, list[str]]
-        ] = [
-            ("admin", "系统管理员", "admin", None, None, "zh", False, None, []),
-            ("campaigns", "营销负责人 周敏", "campaign_manager", None, None, "zh", False, None, []),
-        ]
-        for index, team_id in enumerate(team_ids, start=1):
-            users.append(
-                (
-                    f"leader{index}",
-                    f"班组长{index}",
-                    "team_leader",
-                    None,
-                    team_id,
-                    "zh",
-                    True,
-                    None,
-                    [],
-                )
-            )
-        for index in range(1, 31):
-            team_id = team_ids[(index - 1) % len(team_ids)]
-            users.append(
-                (
-                    f"rep{index:02d}",
-                    f"坐席{index:02d}",
-                    "telesales_rep",
-                    None,
-                    team_id,
-                    "en" if index % 10 == 0 else "zh",
-                    index <= 6,
-                    f"S{1000000 + index:07d}",
-                    ["advisor"] if index % 3 else ["advisor", "margin"],
-                )
-            )
-        for code in branch_ids:
-            users.append(
-                (
-                    f"bm.{code.lower()}",
-                    f"{code}负责人",
-                    "branch_manager",
-                    branch_ids[code],
-                    None,
-                    "zh",
-                    False,
-                    None,
-                    [],
-                )
-            )
-            for index in range(1, 5):
-                users.append(
-                    (
-                        f"am.{code.lower()}.{index}",
-                        f"{code}客户经理{index}",
-                        "account_manager",
-                        branch_ids[code],
-                        None,
-                        "zh",
-                        False,
-                        f"S{2000000 + index:07d}",
-                        ["advisor"],
-                    )
-                )
-        manager_ids_by_branch: dict[int, list[int]] = {}
-        for username, display, role, branch_id, team_id, language, senior, qual, regs in users:
-            user_id = await connection.fetchval(
-                "INSERT INTO users (username, display_name, role, branch_id, team_id, password_hash,"
-                " language, is_senior, qualification_number, registrations, audio_leg)"
-                " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,'simulated') RETURNING user_id",
-                username,
-                display,
-                role,
-                branch_id,
-                team_id,
-                password_hash,
-                language,
-                senior,
-                qual,
-                regs,
-            )
-            if role == "account_manager":
-                manager_ids_by_branch.setdefault(branch_id, []).append(user_id)  # type: ignore[arg-type]
-        for code, name, risk, kind, registration in PRODUCTS:
-            await connection.execute(
-                "INSERT INTO products (code, name, risk_level, kind, required_registration, disclosure)"
-                " VALUES ($1,$2,$3,$4,$5,$6)",
-                code,
-                name,
-                risk,
-                kind,
-                registration,
-                f"{name}风险等级为{risk}，投资有风险，入市需谨慎。",
-            )
-
+        users = _staff(branch_ids, team_ids)
+        managers = await _seed_users(connection, users)
+        await _seed_products(connection)
         first_id = (
             await connection.fetchval("SELECT coalesce(max(account_id), 0) FROM accounts")
         ) + 1
-        account_rows, phone_rows, consent_rows = [], [], []
-        segments = [name for name, _ in _SEGMENTS]
-        weights = [weight for _, weight in _SEGMENTS]
-        branch_list = list(branch_ids.values())
+        book = _Book()
         for offset in range(accounts):
-            account_id = first_id + offset
-            segment = rng.choices(segments, weights)[0]
-            branch_id = rng.choice(branch_list)
-            manager = (
-                None
-                if segment in ("orphan", "prospect") or rng.random() < 0.1
-                else rng.choice(manager_ids_by_branch[branch_id])
-            )
-            assets = _assets_for(segment, rng)
-            number = (
-                None
-                if segment == "prospect"
-                else f"{310000000000 + account_id * 7919 % 99_999_999:012d}"
-            )
-            last_trade = None
-            if segment in ("lapsed", "dormant"):
-                last_trade = today - timedelta(days=rng.randint(200, 1500))
-            elif segment not in ("prospect",):
-                last_trade = today - timedelta(days=rng.randint(0, 180))
-            opened = (
-                None
-                if segment == "prospect"
-                else today
-                - timedelta(
-                    days=rng.randint(
-                        30 if segment == "new" else 200, 60 if segment == "new" else 4000
-                    )
-                )
-            )
-            e164, line_type, region_code, zones, us_state = _phone(rng)
-            province = rng.choice(_PROVINCES)
-            region = us_state or ("England" if region_code == "GB" else province)
-            risk = rng.choices(["C1", "C2", "C3", "C4", "C5"], [0.1, 0.3, 0.35, 0.18, 0.07])[0]
-            assessed = today - timedelta(days=rng.randint(0, 500))
-            name = rng.choice(_SURNAMES) + "".join(
-                rng.choice(_GIVEN) for _ in range(rng.choice((1, 2)))
-            )
-            account_rows.append(
-                (
-                    account_id,
-                    number,
-                    name,
-                    segment,
-                    _tier(assets),
-                    branch_id,
-                    manager,
-                    assets,
-                    opened,
-                    last_trade,
-                    region,
-                    None,
-                    zones[0],
-                    risk,
-                    assessed,
-                    opened,
-                    last_trade,
-                    created_at,
-                    created_at,
-                )
-            )
-            phone_rows.append((account_id, e164, line_type, region_code, zones, 0))
-            if rng.random() < 0.25:
-                second, line2, region2, zones2, _ = _phone(rng)
-                if second != e164:
-                    phone_rows.append((account_id, second, line2, region2, zones2, 1))
-            if rng.random() < 0.8:
-                granted = created_at - timedelta(days=rng.randint(1, 900))
-                revoked = granted + timedelta(days=30) if rng.random() < 0.03 else None
-                consent_rows.append(
-                    (account_id, "marketing", "phone", granted, revoked, "account_opening")
-                )
-            if rng.random() < 0.9:
-                consent_rows.append(
-                    (
-                        account_id,
-                        "service",
-                        "phone",
-                        created_at - timedelta(days=400),
-                        None,
-                        "account_opening",
-                    )
-                )
-        await connection.execute(
-            "ALTER TABLE accounts ALTER COLUMN account_id SET GENERATED BY DEFAULT"
-        )
-        await connection.copy_records_to_table(
-            "accounts",
-            records=account_rows,
-            columns=[
-                "account_id",
-                "account_number",
-                "name",
-                "segment",
-                "tier",
-                "branch_id",
-                "account_manager_id",
-                "assets_cents",
-                "opened_on",
-                "last_trade_on",
-                "region",
-                "city",
-                "address_time_zone",
-                "risk_tolerance",
-                "risk_assessed_on",
-                "existing_customer_since",
-                "last_transaction_on",
-                "created_at",
-                "updated_at",
-            ],
-        )
-        await connection.execute(
-            "ALTER TABLE accounts ALTER COLUMN account_id SET GENERATED ALWAYS"
-        )
-        await connection.execute(
-            "SELECT setval(pg_get_serial_sequence('accounts', 'account_id'),"
-            " (SELECT max(account_id) FROM accounts))"
-        )
-        await connection.copy_records_to_table(
-            "account_phones",
-            records=phone_rows,
-            columns=["account_id", "e164", "line_type", "region_code", "time_zones", "priority"],
-        )
-        await connection.copy_records_to_table(
-            "consents",
-            records=consent_rows,
-            columns=["account_id", "purpose", "channel", "granted_at", "revoked_at", "source"],
-        )
+            _draw_account(book, rng, first_id + offset, branch_ids, managers, today, created_at)
+        await _copy_book(connection, book)
     return SeedCounts(
         branches=len(BRANCHES),
         users=len(users),
         products=len(PRODUCTS),
         accounts=accounts,
-        phones=len(phone_rows),
-        consents=len(consent_rows),
+        phones=len(book.phones),
+        consents=len(book.consents),
+    )
+
+
+async def _seed_branches(connection: asyncpg.Connection) -> dict[str, int]:
+    branch_ids: dict[str, int] = {}
+    for code, name, zone, region in BRANCHES:
+        branch_ids[code] = await connection.fetchval(
+            "INSERT INTO branches (code, name, time_zone, region) VALUES ($1, $2, $3, $4)"
+            " RETURNING branch_id",
+            code,
+            name,
+            zone,
+            region,
+        )
+    return branch_ids
+
+
+def _staff(branch_ids: dict[str, int], team_ids: list[int]) -> list[Staff]:
+    """The firm's people: an admin, the campaign manager, a leader per team, 30 reps, and
+    per branch its manager and four account managers."""
+    users: list[Staff] = [
+        ("admin", "系统管理员", "admin", None, None, "zh", False, None, []),
+        ("campaigns", "营销负责人 周敏", "campaign_manager", None, None, "zh", False, None, []),
+    ]
+    for index, team_id in enumerate(team_ids, start=1):
+        users.append(
+            (f"leader{index}", f"班组长{index}", "team_leader", None, team_id, "zh", True, None, [])
+        )
+    for index in range(1, 31):
+        users.append(
+            (
+                f"rep{index:02d}",
+                f"坐席{index:02d}",
+                "telesales_rep",
+                None,
+                team_ids[(index - 1) % len(team_ids)],
+                "en" if index % 10 == 0 else "zh",
+                index <= 6,
+                f"S{1000000 + index:07d}",
+                ["advisor"] if index % 3 else ["advisor", "margin"],
+            )
+        )
+    for code, branch_id in branch_ids.items():
+        users.append(
+            (
+                f"bm.{code.lower()}",
+                f"{code}负责人",
+                "branch_manager",
+                branch_id,
+                None,
+                "zh",
+                False,
+                None,
+                [],
+            )
+        )
+        for index in range(1, 5):
+            users.append(
+                (
+                    f"am.{code.lower()}.{index}",
+                    f"{code}客户经理{index}",
+                    "account_manager",
+                    branch_id,
+                    None,
+                    "zh",
+                    False,
+                    f"S{2000000 + index:07d}",
+                    ["advisor"],
+                )
+            )
+    return users
+
+
+async def _seed_users(connection: asyncpg.Connection, users: list[Staff]) -> dict[int, list[int]]:
+    """Insert the staff (one demo password for all); returns each branch's managers."""
+    password_hash = hash_password(DEMO_PASSWORD)
+    managers: dict[int, list[int]] = {}
+    for username, display, role, branch_id, team_id, language, senior, qual, regs in users:
+        user_id = await connection.fetchval(
+            "INSERT INTO users (username, display_name, role, branch_id, team_id, password_hash,"
+            " language, is_senior, qualification_number, registrations, audio_leg)"
+            " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,'simulated') RETURNING user_id",
+            username,
+            display,
+            role,
+            branch_id,
+            team_id,
+            password_hash,
+            language,
+            senior,
+            qual,
+            regs,
+        )
+        if role == "account_manager" and branch_id is not None:
+            managers.setdefault(branch_id, []).append(user_id)
+    return managers
+
+
+async def _seed_products(connection: asyncpg.Connection) -> None:
+    for code, name, risk, kind, registration in PRODUCTS:
+        await connection.execute(
+            "INSERT INTO products (code, name, risk_level, kind, required_registration, disclosure)"
+            " VALUES ($1,$2,$3,$4,$5,$6)",
+            code,
+            name,
+            risk,
+            kind,
+            registration,
+            f"{name}风险等级为{risk}，投资有风险，入市需谨慎。",
+        )
+
+
+@dataclass
+class _Book:
+    """The customer base being drawn: rows for COPY into accounts, phones and consents."""
+
+    accounts: list[tuple[Any, ...]] = field(default_factory=list)
+    phones: list[tuple[Any, ...]] = field(default_factory=list)
+    consents: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+_SEGMENT_NAMES = [name for name, _ in _SEGMENTS]
+_SEGMENT_WEIGHTS = [weight for _, weight in _SEGMENTS]
+
+
+def _draw_account(
+    book: _Book,
+    rng: random.Random,
+    account_id: int,
+    branch_ids: dict[str, int],
+    managers: dict[int, list[int]],
+    today: date,
+    created_at: datetime,
+) -> None:
+    """One customer, drawn in a fixed order from `rng` (the seed's rows depend on it)."""
+    segment = rng.choices(_SEGMENT_NAMES, _SEGMENT_WEIGHTS)[0]
+    branch_id = rng.choice(list(branch_ids.values()))
+    manager = (
+        None
+        if segment in ("orphan", "prospect") or rng.random() < 0.1
+        else rng.choice(managers[branch_id])
+    )
+    assets = _assets_for(segment, rng)
+    number = (
+        None if segment == "prospect" else f"{310000000000 + account_id * 7919 % 99_999_999:012d}"
+    )
+    last_trade = None
+    if segment in ("lapsed", "dormant"):
+        last_trade = today - timedelta(days=rng.randint(200, 1500))
+    elif segment not in ("prospect",):
+        last_trade = today - timedelta(days=rng.randint(0, 180))
+    opened = (
+        None
+        if segment == "prospect"
+        else today
+        - timedelta(
+            days=rng.randint(30 if segment == "new" else 200, 60 if segment == "new" else 4000)
+        )
+    )
+    e164, line_type, region_code, zones, us_state = _phone(rng)
+    province = rng.choice(_PROVINCES)
+    region = us_state or ("England" if region_code == "GB" else province)
+    risk = rng.choices(["C1", "C2", "C3", "C4", "C5"], [0.1, 0.3, 0.35, 0.18, 0.07])[0]
+    assessed = today - timedelta(days=rng.randint(0, 500))
+    name = rng.choice(_SURNAMES) + "".join(rng.choice(_GIVEN) for _ in range(rng.choice((1, 2))))
+    book.accounts.append(
+        (account_id, number, name, segment, _tier(assets), branch_id, manager, assets, opened)
+        + (last_trade, region, None, zones[0], risk, assessed, opened, last_trade)
+        + (created_at, created_at)
+    )
+    book.phones.append((account_id, e164, line_type, region_code, zones, 0))
+    if rng.random() < 0.25:
+        second, line2, region2, zones2, _ = _phone(rng)
+        if second != e164:
+            book.phones.append((account_id, second, line2, region2, zones2, 1))
+    if rng.random() < 0.8:
+        granted = created_at - timedelta(days=rng.randint(1, 900))
+        revoked = granted + timedelta(days=30) if rng.random() < 0.03 else None
+        book.consents.append(
+            (account_id, "marketing", "phone", granted, revoked, "account_opening")
+        )
+    if rng.random() < 0.9:
+        service_since = created_at - timedelta(days=400)
+        book.consents.append(
+            (account_id, "service", "phone", service_since, None, "account_opening")
+        )
+
+
+_ACCOUNT_COLUMNS = [
+    "account_id",
+    "account_number",
+    "name",
+    "segment",
+    "tier",
+    "branch_id",
+    "account_manager_id",
+    "assets_cents",
+    "opened_on",
+    "last_trade_on",
+    "region",
+    "city",
+    "address_time_zone",
+    "risk_tolerance",
+    "risk_assessed_on",
+    "existing_customer_since",
+    "last_transaction_on",
+    "created_at",
+    "updated_at",
+]
+
+
+async def _copy_book(connection: asyncpg.Connection, book: _Book) -> None:
+    """COPY the drawn customers in (their ids as drawn), then move the id sequence on."""
+    await connection.execute(
+        "ALTER TABLE accounts ALTER COLUMN account_id SET GENERATED BY DEFAULT"
+    )
+    await connection.copy_records_to_table(
+        "accounts", records=book.accounts, columns=_ACCOUNT_COLUMNS
+    )
+    await connection.execute("ALTER TABLE accounts ALTER COLUMN account_id SET GENERATED ALWAYS")
+    await connection.execute(
+        "SELECT setval(pg_get_serial_sequence('accounts', 'account_id'),"
+        " (SELECT max(account_id) FROM accounts))"
+    )
+    await connection.copy_records_to_table(
+        "account_phones",
+        records=book.phones,
+        columns=["account_id", "e164", "line_type", "region_code", "time_zones", "priority"],
+    )
+    await connection.copy_records_to_table(
+        "consents",
+        records=book.consents,
+        columns=["account_id", "purpose", "channel", "granted_at", "revoked_at", "source"],
     )
 
 
