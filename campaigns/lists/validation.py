@@ -121,101 +121,16 @@ class RowValidator:
 
     def validate(self, source: SourceRow) -> AcceptedRow | RejectedRow:
         line_number, raw, cells = source
-        if len(cells) < self._width:
-            cells = cells + [""] * (self._width - len(cells))
-        elif len(cells) > self._width and any(cell.strip() for cell in cells[self._width :]):
-            # an unquoted comma in an address shifts every column after it: loading the row
-            # would put values in the wrong fields, so it is kept aside as it was written
-            return RejectedRow(
-                line_number,
-                raw,
-                RejectReason.TOO_MANY_CELLS,
-                f"the row has {len(cells)} values for {self._width} columns: "
-                "quote the value that contains the delimiter",
-            )
-
-        name = cells[self._name].strip()
-        if not name:
-            if not any(value.strip() for value in cells):
-                return RejectedRow(line_number, raw, RejectReason.EMPTY_ROW, "the row is blank")
-            return RejectedRow(line_number, raw, RejectReason.MISSING_NAME, "the name is empty")
-
-        normalise = self.normaliser.normalise
-        valid: list[NormalisedPhone] = []
-        invalid: list[str] = []
-        for index in self._phones:
-            text = cells[index]
-            if not text:
-                continue
-            for written in split_phone_cell(text):
-                phone = normalise(written)
-                if phone is None:
-                    invalid.append(written)
-                elif phone not in valid:
-                    valid.append(phone)
-        if not valid:
-            if invalid:
-                return RejectedRow(
-                    line_number,
-                    raw,
-                    RejectReason.INVALID_PHONE,
-                    "no valid number among: " + ", ".join(invalid),
-                )
-            return RejectedRow(line_number, raw, RejectReason.NO_PHONE, "no phone number")
-
-        assets_index = self._assets
-        assets: int | None = None
-        if assets_index is not None and (text := cells[assets_index].strip()):
-            try:
-                assets = parse_amount_cents(text, self._multiplier)
-            except BadValue as exc:
-                return RejectedRow(line_number, raw, RejectReason.BAD_ASSETS, str(exc))
-        dates: list[str | None] = []
-        for date_index in (self._opened, self._last_trade):
-            day: str | None = None
-            if date_index is not None and (text := cells[date_index].strip()):
-                try:
-                    day = parse_date(text)
-                except BadValue as exc:
-                    return RejectedRow(line_number, raw, RejectReason.BAD_DATE, str(exc))
-            dates.append(day)
-        opened_on, last_trade_on = dates
-        risk_index = self._risk
-        risk: str | None = None
-        if risk_index is not None and (text := cells[risk_index].strip()):
-            try:
-                risk = parse_risk_tolerance(text)
-            except BadValue as exc:
-                return RejectedRow(line_number, raw, RejectReason.BAD_RISK_LEVEL, str(exc))
-
-        optional = self._optional(cells)
-        account_number, manager, branch, region, city, address = optional[:6]
-        segment_text, tier_text, status, advisory = optional[6:]
-        if segment_text:
-            segment = segment_from_label(segment_text)
-            if segment is None:
-                return RejectedRow(
-                    line_number, raw, RejectReason.BAD_SEGMENT, f"unknown segment {segment_text!r}"
-                )
-        else:
-            segment = self.classifier.segment(
-                account_number=account_number,
-                assets_cents=assets,
-                opened_on=opened_on,
-                last_trade_on=last_trade_on,
-                has_manager=manager is not None,
-                account_status=status or "",
-                advisory_status=advisory or "",
-            )
-        if tier_text:
-            tier = tier_from_label(tier_text)
-            if tier is None:
-                return RejectedRow(
-                    line_number, raw, RejectReason.BAD_TIER, f"unknown tier {tier_text!r}"
-                )
-        else:
-            tier = self.classifier.tier(assets)
-
+        try:
+            cells = self._fitted(cells)
+            name = self._name_of(cells)
+            valid, invalid = self._phones_of(cells)
+            assets, opened_on, last_trade_on, risk = self._figures_of(cells)
+            optional = self._optional(cells)
+            account_number, manager, branch, region, city, address = optional[:6]
+            segment, tier = self._classified(optional, assets, opened_on, last_trade_on)
+        except _Refused as refused:
+            return RejectedRow(line_number, raw, refused.reason, refused.detail)
         return AcceptedRow(
             line_number,
             raw,
@@ -237,8 +152,123 @@ class RowValidator:
             tuple([cells[index].strip() or None for index in self._extra_indices]),
         )
 
+    def _fitted(self, cells: list[str]) -> list[str]:
+        """The row's cells, one per column (a short row padded)."""
+        if len(cells) < self._width:
+            return cells + [""] * (self._width - len(cells))
+        if len(cells) > self._width and any(cell.strip() for cell in cells[self._width :]):
+            # an unquoted comma in an address shifts every column after it: loading the row
+            # would put values in the wrong fields, so it is kept aside as it was written
+            raise _Refused(
+                RejectReason.TOO_MANY_CELLS,
+                f"the row has {len(cells)} values for {self._width} columns: "
+                "quote the value that contains the delimiter",
+            )
+        return cells
+
+    def _name_of(self, cells: list[str]) -> str:
+        name = cells[self._name].strip()
+        if not name:
+            if not any(value.strip() for value in cells):
+                raise _Refused(RejectReason.EMPTY_ROW, "the row is blank")
+            raise _Refused(RejectReason.MISSING_NAME, "the name is empty")
+        return name
+
+    def _phones_of(self, cells: list[str]) -> tuple[list[NormalisedPhone], list[str]]:
+        """The valid numbers (each once) and those written that are not numbers."""
+        normalise = self.normaliser.normalise
+        valid: list[NormalisedPhone] = []
+        invalid: list[str] = []
+        for index in self._phones:
+            text = cells[index]
+            if not text:
+                continue
+            for written in split_phone_cell(text):
+                phone = normalise(written)
+                if phone is None:
+                    invalid.append(written)
+                elif phone not in valid:
+                    valid.append(phone)
+        if not valid:
+            if invalid:
+                raise _Refused(
+                    RejectReason.INVALID_PHONE, "no valid number among: " + ", ".join(invalid)
+                )
+            raise _Refused(RejectReason.NO_PHONE, "no phone number")
+        return valid, invalid
+
+    def _figures_of(
+        self, cells: list[str]
+    ) -> tuple[int | None, str | None, str | None, str | None]:
+        """Assets (cents), the opening and last-trade days, the risk tolerance."""
+        assets_index = self._assets
+        assets: int | None = None
+        if assets_index is not None and (text := cells[assets_index].strip()):
+            try:
+                assets = parse_amount_cents(text, self._multiplier)
+            except BadValue as exc:
+                raise _Refused(RejectReason.BAD_ASSETS, str(exc)) from None
+        dates: list[str | None] = []
+        for date_index in (self._opened, self._last_trade):
+            day: str | None = None
+            if date_index is not None and (text := cells[date_index].strip()):
+                try:
+                    day = parse_date(text)
+                except BadValue as exc:
+                    raise _Refused(RejectReason.BAD_DATE, str(exc)) from None
+            dates.append(day)
+        risk_index = self._risk
+        risk: str | None = None
+        if risk_index is not None and (text := cells[risk_index].strip()):
+            try:
+                risk = parse_risk_tolerance(text)
+            except BadValue as exc:
+                raise _Refused(RejectReason.BAD_RISK_LEVEL, str(exc)) from None
+        return assets, dates[0], dates[1], risk
+
+    def _classified(
+        self,
+        optional: list[str | None],
+        assets: int | None,
+        opened_on: str | None,
+        last_trade_on: str | None,
+    ) -> tuple[Segment, Tier]:
+        """The segment and tier: as the file says, else by the firm's rules."""
+        account_number, manager = optional[0], optional[1]
+        segment_text, tier_text, status, advisory = optional[6:]
+        if segment_text:
+            segment = segment_from_label(segment_text)
+            if segment is None:
+                raise _Refused(RejectReason.BAD_SEGMENT, f"unknown segment {segment_text!r}")
+        else:
+            segment = self.classifier.segment(
+                account_number=account_number,
+                assets_cents=assets,
+                opened_on=opened_on,
+                last_trade_on=last_trade_on,
+                has_manager=manager is not None,
+                account_status=status or "",
+                advisory_status=advisory or "",
+            )
+        if tier_text:
+            tier = tier_from_label(tier_text)
+            if tier is None:
+                raise _Refused(RejectReason.BAD_TIER, f"unknown tier {tier_text!r}")
+        else:
+            tier = self.classifier.tier(assets)
+        return segment, tier
+
     def _optional(self, cells: list[str]) -> list[str | None]:
         return [
             (cells[index].strip() or None) if index is not None else None
             for index in self._optional_indices
         ]
+
+
+class _Refused(Exception):
+    """A step of `RowValidator.validate` refused the row, with its reason."""
+
+    def __init__(self, reason: RejectReason, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
