@@ -120,13 +120,13 @@ class Settings(BaseSettings):
     @classmethod
     def _caller_ids_are_e164(cls, value: list[str]) -> list[str]:
         for number in value:
-            _require_e164(number)
+            require_e164(number)
         return value
 
     @field_validator("firm_callback_number")
     @classmethod
     def _callback_is_e164(cls, value: str) -> str:
-        return _require_e164(value)
+        return require_e164(value)
 
     @field_validator("default_region")
     @classmethod
@@ -186,7 +186,10 @@ class Settings(BaseSettings):
         return bool(self.twilio_account_sid and self.twilio_auth_token)
 
 
-def _require_e164(number: str) -> str:
+def require_e164(number: str) -> str:
+    """A phone number in E.164 (+<country><number>), normalised; ValueError otherwise."""
+    if not number.startswith("+"):
+        raise ValueError(f"{number!r} is not an E.164 number (+<country><number>)")
     try:
         parsed = phonenumbers.parse(number, None)
     except phonenumbers.NumberParseException as exc:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Literal
 
 import asyncpg
-import phonenumbers
 from aiohttp import web
 from pydantic import BaseModel, Field, field_validator
 
 from dialer import auth
 from dialer.http import ALL_ROLES, Problem, Role, Routes, json_response, path_int, read_body
 from dialer.keys import pool_of
+from dialer.settings import require_e164
 
 routes = Routes()
 
@@ -27,19 +27,6 @@ class Me(BaseModel):
 
 
 AudioLegChoice = Literal["browser", "phone", "simulated"]
-
-
-def e164(number: str) -> str:
-    """A phone number in E.164 (+<country><number>), normalised; ValueError otherwise."""
-    if not number.startswith("+"):
-        raise ValueError(f"{number!r} is not an E.164 number (+<country><number>)")
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException as exc:
-        raise ValueError(f"{number!r} is not an E.164 number (+<country><number>)") from exc
-    if not phonenumbers.is_valid_number(parsed):
-        raise ValueError(f"{number!r} is not a valid phone number")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _require_phone_for_phone_leg(audio_leg: str, phone: str | None) -> None:
@@ -67,7 +54,7 @@ class NewUser(BaseModel):
     @field_validator("phone_e164")
     @classmethod
     def _phone_is_e164(cls, value: str | None) -> str | None:
-        return None if value is None else e164(value)
+        return None if value is None else require_e164(value)
 
 
 class UserAudioChange(BaseModel):
@@ -79,7 +66,7 @@ class UserAudioChange(BaseModel):
     @field_validator("phone_e164")
     @classmethod
     def _phone_is_e164(cls, value: str | None) -> str | None:
-        return None if value is None else e164(value)
+        return None if value is None else require_e164(value)
 
 
 class UserAudio(BaseModel):
