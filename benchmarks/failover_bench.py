@@ -6,13 +6,19 @@ is stopped here, by pid).
    SIGKILL; printed: how long until the other worker held the lease, how long until it
    dialled, and the invariants after the drain (no overlapping or open attempt, no
    undispositioned bridged call, no stuck rep, the carrier's calls = the attempts).
-2. Isolation: answer-webhook latency at the web process (signed answer webhooks, N
+2. The operator's sequence (issue 12's manual check, as one run): `serve --no-engine`, two
+   workers, `sim-reps` with 20 reps, a predictive campaign; kill -9 the lease owner,
+   restart it, kill -9 the other, then stop PostgreSQL for 20 s; printed: the time to
+   dial again after each kill and after the database returned, and the invariants after
+   the drain.
+3. Isolation: answer-webhook latency at the web process (signed answer webhooks, N
    concurrent, for calls the service does not know: a database round trip and the
    firm's message) measured alone, then while a list of ROWS rows is imported through
    the same web process's upload API; printed: p50/p99 of both and their ratio
    (the bar: p99 within 2x).
 
     PYTHONPATH=. python benchmarks/failover_bench.py [--rows 1000000] [--answers 2000]
+        [--part all|failover|sequence|isolation]
 """
 
 from __future__ import annotations
@@ -197,6 +203,92 @@ async def resume(cluster: Cluster, reps: int) -> dict:
     }
 
 
+async def _owner_pid(pool, campaign_id: int) -> tuple[int, int]:
+    lease = await pool.fetchrow(
+        "SELECT l.epoch, w.pid FROM campaign_leases l JOIN workers w USING (worker_id)"
+        " WHERE campaign_id = $1",
+        campaign_id,
+    )
+    return int(lease["pid"]), int(lease["epoch"])
+
+
+async def _dialled_after(pool, epoch: int, since) -> float:
+    """Seconds from `since` to the first attempt made under a newer lease epoch."""
+
+    async def first_new() -> object:
+        return await pool.fetchval(
+            "SELECT min(created_at) FROM call_attempts WHERE lease_epoch > $1", epoch
+        )
+
+    at = await wait_for(first_new, timeout=60)
+    return (at - since).total_seconds()
+
+
+async def sequence(cluster: Cluster, reps: int) -> dict:
+    """Kill the owner, restart it, kill the other, stop PostgreSQL for 20 s; then drain."""
+    postgres = cluster.postgres  # type: ignore[attr-defined]
+    figures: dict[str, object] = {}
+    async with database(cluster.database_url) as pool:
+        cluster.start_carrier(speed=10.0)
+        await wait_http(f"{cluster.sim_url}/sim/stats")
+        cluster.start_web()
+        await wait_http(f"{cluster.base_url}/healthz")
+        workers = [cluster.start_worker(), cluster.start_worker()]
+
+        async def registered() -> bool:
+            return bool(
+                await pool.fetchval("SELECT count(*) >= 2 FROM workers WHERE stopped_at IS NULL")
+            )
+
+        await wait_for(registered, timeout=60)
+        campaign_id = await predictive_campaign(pool)
+        headers = await manager_headers(pool)
+        await post(cluster, f"/api/v1/campaigns/{campaign_id}/start", headers)
+        sim_reps = cluster.start_reps(campaign_id, reps)
+
+        async def dialled(n: int) -> bool:
+            return bool(await pool.fetchval("SELECT count(*) >= $1 FROM call_attempts", n))
+
+        await wait_for(lambda: dialled(30), timeout=120)
+        for kill in ("first_kill", "second_kill"):
+            pid, epoch = await _owner_pid(pool, campaign_id)
+            owner = next(w for w in workers if w.pid == pid)
+            killed_at = now_of(cluster)
+            owner.kill9()
+            figures[f"{kill}_dialling_again_s"] = await _dialled_after(pool, epoch, killed_at)
+            if kill == "first_kill":
+                workers.append(cluster.start_worker())  # the killed one, restarted
+                await wait_for(registered, timeout=60)
+            count = await pool.fetchval("SELECT count(*) FROM call_attempts")
+            await wait_for(lambda target=count + 10: dialled(target), timeout=120)
+    postgres.stop()
+    await asyncio.sleep(20)
+    postgres.start()
+    back = time.monotonic()
+    async with database(cluster.database_url) as pool:
+        count = await pool.fetchval("SELECT count(*) FROM call_attempts")
+        await wait_for(lambda: dialled(count + 1), timeout=60)
+        figures["database_back_dialling_again_s"] = time.monotonic() - back
+        await wait_for(lambda: dialled(count + 20), timeout=120)
+        sim_reps.terminate(grace=60)
+
+        async def closed() -> bool:
+            now = await invariant_figures(pool)
+            return now["open_attempts"] == 0 and now["numbers_left_dialing"] == 0
+
+        await wait_for(closed, timeout=150, every=1.0)
+        await post(cluster, f"/api/v1/campaigns/{campaign_id}/pause", headers)
+        figures.update(await invariant_figures(pool))
+        placed = await pool.fetchval(
+            "SELECT count(*) FROM call_attempts WHERE provider_call_id IS NOT NULL"
+        )
+        figures["carrier_calls_minus_attempts"] = await carrier_call_count(cluster.sim_url) - placed
+        figures["attempts"] = placed
+        spooled = sum("callback_spooled" in p.log() for p in cluster.processes if p.name == "web")
+        figures["web_processes_that_spooled"] = spooled
+    return figures
+
+
 async def with_cluster(job, *args):  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime
 
@@ -206,6 +298,7 @@ async def with_cluster(job, *args):  # type: ignore[no-untyped-def]
     folder.mkdir(parents=True)
     postgres = Postgres(folder / "pg")
     cluster = Cluster(folder=folder, database_url=postgres.uri())
+    cluster.postgres = postgres  # type: ignore[attr-defined]
     offset = (demo_clock()() - datetime.now(UTC)).total_seconds()
     cluster.offset_seconds = offset  # type: ignore[attr-defined]
     cluster.extra_env.update(
@@ -230,11 +323,24 @@ def main() -> int:
     parser.add_argument("--answers", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--reps", type=int, default=10)
+    parser.add_argument("--sequence-reps", type=int, default=20)
+    parser.add_argument("--part", choices=("all", "failover", "sequence", "isolation"))
     args = parser.parse_args()
-    failover = asyncio.run(with_cluster(resume, args.reps))
-    print("failover (kill -9 of the lease owner):")
-    for key, value in failover.items():
-        print(f"  {key}: {value:.2f}" if isinstance(value, float) else f"  {key}: {value}")
+    part = args.part or "all"
+    if part in ("all", "failover"):
+        failover = asyncio.run(with_cluster(resume, args.reps))
+        print("failover (kill -9 of the lease owner):")
+        for key, value in failover.items():
+            print(f"  {key}: {value:.2f}" if isinstance(value, float) else f"  {key}: {value}")
+    if part in ("all", "sequence"):
+        figures = asyncio.run(with_cluster(sequence, args.sequence_reps))
+        print(
+            f"operator's sequence ({args.sequence_reps} reps; kill, restart, kill, PostgreSQL 20 s):"
+        )
+        for key, value in figures.items():
+            print(f"  {key}: {value:.2f}" if isinstance(value, float) else f"  {key}: {value}")
+    if part not in ("all", "isolation"):
+        return 0
     iso = asyncio.run(with_cluster(isolation, args.rows, args.answers, args.concurrency))
     print(
         f"answer webhook at {args.concurrency} concurrent, alone vs during a {args.rows}-row import:"

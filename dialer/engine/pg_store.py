@@ -19,6 +19,7 @@ from campaigns.abandon_budget import WindowCounts
 from campaigns.agents import Rep, RepState
 from compliance.rules import GateRules
 from dialer.compliance.gatekeeper import GateOutcome, check_numbers
+from dialer.db import UNREACHABLE
 from dialer.engine import hopper, records
 from dialer.engine.errors import CallBoundElsewhere, StaleLease
 from dialer.engine.hopper import ClaimedNumber
@@ -31,7 +32,8 @@ from dialer.sql import load_queries
 QUERIES = load_queries("dialer.engine", "store.sql")
 
 # what a tick or a webhook outlives: the database went away for a moment
-TRANSIENT_ERRORS: tuple[type[Exception], ...] = (OSError, asyncpg.PostgresConnectionError)
+#: a database that is away (refused, reset, shutting down, restarting, the pool's timeout)
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = UNREACHABLE
 # what a write the webhook cannot wait for may fail with
 WRITE_ERRORS: tuple[type[Exception], ...] = (OSError, asyncpg.PostgresError)
 

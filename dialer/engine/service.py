@@ -75,9 +75,18 @@ class RunningEngine:
         stopping = asyncio.Event()
         return cls(engine, stopping, asyncio.create_task(engine.run(stopping)))
 
+    def failure(self) -> BaseException | None:
+        """The error the loop ended by, if it ended by one (not by a stop)."""
+        if not self.task.done() or self.task.cancelled():
+            return None
+        return self.task.exception()
+
     async def stop(self) -> None:
-        """Ask the loop to stop and wait for it (and the creates still going out)."""
+        """Ask the loop to stop and wait for it (and the creates still going out); a loop
+        that already ended by an error was logged when the worker found it."""
         self.stopping.set()
+        if self.failure() is not None:
+            return
         await self.task
 
 
@@ -253,6 +262,10 @@ class TelephonyService:
         running = self._running.pop(campaign_id, None)
         if running is not None:
             await running.stop()
+
+    def engine_failed(self, campaign_id: int) -> BaseException | None:
+        running = self._running.get(campaign_id)
+        return None if running is None else running.failure()
 
     def running(self) -> list[int]:
         return sorted(self._running)

@@ -36,6 +36,9 @@ class CampaignRunner(Protocol):
     async def stop_engine(self, campaign_id: int) -> None:
         """Stop launching and wait for the engine's loop to end."""
 
+    def engine_failed(self, campaign_id: int) -> BaseException | None:
+        """The error that ended the campaign's engine loop here, if it ended by one."""
+
 
 class Worker:
     def __init__(
@@ -67,6 +70,13 @@ class Worker:
         for campaign_id, lease in list(self.leases.items()):
             renewal = await self.store.renew(lease, now)
             if renewal is Renewal.HELD and not self.draining:
+                failure = self.runner.engine_failed(campaign_id)
+                if failure is not None:
+                    # its loop died on an error while the lease is still ours: run it again
+                    log.error(
+                        "campaign_engine_restarted", campaign_id=campaign_id, error=repr(failure)
+                    )
+                    await self._run(lease)
                 continue
             await self.runner.stop_engine(campaign_id)
             del self.leases[campaign_id]

@@ -33,13 +33,20 @@ class RecordingRunner:
 
     running: dict[int, Lease] = field(default_factory=dict)
     stopped: list[int] = field(default_factory=list)
+    failed: dict[int, BaseException] = field(default_factory=dict)
+    started: list[int] = field(default_factory=list)
 
     async def run_leased(self, lease: Lease) -> None:
+        self.failed.pop(lease.campaign_id, None)
         self.running[lease.campaign_id] = lease
+        self.started.append(lease.campaign_id)
 
     async def stop_engine(self, campaign_id: int) -> None:
         self.running.pop(campaign_id, None)
         self.stopped.append(campaign_id)
+
+    def engine_failed(self, campaign_id: int) -> BaseException | None:
+        return self.failed.get(campaign_id)
 
 
 async def running_campaign(pool: asyncpg.Pool, name: str) -> int:
@@ -95,6 +102,29 @@ async def test_campaigns_spread_over_workers_and_a_dead_workers_are_taken_over(p
         ("acquired", "worker-b"),
         ("lost", "worker-a"),
     ]
+
+
+async def test_an_engine_whose_loop_died_is_run_again_under_the_same_lease(pool) -> None:
+    """PostgreSQL shutting down once killed an engine's loop (an error it did not count
+    as the database away) and the worker, still holding the lease, never dialled again."""
+    clock = FakeClock()
+    campaign_id = await running_campaign(pool, "crashed")
+    one, runner = worker(pool, clock, "worker-1")
+    await one.store.register("worker-1", clock())
+    await one.reconcile()
+    assert runner.started == [campaign_id]
+    lease = runner.running[campaign_id]
+
+    clock.advance(1)
+    await one.reconcile()
+    assert runner.started == [campaign_id]  # a healthy engine is left alone
+
+    runner.failed[campaign_id] = RuntimeError("the loop died")
+    clock.advance(1)
+    await one.reconcile()
+    assert runner.started == [campaign_id, campaign_id]
+    assert runner.running[campaign_id].epoch == lease.epoch  # no takeover: the same lease
+    assert one.leases[campaign_id].epoch == lease.epoch
 
 
 async def test_two_workers_racing_for_one_campaign_one_wins(pool) -> None:

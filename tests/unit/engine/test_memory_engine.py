@@ -7,9 +7,11 @@ or are abandoned; a finished attempt's number is queued again by the retry polic
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import asyncpg
 import pytest
 
 from campaigns.agents import RepState
@@ -178,3 +180,37 @@ async def test_a_finished_attempt_is_queued_again_by_the_retry_policy(
     number = store.numbers[CAMPAIGN, attempt.phone_id]
     assert (number.state, number.next_attempt_at) == ("pending", NOW + delay)
     assert attempt.outcome == outcome.value
+
+
+class ShuttingDownStore(MemoryEngineStore):
+    """A store whose database is shutting down for the first `failures` ticks."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+        self.ticks = 0
+
+    async def release_expired_leases(self, now: datetime) -> int:
+        self.ticks += 1
+        if self.ticks <= self.failures:
+            raise asyncpg.exceptions.CannotConnectNowError("the database system is shutting down")
+        return await super().release_expired_leases(now)
+
+
+async def test_a_database_shutting_down_does_not_end_the_engine_loop() -> None:
+    """PostgreSQL stopping answers 57P03 for a moment: the loop waits it out and ticks on
+    (it once ended the loop, and its worker never dialled again)."""
+    store = ShuttingDownStore(failures=3)
+    engine = _engine(store, InstantCarrier(), tick_seconds=0.001)
+    stop = asyncio.Event()
+    running = asyncio.create_task(engine.run(stop))
+
+    async def ticked_past_the_outage() -> None:
+        while store.ticks <= store.failures + 2:
+            await asyncio.sleep(0.001)
+
+    await asyncio.wait_for(ticked_past_the_outage(), timeout=10)
+    assert not running.done()
+    stop.set()
+    await asyncio.wait_for(running, timeout=10)
+    assert running.exception() is None
