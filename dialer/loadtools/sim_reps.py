@@ -49,6 +49,15 @@ class SimRepsError(Exception):
     """The simulated reps could not start; the message says why."""
 
 
+#: how many times a rep tries to sign in to a service that does not answer
+SIGN_IN_ATTEMPTS = 6
+
+
+def sign_in_backoff(attempt: int) -> float:
+    """Seconds before the next sign-in after `attempt` (0-based) went unanswered."""
+    return min(8.0, 0.5 * 2**attempt)
+
+
 class ServiceAway(Exception):
     """The service did not answer (down, restarting, or its database away): try again."""
 
@@ -143,7 +152,7 @@ class RepConsole:
                     )
             self._csrf = found.group(1)
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise SimRepsError(
+            raise ServiceAway(
                 f"{self.base_url} did not answer: {exc or type(exc).__name__}"
             ) from None
 
@@ -222,9 +231,22 @@ class SimulatedRep:
         return self.console.username
 
     async def start(self) -> None:
-        await self.console.sign_in(self.plan.password)
+        await self.sign_in()
         self._listener = asyncio.create_task(self.console.listen(self.wake, self.tally))
         await self._log_in()
+
+    async def sign_in(self) -> None:
+        for attempt in range(SIGN_IN_ATTEMPTS):
+            try:
+                await self.console.sign_in(self.plan.password)
+                break
+            except ServiceAway as exc:
+                # a busy service at a go-live (20 logins at once, each an argon2 verify) is
+                # waited for; a wrong password or a missing console is not
+                if attempt == SIGN_IN_ATTEMPTS - 1:
+                    raise SimRepsError(str(exc)) from None
+                log.warning("sim_rep_sign_in_retried", username=self.username, error=str(exc))
+                await asyncio.sleep(sign_in_backoff(attempt))
 
     async def _log_in(self) -> None:
         status, view = await self.console.call(
