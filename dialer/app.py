@@ -41,8 +41,10 @@ from dialer.keys import (
 )
 from dialer.leads import routes as lead_routes
 from dialer.leads.background import lead_background
+from dialer.limits import JSON_MAX_BYTES, make_body_limit_middleware
 from dialer.lists import routes as list_routes
 from dialer.lists.import_jobs import import_pool_context
+from dialer.lists.uploads import upload_sweep_context
 from dialer.revenue import routes as revenue_routes
 from dialer.routes import campaigns, customers, health, people
 from dialer.runtime.loop_lag import loop_lag_context
@@ -78,7 +80,7 @@ Background = Callable[[web.Application], AsyncIterator[None]]
 #: engine side); the web side imports lists; the engine side runs the leased campaigns,
 #: the sweeps and the timed jobs
 BACKGROUND: tuple[Background, ...] = (loop_lag_context, telephony_context)
-WEB_BACKGROUND: tuple[Background, ...] = (import_pool_context,)
+WEB_BACKGROUND: tuple[Background, ...] = (import_pool_context, upload_sweep_context)
 ENGINE_BACKGROUND: tuple[Background, ...] = (console_background, lead_background, worker_context)
 
 
@@ -160,8 +162,14 @@ def create_app(
     """The service's app. With `pool`, the caller owns the database connection (and names
     its URL in `database_url` or the settings, for the import processes)."""
     app = web.Application(
-        middlewares=[request_context, make_auth_middleware(pool_of, clock)],
-        client_max_size=512 * 1024 * 1024,
+        middlewares=[
+            request_context,
+            make_body_limit_middleware(),
+            make_auth_middleware(pool_of, clock),
+        ],
+        # the ceiling of a route without a declared class (aiohttp's 404s and 405s); each
+        # declared route gets its own limit (dialer/limits.py)
+        client_max_size=JSON_MAX_BYTES,
     )
     app[SETTINGS] = settings
     app[PROCESS_ROLE] = role

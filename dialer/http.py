@@ -31,6 +31,15 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+class BodyClass(StrEnum):
+    """What a route's body may be, and so how large (`dialer.limits`)."""
+
+    FORM = "form"  # sign-in and console forms
+    WEBHOOK = "webhook"  # the carrier's callbacks
+    JSON = "json"  # the JSON API
+    UPLOAD = "upload"  # a list file, streamed to disk
+
+
 ALL_ROLES: frozenset[Role] = frozenset(Role)
 #: a console on the home page: the role it serves, its path, the i18n key of its label;
 #: each feature module lists its own as `console_links` and `create_app` gathers them
@@ -164,6 +173,7 @@ class RouteSpec:
     response: type[BaseModel] | None = None
     api: bool = True
     csrf_exempt: bool = False  # webhooks authenticate by signature instead
+    body_class: BodyClass = BodyClass.JSON
 
 
 @dataclass
@@ -184,7 +194,16 @@ class Routes:
         response: type[BaseModel] | None = None,
         api: bool | None = None,
         csrf_exempt: bool = False,
+        body_class: BodyClass | None = None,
     ) -> Callable[[Handler], Handler]:
+        """Declare a route. Its body class defaults from what it is: a webhook (CSRF-exempt,
+        signed), a page's form (not under /api/), or the JSON API."""
+        is_api = path.startswith("/api/") if api is None else api
+        if body_class is None:
+            body_class = (
+                BodyClass.WEBHOOK if csrf_exempt else BodyClass.JSON if is_api else BodyClass.FORM
+            )
+
         def register(handler: Handler) -> Handler:
             self.specs.append(
                 RouteSpec(
@@ -196,8 +215,9 @@ class Routes:
                     body=body,
                     query=query,
                     response=response,
-                    api=path.startswith("/api/") if api is None else api,
+                    api=is_api,
                     csrf_exempt=csrf_exempt,
+                    body_class=body_class,
                 )
             )
             return handler

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     clock_offset_seconds: float = 0.0
     # processes a web process runs list imports in (reading and validation are CPU-bound)
     import_processes: int = Field(default=1, ge=1, le=16)
+    # the largest list file an upload may carry (streamed to disk; larger: 413)
+    upload_max_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
 
     twilio_account_sid: str | None = Field(
         default=None,
