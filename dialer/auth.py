@@ -17,6 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 import asyncpg
 from aiohttp import web
@@ -207,7 +208,7 @@ def make_auth_middleware(
             user = await user_for_session(pool_of(request), cookie, clock())
         if user is None:
             if not spec.api and request.method == "GET":
-                raise web.HTTPFound(f"/login?next={request.path_qs}")
+                raise web.HTTPFound("/login?" + urlencode({"next": request.path_qs}))
             raise Problem(401, "Not signed in", "Sign in or send an API token.")
         if user.role not in spec.roles:
             raise Problem(

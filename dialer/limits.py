@@ -13,7 +13,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from dialer.http import BodyClass, Handler, problem_response, spec_for
+from dialer.http import BodyClass, Handler, Problem, bad_text, problem_response, spec_for
 from dialer.keys import REQUEST_ID, SETTINGS
 
 FORM_MAX_BYTES = 16 * 1024
@@ -50,8 +50,14 @@ def too_large(request: web.Request, limit: int) -> web.Response:
 
 
 def make_body_limit_middleware() -> Middleware:
+    """The request's size and its URL, checked before anything reads it."""
+
     @web.middleware
     async def body_limits(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if bad_text(request.path) or any(
+            bad_text(key) or bad_text(value) for key, value in request.query.items()
+        ):
+            raise Problem(400, "Bad request", "NUL or a control character in the URL.")
         spec = spec_for(request)
         body_class = spec.body_class if spec is not None else BodyClass.JSON
         limit = body_limit(body_class, request.app[SETTINGS].upload_max_bytes)

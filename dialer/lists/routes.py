@@ -46,6 +46,7 @@ from dialer.lists.presets import (
 from dialer.lists.uploads import receive_upload
 from dialer.web import i18n
 from dialer.web.pages import feature_templates, page_context
+from dialer.web.security import script_json
 
 routes = Routes()
 _MANAGERS = {Role.CAMPAIGN_MANAGER, Role.ADMIN}
@@ -90,8 +91,9 @@ async def upload_page(request: web.Request) -> web.Response:
 
     async with pool_of(request).acquire() as connection:
         presets = await list_presets(connection)
+    upload_data = script_json({"csrf": context["csrf_token"], "texts": texts})
     html = _environment.get_template("lists_upload.html").render(
-        **context, texts=texts, presets=presets
+        **context, presets=presets, upload_data=upload_data
     )
     return web.Response(text=html, content_type="text/html")
 
