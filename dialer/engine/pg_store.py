@@ -283,7 +283,6 @@ class PostgresEngineStore(EngineStore):
             settled.outcome.value,
             settled.reason,
         )
-        await self.pool.execute(QUERIES["attempt_outcome"], attempt_id, settled.outcome.value)
 
     # -- sweeps ----------------------------------------------------------------------------
     async def unconfirmed_attempts(
