@@ -283,7 +283,14 @@ async def run_once(
         if service is not None:
             await service.telephony.webhooks.drain()
             figures = await call_figures(service.pool, service.campaign_id)
+        xacts_before = await database_transactions(service.pool) if service else 0
+        cpu_before = time.process_time()
         flooded = await run_flood(public_url, FLOOD_CALLS, FLOOD_CONCURRENCY, first_flood_attempt)
+        flood_cpu = time.process_time() - cpu_before
+        if service is not None:
+            await service.telephony.webhooks.drain()
+            await asyncio.sleep(1.2)  # PostgreSQL flushes its counters at most once a second
+            figures["flood_xacts"] = await database_transactions(service.pool) - xacts_before
     finally:
         if provider is not None:
             await provider.close()
@@ -310,6 +317,10 @@ async def run_once(
         "flood_failures": flooded["failures"],
         "callbacks": flooded["callbacks"],
         "callbacks_per_second": flooded["callbacks"] / flooded["seconds"],
+        # what the load on the machine does not change: the handling process's CPU per
+        # callback, and PostgreSQL's transactions per callback
+        "cpu_ms_per_callback": 1000 * flood_cpu / flooded["callbacks"],
+        "xacts_per_callback": figures.get("flood_xacts", 0) / flooded["callbacks"],
         **figures,
     }
 
@@ -453,6 +464,17 @@ async def prepare_campaign(pool: asyncpg.Pool, calls: int) -> tuple[int, list[in
     return campaign_id, [row["user_id"] for row in rows], first_flood
 
 
+async def database_transactions(pool: asyncpg.Pool) -> int:
+    """Transactions committed and rolled back in the benchmark's database so far."""
+    async with pool.acquire() as connection:
+        await connection.execute("SELECT pg_stat_clear_snapshot()")
+        value = await connection.fetchval(
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database"
+            " WHERE datname = current_database()"
+        )
+    return int(value)
+
+
 async def call_figures(pool: asyncpg.Pool, campaign_id: int) -> dict[str, int]:
     row = await pool.fetchrow(
         "SELECT count(*) FILTER (WHERE provider_call_id IS NOT NULL) AS placed,"
@@ -524,6 +546,10 @@ def show(result: dict[str, Any]) -> None:
         f"({result['flood_failures']} refused); callbacks during the calls: "
         f"{result['call_callbacks']}"
     )
+    print(
+        f"{'':<9} per flood callback: {result['cpu_ms_per_callback']:.3f} ms of this "
+        f"process's CPU, {result['xacts_per_callback']:.2f} PostgreSQL transactions"
+    )
 
 
 async def main_async(calls: int, database_url: str | None) -> int:
@@ -550,11 +576,13 @@ async def main_async(calls: int, database_url: str | None) -> int:
         show(after)
     baseline_p99 = (before["sent_p99"] + after["sent_p99"]) / 2
     baseline_rate = (before["callbacks_per_second"] + after["callbacks_per_second"]) / 2
+    baseline_cpu = (before["cpu_ms_per_callback"] + after["cpu_ms_per_callback"]) / 2
     print(
         f"service/baseline (mean of the runs before and after): answer p99 (sent -> ready) "
         f"x{service['sent_p99'] / baseline_p99:.2f}, "
         f"p50 x{service['sent_p50'] / ((before['sent_p50'] + after['sent_p50']) / 2):.2f}, "
-        f"callbacks/s x{service['callbacks_per_second'] / baseline_rate:.2f}"
+        f"callbacks/s x{service['callbacks_per_second'] / baseline_rate:.2f}, "
+        f"CPU per callback x{service['cpu_ms_per_callback'] / baseline_cpu:.2f}"
     )
     print(f"load average {os.getloadavg()[0]:.1f} at end (other processes share these CPUs)")
     target = 50.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -41,8 +42,10 @@ from dialer.keys import (
 )
 from dialer.leads import routes as lead_routes
 from dialer.leads.background import lead_background
+from dialer.limits import JSON_MAX_BYTES, make_body_limit_middleware
 from dialer.lists import routes as list_routes
 from dialer.lists.import_jobs import import_pool_context
+from dialer.lists.uploads import upload_sweep_context
 from dialer.revenue import routes as revenue_routes
 from dialer.routes import campaigns, customers, health, people
 from dialer.runtime.loop_lag import loop_lag_context
@@ -50,6 +53,7 @@ from dialer.runtime.roles import ProcessRole
 from dialer.runtime.worker import worker_context
 from dialer.settings import Settings, load_gate_rules
 from dialer.web import pages
+from dialer.web.security import security_headers
 
 log = structlog.get_logger(__name__)
 
@@ -78,7 +82,7 @@ Background = Callable[[web.Application], AsyncIterator[None]]
 #: engine side); the web side imports lists; the engine side runs the leased campaigns,
 #: the sweeps and the timed jobs
 BACKGROUND: tuple[Background, ...] = (loop_lag_context, telephony_context)
-WEB_BACKGROUND: tuple[Background, ...] = (import_pool_context,)
+WEB_BACKGROUND: tuple[Background, ...] = (import_pool_context, upload_sweep_context)
 ENGINE_BACKGROUND: tuple[Background, ...] = (console_background, lead_background, worker_context)
 
 
@@ -94,9 +98,19 @@ def background_of(role: ProcessRole) -> tuple[Background, ...]:
     )
 
 
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+def _client_gone(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
+
+
 @web.middleware
 async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
-    request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+    sent_id = request.headers.get("X-Request-Id", "")
+    # a caller's id is kept only if it is a plain token (it goes into logs and a header)
+    request_id = sent_id if _REQUEST_ID.fullmatch(sent_id) else uuid.uuid4().hex
     request[REQUEST_ID] = request_id
     structlog.contextvars.bind_contextvars(request_id=request_id)
     try:
@@ -114,11 +128,25 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
             if exc.status_code < 400 or not request.path.startswith("/api/"):
                 raise
             response = problem_response(exc.status_code, exc.reason, request_id=request_id)
+        except (asyncpg.DataError, asyncpg.exceptions._base.DataError) as exc:
+            # a value the database cannot hold (out of range, not valid text): the input's
+            # fault; the checks at the edge (dialer.http.check_input) should have said so
+            log.warning("input_refused_by_database", path=request.path, error=str(exc))
+            response = problem_response(
+                422,
+                "Invalid request",
+                "A value is out of range or not valid text.",
+                request_id=request_id,
+            )
         except db.DatabaseError as exc:
             response = problem_response(
                 503, "Database unavailable", str(exc), request_id=request_id
             )
         except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
+            if isinstance(exc, ConnectionResetError) and _client_gone(request):
+                # the client went away while we answered: not the database's fault
+                log.info("client_disconnected", path=request.path)
+                raise
             log.warning("database_unreachable", error=str(exc))
             response = problem_response(
                 503, "Database unavailable", "Try again shortly.", request_id=request_id
@@ -160,8 +188,14 @@ def create_app(
     """The service's app. With `pool`, the caller owns the database connection (and names
     its URL in `database_url` or the settings, for the import processes)."""
     app = web.Application(
-        middlewares=[request_context, make_auth_middleware(pool_of, clock)],
-        client_max_size=512 * 1024 * 1024,
+        middlewares=[
+            request_context,
+            make_body_limit_middleware(),
+            make_auth_middleware(pool_of, clock),
+        ],
+        # the ceiling of a route without a declared class (aiohttp's 404s and 405s); each
+        # declared route gets its own limit (dialer/limits.py)
+        client_max_size=JSON_MAX_BYTES,
     )
     app[SETTINGS] = settings
     app[PROCESS_ROLE] = role
@@ -182,6 +216,7 @@ def create_app(
         specs[(spec.method, resource.resource.canonical if resource.resource else spec.path)] = spec
     app[ROUTE_SPECS] = specs
     app.router.add_static("/static", WEB_DIR / "static", name="static")
+    security_headers(app)
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 import asyncpg
 from aiohttp import web
@@ -24,7 +25,7 @@ from aiohttp.typedefs import Middleware
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from dialer.http import PUBLIC, Handler, Problem, Role, spec_for
+from dialer.http import PUBLIC, BodyClass, Handler, Problem, Role, spec_for
 from dialer.sql import load_queries
 
 SESSION_COOKIE = "dialer_session"
@@ -207,7 +208,7 @@ def make_auth_middleware(
             user = await user_for_session(pool_of(request), cookie, clock())
         if user is None:
             if not spec.api and request.method == "GET":
-                raise web.HTTPFound(f"/login?next={request.path_qs}")
+                raise web.HTTPFound("/login?" + urlencode({"next": request.path_qs}))
             raise Problem(401, "Not signed in", "Sign in or send an API token.")
         if user.role not in spec.roles:
             raise Problem(
@@ -218,9 +219,15 @@ def make_auth_middleware(
             )
         if request.method in _UNSAFE and user.csrf_token is not None and not spec.csrf_exempt:
             sent = request.headers.get("X-CSRF-Token")
-            if sent is None and request.content_type in (
-                "application/x-www-form-urlencoded",
-                "multipart/form-data",
+            # an upload streams its body to disk: its token comes in the header only
+            if (
+                sent is None
+                and spec.body_class is not BodyClass.UPLOAD
+                and request.content_type
+                in (
+                    "application/x-www-form-urlencoded",
+                    "multipart/form-data",
+                )
             ):
                 sent = str((await request.post()).get("csrf_token", ""))
             if not sent or not secrets.compare_digest(sent, user.csrf_token):

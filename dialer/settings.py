@@ -51,11 +51,16 @@ class Settings(BaseSettings):
     # and how much they may take before the webhook answers 503 (the carrier retries)
     spool_dir: Path | None = None
     spool_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    # how long an idle web process waits for more callbacks before it commits one alone
+    # (callbacks arriving while a batch commits go in the next batch anyway)
+    callback_gather_ms: float = Field(default=2.0, ge=0, le=50)
     # rehearsals and tests only: every process's clock runs this many seconds ahead of the
     # machine's (the same for all of them), to dial inside the callees' hours at any hour
     clock_offset_seconds: float = 0.0
     # processes a web process runs list imports in (reading and validation are CPU-bound)
     import_processes: int = Field(default=1, ge=1, le=16)
+    # the largest list file an upload may carry (streamed to disk; larger: 413)
+    upload_max_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
 
     twilio_account_sid: str | None = Field(
         default=None,

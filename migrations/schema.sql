@@ -70,6 +70,22 @@ CREATE FUNCTION public.campaign_lease_current(p_campaign_id bigint, p_epoch bigi
 $$;
 
 --
+-- Name: end_sessions_on_user_change(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.end_sessions_on_user_change() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NEW.role IS DISTINCT FROM OLD.role OR NEW.branch_id IS DISTINCT FROM OLD.branch_id
+       OR NEW.team_id IS DISTINCT FROM OLD.team_id OR NEW.active IS DISTINCT FROM OLD.active
+       OR NEW.password_hash IS DISTINCT FROM OLD.password_hash THEN
+        DELETE FROM web_sessions WHERE user_id = NEW.user_id;
+    END IF;
+    RETURN NEW;
+END $$;
+
+--
 -- Name: refuse_change(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -650,6 +666,33 @@ ALTER TABLE public.conversions ALTER COLUMN conversion_id ADD GENERATED ALWAYS A
 );
 
 --
+-- Name: customer_access_log; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.customer_access_log (
+    access_id bigint NOT NULL,
+    at timestamp with time zone NOT NULL,
+    user_id bigint NOT NULL,
+    role text NOT NULL,
+    account_id bigint NOT NULL,
+    route text NOT NULL,
+    reason text NOT NULL
+);
+
+--
+-- Name: customer_access_log_access_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.customer_access_log ALTER COLUMN access_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.customer_access_log_access_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: disposition_codes; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -972,6 +1015,27 @@ ALTER TABLE public.lists ALTER COLUMN list_id ADD GENERATED ALWAYS AS IDENTITY (
 );
 
 --
+-- Name: login_forms; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.login_forms (
+    pre_session_hash text NOT NULL,
+    token_hash text NOT NULL,
+    expires_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: login_throttle; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.login_throttle (
+    key text NOT NULL,
+    failures integer DEFAULT 0 NOT NULL,
+    last_failure_at timestamp with time zone NOT NULL,
+    blocked_until timestamp with time zone
+);
+
+--
 -- Name: preview_decisions; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -997,6 +1061,17 @@ ALTER TABLE public.preview_decisions ALTER COLUMN preview_decision_id ADD GENERA
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
+);
+
+--
+-- Name: preview_offers; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.preview_offers (
+    campaign_id bigint NOT NULL,
+    account_id bigint NOT NULL,
+    user_id bigint NOT NULL,
+    offered_at timestamp with time zone NOT NULL
 );
 
 --
@@ -1164,6 +1239,7 @@ CREATE TABLE public.users (
     phone_e164 text,
     active boolean DEFAULT true NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    locked_at timestamp with time zone,
     CONSTRAINT users_audio_leg_check CHECK ((audio_leg = ANY (ARRAY['browser'::text, 'phone'::text, 'simulated'::text]))),
     CONSTRAINT users_branch_roles_have_branch CHECK (((role <> ALL (ARRAY['branch_manager'::public.user_role, 'account_manager'::public.user_role])) OR (branch_id IS NOT NULL))),
     CONSTRAINT users_language_check CHECK ((language = ANY (ARRAY['zh'::text, 'en'::text]))),
@@ -1398,6 +1474,13 @@ ALTER TABLE ONLY public.conversions
     ADD CONSTRAINT conversions_pkey PRIMARY KEY (conversion_id);
 
 --
+-- Name: customer_access_log customer_access_log_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.customer_access_log
+    ADD CONSTRAINT customer_access_log_pkey PRIMARY KEY (access_id);
+
+--
 -- Name: disposition_codes disposition_codes_campaign_id_hotkey_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1517,11 +1600,32 @@ ALTER TABLE ONLY public.lists
     ADD CONSTRAINT lists_pkey PRIMARY KEY (list_id);
 
 --
+-- Name: login_forms login_forms_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.login_forms
+    ADD CONSTRAINT login_forms_pkey PRIMARY KEY (pre_session_hash);
+
+--
+-- Name: login_throttle login_throttle_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.login_throttle
+    ADD CONSTRAINT login_throttle_pkey PRIMARY KEY (key);
+
+--
 -- Name: preview_decisions preview_decisions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.preview_decisions
     ADD CONSTRAINT preview_decisions_pkey PRIMARY KEY (preview_decision_id);
+
+--
+-- Name: preview_offers preview_offers_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.preview_offers
+    ADD CONSTRAINT preview_offers_pkey PRIMARY KEY (campaign_id, account_id, user_id);
 
 --
 -- Name: products products_code_key; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1783,6 +1887,24 @@ CREATE INDEX console_connections_user ON public.console_connections USING btree 
 CREATE INDEX conversions_account ON public.conversions USING btree (account_id, occurred_on);
 
 --
+-- Name: customer_access_log_account; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX customer_access_log_account ON public.customer_access_log USING btree (account_id, at);
+
+--
+-- Name: customer_access_log_at; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX customer_access_log_at ON public.customer_access_log USING btree (at);
+
+--
+-- Name: customer_access_log_user; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX customer_access_log_user ON public.customer_access_log USING btree (user_id, at);
+
+--
 -- Name: dispositions_account; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1867,6 +1989,12 @@ CREATE INDEX list_imports_hash ON public.list_imports USING btree (content_sha25
 CREATE INDEX list_memberships_account ON public.list_memberships USING btree (account_id);
 
 --
+-- Name: login_forms_expiry; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX login_forms_expiry ON public.login_forms USING btree (expires_at);
+
+--
 -- Name: preview_decisions_campaign; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1877,6 +2005,12 @@ CREATE INDEX preview_decisions_campaign ON public.preview_decisions USING btree 
 --
 
 CREATE UNIQUE INDEX preview_decisions_one_pending_dial ON public.preview_decisions USING btree (campaign_id, account_id) WHERE ((action = 'dial'::text) AND (dialed_call_attempt_id IS NULL));
+
+--
+-- Name: preview_offers_user; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX preview_offers_user ON public.preview_offers USING btree (user_id, account_id);
 
 --
 -- Name: provider_callbacks_attempt; Type: INDEX; Schema: public; Owner: -
@@ -1927,6 +2061,18 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON public.audit_log FOR EAC
 CREATE TRIGGER call_attempts_lease_fence BEFORE INSERT ON public.call_attempts FOR EACH ROW EXECUTE FUNCTION public.call_attempts_refuse_stale_lease();
 
 --
+-- Name: customer_access_log customer_access_log_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER customer_access_log_append_only BEFORE DELETE OR UPDATE ON public.customer_access_log FOR EACH ROW EXECUTE FUNCTION public.refuse_change();
+
+--
+-- Name: customer_access_log customer_access_log_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER customer_access_log_no_truncate BEFORE TRUNCATE ON public.customer_access_log FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_change();
+
+--
 -- Name: revenue_ledger revenue_ledger_append_only; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1937,6 +2083,12 @@ CREATE TRIGGER revenue_ledger_append_only BEFORE DELETE OR UPDATE ON public.reve
 --
 
 CREATE TRIGGER revenue_ledger_no_truncate BEFORE TRUNCATE ON public.revenue_ledger FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_change();
+
+--
+-- Name: users users_end_sessions; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER users_end_sessions AFTER UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.end_sessions_on_user_change();
 
 --
 -- Name: account_phones account_phones_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -2184,6 +2336,20 @@ ALTER TABLE ONLY public.conversions
     ADD CONSTRAINT conversions_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES public.leads(lead_id);
 
 --
+-- Name: customer_access_log customer_access_log_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.customer_access_log
+    ADD CONSTRAINT customer_access_log_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.accounts(account_id);
+
+--
+-- Name: customer_access_log customer_access_log_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.customer_access_log
+    ADD CONSTRAINT customer_access_log_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(user_id);
+
+--
 -- Name: disposition_codes disposition_codes_campaign_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2399,6 +2565,27 @@ ALTER TABLE ONLY public.preview_decisions
 
 ALTER TABLE ONLY public.preview_decisions
     ADD CONSTRAINT preview_decisions_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(user_id);
+
+--
+-- Name: preview_offers preview_offers_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.preview_offers
+    ADD CONSTRAINT preview_offers_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.accounts(account_id);
+
+--
+-- Name: preview_offers preview_offers_campaign_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.preview_offers
+    ADD CONSTRAINT preview_offers_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.campaigns(campaign_id);
+
+--
+-- Name: preview_offers preview_offers_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.preview_offers
+    ADD CONSTRAINT preview_offers_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(user_id);
 
 --
 -- Name: provider_callbacks provider_callbacks_call_attempt_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

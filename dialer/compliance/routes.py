@@ -10,6 +10,8 @@ the checks a campaign must pass before it starts.
   account's numbers.
 - POST /api/v1/campaigns/{campaign_id}/compliance-check: what stops the campaign from
   starting now (caller ID, ring time, abandon message, do-not-call snapshots).
+- GET /api/v1/compliance/customer-access: who saw whose data, when and why (PIPL), from
+  the customer access log.
 """
 
 from __future__ import annotations
@@ -17,12 +19,22 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from dialer import auth
 from dialer.compliance.gatekeeper import UnknownCampaign, campaign_start_decision
 from dialer.compliance.opt_outs import InvalidOptOut, OptOutChannel, add_opt_out, e164_of
-from dialer.http import Problem, Role, Routes, json_response, path_int, read_body, read_query
+from dialer.floor import access
+from dialer.http import (
+    Problem,
+    Role,
+    Routes,
+    json_response,
+    path_int,
+    read_body,
+    read_query,
+    route_name,
+)
 from dialer.keys import GATE_RULES, SETTINGS, now_of, pool_of
 from dialer.sql import load_queries
 
@@ -131,6 +143,16 @@ async def account_compliance(request: web.Request) -> web.Response:
         raise Problem(404, "Not found", f"No account {account_id}.")
     rows = await pool.fetch(QUERIES["account_blocks_and_delays"], account_id, query.limit)
     now = now_of(request)
+    user = auth.current_user(request)
+    await access.record_access(
+        pool,
+        user_id=user.user_id,
+        role=user.role.value,
+        account_ids=[account_id],
+        route=route_name(request),
+        reason=access.CENTRE,
+        now=now,
+    )
     entries = await pool.fetch(QUERIES["account_dnc_entries"], account_id, now)
     return json_response(
         {
@@ -189,3 +211,36 @@ async def campaign_compliance_check(request: web.Request) -> web.Response:
             "reason": decision.reason,
         }
     )
+
+
+class CustomerAccessQuery(BaseModel):
+    account_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    user_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    since: AwareDatetime | None = None
+    until: AwareDatetime | None = None
+    after_id: int = Field(default=0, ge=0, le=2**63 - 1)
+    limit: int = Field(default=200, ge=1, le=5000)
+
+
+@routes.route(
+    "GET",
+    "/api/v1/compliance/customer-access",
+    roles={Role.ADMIN},
+    summary="Who saw whose data (PIPL): every read of a customer record, by account, user "
+    "and period, oldest first (page with after_id).",
+    query=CustomerAccessQuery,
+)
+async def customer_access_report(request: web.Request) -> web.Response:
+    query = read_query(request, CustomerAccessQuery)
+    rows = await access.access_report(
+        pool_of(request),
+        account_id=query.account_id,
+        user_id=query.user_id,
+        since=query.since,
+        until=query.until,
+        after_id=query.after_id,
+        limit=query.limit,
+    )
+    entries = [dict(row) for row in rows]
+    next_after: int | None = entries[-1]["access_id"] if len(entries) == query.limit else None
+    return json_response({"entries": entries, "next_after_id": next_after})

@@ -14,10 +14,11 @@ from dialer.console import stats
 from dialer.console.api import RepRoutes, floor_connection, problem_of
 from dialer.console.audio import AudioLeg, audio_leg_for
 from dialer.console.customer_pop import build_pop
+from dialer.floor import access
 from dialer.floor.calls import call_attempt, rep_profile
 from dialer.floor.dispositions import DispositionInput, record_disposition
 from dialer.floor.errors import NotYourCall
-from dialer.http import Problem, json_response, path_int, read_body
+from dialer.http import Problem, json_response, path_int, read_body, route_name
 from dialer.keys import GATE_RULES, SETTINGS, now_of, pool_of
 
 routes = RepRoutes()
@@ -81,8 +82,20 @@ async def get_call(request: web.Request) -> web.Response:
         raise Problem(404, "Not found", f"There is no call {call_id}.")
     if call["agent_user_id"] != user.user_id:
         raise problem_of(NotYourCall(f"call {call_id} was connected to another rep"))
+    reason = await access.rep_need(pool, user.user_id, call["account_id"])
+    if reason is None:  # an old call of theirs: the customer is no longer on their work
+        raise Problem(404, "Not found", f"Call {call_id} is over; its customer is not shown.")
     pop = await build_pop(
         pool, call_id, user.user_id, now_of(request), request.app[SETTINGS].firm_name
+    )
+    await access.record_access(
+        pool,
+        user_id=user.user_id,
+        role=user.role.value,
+        account_ids=[call["account_id"]],
+        route=route_name(request),
+        reason=reason,
+        now=now_of(request),
     )
     return json_response(pop)
 

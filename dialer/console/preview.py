@@ -16,7 +16,7 @@ import structlog
 
 from dialer.floor.calls import customer_account
 from dialer.floor.customers import customer_time_zone, mask_number
-from dialer.floor.errors import DispositionRefused, NothingToPreview
+from dialer.floor.errors import AccountNotFound, DispositionRefused, NothingToPreview, NotOffered
 from dialer.sql import load_queries
 
 log = structlog.get_logger(__name__)
@@ -24,11 +24,14 @@ QUERIES = load_queries("dialer.console")
 
 
 async def next_account(
-    executor: asyncpg.Connection | asyncpg.Pool, campaign_id: int, now: datetime
+    executor: asyncpg.Connection | asyncpg.Pool, campaign_id: int, user_id: int, now: datetime
 ) -> dict[str, Any]:
+    """The campaign's next account, recorded as offered to this rep (who may then decide
+    on it, and read it)."""
     account_id = await executor.fetchval(QUERIES["next_preview_account"], campaign_id)
     if account_id is None:
         raise NothingToPreview(f"campaign {campaign_id} has no account left to preview")
+    await executor.execute(QUERIES["offer_preview"], campaign_id, account_id, user_id, now)
     account = await customer_account(executor, account_id)
     e164 = await executor.fetchval(QUERIES["preview_phone"], account_id)
     history = await executor.fetch(QUERIES["contact_history"], account_id)
@@ -54,7 +57,13 @@ async def decide_preview(
     action: Literal["dial", "skip"],
     now: datetime,
 ) -> dict[str, Any]:
-    """Store the rep's decision; a second dial of the same account returns the first."""
+    """Store the rep's decision; a second dial of the same account returns the first. Only
+    an account offered to this rep in this campaign can be decided on."""
+    known = await connection.fetchrow(QUERIES["preview_offered"], campaign_id, account_id, user_id)
+    if not known["account_exists"]:
+        raise AccountNotFound(f"no account {account_id}")
+    if not known["offered"]:
+        raise NotOffered(f"account {account_id} was not offered to you in this campaign")
     if action == "dial":
         live = await connection.fetchrow(QUERIES["live_preview_dial"], campaign_id, account_id)
         if live is not None:

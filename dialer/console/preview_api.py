@@ -16,9 +16,9 @@ from dialer.console import preview
 from dialer.console.api import RepRoutes, floor_connection, problem_of
 from dialer.engine.preview import dial_preview
 from dialer.events import campaign_channel
-from dialer.floor import sessions
+from dialer.floor import access, sessions
 from dialer.floor.errors import NotLoggedIn
-from dialer.http import json_response, path_int
+from dialer.http import json_response, path_int, route_name
 from dialer.keys import EVENTS, now_of, pool_of, telephony_of
 
 routes = RepRoutes()
@@ -67,7 +67,16 @@ async def get_preview(request: web.Request) -> web.Response:
     user = auth.current_user(request)
     campaign_id = await _preview_campaign(request, user.user_id)
     async with floor_connection(request) as connection:
-        account = await preview.next_account(connection, campaign_id, now_of(request))
+        account = await preview.next_account(connection, campaign_id, user.user_id, now_of(request))
+        await access.record_access(
+            connection,
+            user_id=user.user_id,
+            role=user.role.value,
+            account_ids=[account["account_id"]],
+            route=route_name(request),
+            reason="preview",
+            now=now_of(request),
+        )
     return json_response(account)
 
 

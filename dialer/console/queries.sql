@@ -130,6 +130,17 @@ WHERE (CASE WHEN cardinality(k.list_ids) > 0
 ORDER BY a.account_id
 LIMIT 1;
 
+-- name: offer_preview
+INSERT INTO preview_offers (campaign_id, account_id, user_id, offered_at)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (campaign_id, account_id, user_id) DO NOTHING;
+
+-- name: preview_offered
+-- whether the account exists, and whether it was offered to this rep in this campaign
+SELECT EXISTS (SELECT 1 FROM accounts WHERE account_id = $2) AS account_exists,
+       EXISTS (SELECT 1 FROM preview_offers
+               WHERE campaign_id = $1 AND account_id = $2 AND user_id = $3) AS offered;
+
 -- name: preview_phone
 SELECT ph.e164 FROM account_phones ph
 WHERE ph.account_id = $1 AND ph.is_valid AND ph.retired_at IS NULL

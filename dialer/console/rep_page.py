@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,13 +20,15 @@ from dialer.console.audio import audio_leg_for
 from dialer.console.customer_pop import build_pop
 from dialer.console.session_api import session_view
 from dialer.events import agent_channel
+from dialer.floor import access
 from dialer.floor.calls import rep_profile
 from dialer.floor.sessions import REP_PAUSE_CODES
-from dialer.http import ConsoleLink, Role, json_response
+from dialer.http import ConsoleLink, Role, json_response, route_name
 from dialer.keys import EVENTS, SETTINGS, now_of, pool_of
 from dialer.sql import load_queries
 from dialer.web.i18n import MESSAGES as ALL_MESSAGES
 from dialer.web.pages import page_context
+from dialer.web.security import script_json
 
 log = structlog.get_logger(__name__)
 routes = RepRoutes()
@@ -70,11 +71,9 @@ async def rep_page(request: web.Request) -> web.Response:
         campaigns=campaigns,
         day=day,
         pause_codes=REP_PAUSE_CODES,
-        # "</" escaped so that no text can close the <script> element it is embedded in
-        client_messages=json.dumps(_client_messages(user.language), ensure_ascii=False).replace(
-            "</", "<\\/"
-        ),
-        initial=_json(view).replace("</", "<\\/"),
+        # < > & U+2028/9 escaped: no text can close or comment out the element it is in
+        client_messages=script_json(_client_messages(user.language)),
+        initial=script_json(view.model_dump(mode="json")),
     )
     return aiohttp_jinja2.render_template("console/rep.html", request, context)
 
@@ -111,6 +110,15 @@ async def console_ws(request: web.Request) -> web.StreamResponse:
         started = asyncio.get_running_loop().time()
         payload = await build_pop(pool, call_attempt_id, user.user_id, now_of(request), firm)
         if payload is not None:
+            await access.record_access(
+                pool,
+                user_id=user.user_id,
+                role=user.role.value,
+                account_ids=[payload["customer"]["account_id"]],
+                route=route_name(request),
+                reason="call",
+                now=now_of(request),
+            )
             await _send(ws, {"kind": "call_connected", "pop": payload})
             log.info(
                 "customer_popped",

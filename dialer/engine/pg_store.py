@@ -285,7 +285,6 @@ class PostgresEngineStore(EngineStore):
             settled.outcome.value,
             settled.reason,
         )
-        await self.pool.execute(QUERIES["attempt_outcome"], attempt_id, settled.outcome.value)
 
     # -- sweeps ----------------------------------------------------------------------------
     async def unconfirmed_attempts(

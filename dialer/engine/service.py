@@ -43,8 +43,9 @@ from dialer.telephony.decisions import (
     MachineAction,
     PlayAndHangUp,
 )
+from dialer.telephony.group_commit import GroupCommitLedger
 from dialer.telephony.pg_ledger import PostgresCallLedger
-from dialer.telephony.provider import AmdVerdict, CallEvent
+from dialer.telephony.provider import AmdVerdict, CallEvent, CallEventKind
 from dialer.telephony.providers import build_provider
 from dialer.telephony.spool import CallbackSpool, SpooledCallback
 from dialer.telephony.webhooks import TelephonyWebhooks
@@ -110,8 +111,12 @@ class TelephonyService:
         self.carrier = build_provider(settings, clock)
         self.provider = self.carrier.provider
         self.simulator = self.carrier.simulator
-        # the attempts' provider column names the carrier: callbacks match on it
-        self.ledger = PostgresCallLedger(pool, self.provider.name)
+        # the attempts' provider column names the carrier: callbacks match on it; the
+        # callbacks arriving together are committed together (group_commit.py)
+        self.ledger = GroupCommitLedger(
+            PostgresCallLedger(pool, self.provider.name),
+            gather_seconds=settings.callback_gather_ms / 1000,
+        )
         # signed callbacks that find the database away wait here (dialer/telephony/spool.py)
         self.spool = CallbackSpool(
             settings.spool_dir or settings.data_dir / "spool", max_bytes=settings.spool_max_bytes
@@ -158,6 +163,7 @@ class TelephonyService:
             await self.stop_engine(campaign_id)
         try:
             await self.webhooks.drain()
+            await self.ledger.close()
         finally:
             await self.carrier.close()
 
@@ -286,7 +292,10 @@ class TelephonyService:
 
     async def _engine_of_call(self, call_id: str, attempt_ref: str | None) -> CampaignEngine | None:
         attempt_id = int(attempt_ref) if attempt_ref and attempt_ref.isdigit() else None
-        campaign_id = await self.store.campaign_of_call(attempt_id, call_id)
+        # a call whose callback the ledger just applied: its campaign is known
+        campaign_id = self.ledger.campaign_of(call_id)
+        if campaign_id is None:
+            campaign_id = await self.store.campaign_of_call(attempt_id, call_id)
         if campaign_id is None:
             return None
         try:
@@ -308,6 +317,10 @@ class TelephonyService:
         return await engine.on_machine(call, verdict)
 
     async def on_event(self, event: CallEvent, transition: Transition) -> None:
+        if event.kind is not CallEventKind.AMD_VERDICT and not transition.state.is_terminal:
+            # the engine acts on screening verdicts and ends only (`Settling.on_event`):
+            # no round trip to find the campaign of a call that only rang or was answered
+            return
         engine = await self._engine_of_call(event.call_id, event.attempt_ref)
         if engine is not None:
             await engine.on_event(event, transition)

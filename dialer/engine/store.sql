@@ -169,27 +169,28 @@ FROM call_attempts c WHERE c.call_attempt_id = $1;
 -- call before it ended, or earlier) keeps the number queued for its time, whatever this
 -- attempt's outcome (a later retry time, an abandon lock, wins), unless the number is
 -- retired; otherwise the callback leaves the number with the attempt. Read from the row
--- itself, so a disposition committed while this waits for the row is seen.
-UPDATE campaign_numbers
-SET state = CASE WHEN callback_due_at IS NOT NULL AND $3 <> 'retired' THEN 'pending'
-                 ELSE $3 END,
-    next_attempt_at = CASE WHEN callback_due_at IS NOT NULL AND $3 <> 'retired'
-                           THEN greatest(callback_due_at, coalesce($4, callback_due_at))
-                           ELSE coalesce($4, next_attempt_at) END,
-    last_outcome = $5,
-    reason = CASE WHEN callback_due_at IS NOT NULL AND $3 <> 'retired' THEN 'callback'
-                  ELSE $6 END,
-    call_attempt_id = NULL,
-    callback_due_at = CASE WHEN $3 <> 'retired' THEN callback_due_at END,
-    callback_owner = CASE WHEN callback_due_at IS NOT NULL AND $3 <> 'retired'
-                          THEN callback_owner END,
-    callback_id = CASE WHEN callback_due_at IS NOT NULL AND $3 <> 'retired'
-                       THEN callback_id END
-WHERE call_attempt_id = $1 AND campaign_id = $2 AND state = 'dialing';
-
--- name: attempt_outcome
--- an outcome of 'abandoned' (even one inferred by outcome_of) is counted as abandoned
-UPDATE call_attempts SET outcome = $2, abandoned = abandoned OR $2 = 'abandoned'
+-- itself, so a disposition committed while this waits for the row is seen. The attempt
+-- takes its outcome in the same statement (an outcome of 'abandoned', even one inferred
+-- by outcome_of, is counted as abandoned).
+WITH settled_number AS (
+    UPDATE campaign_numbers
+    SET state = CASE WHEN callback_due_at IS NOT NULL AND $3 <> 'retired' THEN 'pending'
+                     ELSE $3 END,
+        next_attempt_at = CASE WHEN callback_due_at IS NOT NULL AND $3 <> 'retired'
+                               THEN greatest(callback_due_at, coalesce($4, callback_due_at))
+                               ELSE coalesce($4, next_attempt_at) END,
+        last_outcome = $5,
+        reason = CASE WHEN callback_due_at IS NOT NULL AND $3 <> 'retired' THEN 'callback'
+                      ELSE $6 END,
+        call_attempt_id = NULL,
+        callback_due_at = CASE WHEN $3 <> 'retired' THEN callback_due_at END,
+        callback_owner = CASE WHEN callback_due_at IS NOT NULL AND $3 <> 'retired'
+                              THEN callback_owner END,
+        callback_id = CASE WHEN callback_due_at IS NOT NULL AND $3 <> 'retired'
+                           THEN callback_id END
+    WHERE call_attempt_id = $1 AND campaign_id = $2 AND state = 'dialing'
+)
+UPDATE call_attempts SET outcome = $5, abandoned = abandoned OR $5 = 'abandoned'
 WHERE call_attempt_id = $1;
 
 -- name: rep_still_on_call

@@ -64,3 +64,15 @@ class NothingToPreview(ConsoleError):
     """No account is left to preview in this campaign."""
 
     status = 404
+
+
+class AccountNotFound(ConsoleError):
+    """No such account: check the account_id."""
+
+    status = 404
+
+
+class NotOffered(ConsoleError):
+    """That account was never offered to you in this campaign: load the next preview."""
+
+    status = 409

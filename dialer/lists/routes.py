@@ -13,14 +13,23 @@ import json
 import uuid
 from pathlib import Path
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 from pydantic import BaseModel, Field
 
 from campaigns.lists.columns import parse_mapping
 from campaigns.lists.errors import ListLoadError
 from dialer import auth
-from dialer.http import ConsoleLink, Problem, Role, Routes, json_response, path_int, read_body
-from dialer.keys import CLOCK, DATABASE_URL, IMPORT_POOL, SETTINGS, now_of, pool_of
+from dialer.http import (
+    BodyClass,
+    ConsoleLink,
+    Problem,
+    Role,
+    Routes,
+    json_response,
+    path_int,
+    read_body,
+)
+from dialer.keys import CLOCK, DATABASE_URL, IMPORT_POOL, now_of, pool_of
 from dialer.lists.import_jobs import ImportJobRequest, create_job, job_status, run_job
 from dialer.lists.importer import (
     QUERIES,
@@ -34,8 +43,10 @@ from dialer.lists.presets import (
     load_preset,
     save_preset,
 )
+from dialer.lists.uploads import receive_upload
 from dialer.web import i18n
 from dialer.web.pages import feature_templates, page_context
+from dialer.web.security import script_json
 
 routes = Routes()
 _MANAGERS = {Role.CAMPAIGN_MANAGER, Role.ADMIN}
@@ -80,13 +91,13 @@ async def upload_page(request: web.Request) -> web.Response:
 
     async with pool_of(request).acquire() as connection:
         presets = await list_presets(connection)
+    upload_data = script_json({"csrf": context["csrf_token"], "texts": texts})
     html = _environment.get_template("lists_upload.html").render(
-        **context, texts=texts, presets=presets
+        **context, presets=presets, upload_data=upload_data
     )
     return web.Response(text=html, content_type="text/html")
 
 
-_CHUNK = 1 << 20
 # the tasks awaiting import children (kept so they are not collected mid-import)
 _TASKS: set[asyncio.Task[None]] = set()
 
@@ -97,27 +108,13 @@ _TASKS: set[asyncio.Task[None]] = set()
     roles=_MANAGERS,
     summary="Upload a list file (multipart: file, name, region, encoding, mapping, preset, "
     "sheet, force); returns the import job.",
+    body_class=BodyClass.UPLOAD,
 )
 async def upload_list(request: web.Request) -> web.Response:
     if not request.content_type.startswith("multipart/"):
         raise Problem(415, "Unsupported media type", "Send the list as multipart/form-data.")
-    fields: dict[str, str] = {}
-    upload_dir = request.app[SETTINGS].data_dir / "uploads"
-    upload_dir.mkdir(parents=True, exist_ok=True)
-    path: Path | None = None
-    file_name = ""
-    reader = await request.multipart()
-    async for part in reader:
-        if not isinstance(part, BodyPartReader):
-            continue
-        if part.name == "file" and part.filename:
-            file_name = Path(part.filename or "list").name
-            path = upload_dir / f"{uuid.uuid4().hex}{Path(file_name).suffix.lower()}"
-            with path.open("wb") as out:
-                while chunk := await part.read_chunk(_CHUNK):
-                    out.write(chunk)
-        elif part.name:
-            fields[part.name] = await part.text()
+    upload = await receive_upload(request)
+    path, file_name, fields = upload.path, upload.file_name, upload.fields
     if path is None:
         raise Problem(422, "Invalid request", "Attach the list as the 'file' field.")
     name = fields.get("name", "").strip()

@@ -50,7 +50,8 @@ async def conversions_import(request: web.Request) -> web.Response:
     body = await read_body(request, ConversionBatch)
     try:
         time_zone = ZoneInfo(body.time_zone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    # "America" names a folder of zones, not a zone: zoneinfo says so with an OSError
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise Problem(422, "Invalid request", f"unknown time zone {body.time_zone!r}") from exc
     rows, rejected = parse_records(body.rows)
     report = await import_rows(

@@ -1,4 +1,7 @@
-"""Customer accounts: search and the whole record."""
+"""Customer accounts: search and the whole record, each read written to the access log.
+
+A telesales rep reads a customer only while it is on their work (`dialer.floor.access`),
+with the numbers masked; anyone else as their role and branch allow."""
 
 from __future__ import annotations
 
@@ -8,8 +11,10 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from dialer import auth
-from dialer.http import Problem, Role, Routes, json_response, path_int, read_query
-from dialer.keys import pool_of
+from dialer.floor import access
+from dialer.floor.customers import mask_number
+from dialer.http import Problem, Role, Routes, json_response, path_int, read_query, route_name
+from dialer.keys import now_of, pool_of
 from dialer.sql import load_queries
 
 routes = Routes()
@@ -48,13 +53,23 @@ async def list_accounts(request: web.Request) -> web.Response:
     query = read_query(request, AccountQuery)
     user = auth.current_user(request)
     branch_id = user.branch_id if user.role in _BRANCH_SCOPED else query.branch_id
-    rows = await pool_of(request).fetch(
+    pool = pool_of(request)
+    rows = await pool.fetch(
         QUERIES["search_accounts"],
         query.segment,
         query.tier,
         branch_id,
         query.after_id,
         query.limit,
+    )
+    await access.record_access(
+        pool,
+        user_id=user.user_id,
+        role=user.role.value,
+        account_ids=[row["account_id"] for row in rows],
+        route=route_name(request),
+        reason=access.SEARCH,
+        now=now_of(request),
     )
     return json_response({"accounts": [dict(row) for row in rows]})
 
@@ -63,22 +78,43 @@ async def list_accounts(request: web.Request) -> web.Response:
     "GET",
     "/api/v1/accounts/{account_id}",
     roles=_VIEWERS,
-    summary="One customer with phones, consents and the whole contact history.",
+    summary="One customer with phones, consents and the whole contact history (a rep: only "
+    "a customer on their call, preview, callback or lead, numbers masked).",
 )
 async def get_account(request: web.Request) -> web.Response:
     account_id = path_int(request, "account_id")
     user = auth.current_user(request)
     pool = pool_of(request)
     account = await pool.fetchrow(QUERIES["account_by_id"], account_id)
+    not_found = Problem(404, "Not found", f"No account {account_id}.")
     if account is None or (user.role in _BRANCH_SCOPED and account["branch_id"] != user.branch_id):
-        raise Problem(404, "Not found", f"No account {account_id}.")
-    phones = await pool.fetch(QUERIES["account_phones"], account_id)
+        raise not_found
+    rep = user.role is Role.TELESALES_REP
+    if rep:
+        reason = await access.rep_need(pool, user.user_id, account_id)
+        if reason is None:
+            raise not_found  # not on their work: as if it did not exist
+    else:
+        reason = access.BRANCH if user.role in _BRANCH_SCOPED else access.CENTRE
+    phones = [dict(row) for row in await pool.fetch(QUERIES["account_phones"], account_id)]
+    if rep:
+        for phone in phones:
+            phone["e164"] = mask_number(phone["e164"])
     consents = await pool.fetch(QUERIES["account_consents"], account_id)
     history = await pool.fetch(QUERIES["contact_history"], account_id)
+    await access.record_access(
+        pool,
+        user_id=user.user_id,
+        role=user.role.value,
+        account_ids=[account_id],
+        route=route_name(request),
+        reason=reason,
+        now=now_of(request),
+    )
     return json_response(
         {
             "account": dict(account),
-            "phones": [dict(row) for row in phones],
+            "phones": phones,
             "consents": [dict(row) for row in consents],
             "history": [dict(row) for row in history],
         }

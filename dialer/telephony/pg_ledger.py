@@ -62,7 +62,7 @@ def attempt_id_of(attempt_ref: str | None) -> int | None:
     return int(attempt_ref)
 
 
-def _state_from_row(call_id: str, row: asyncpg.Record, seen: frozenset[str]) -> CallState:
+def state_from_row(call_id: str, row: asyncpg.Record, seen: frozenset[str]) -> CallState:
     status: str = row["status"]
     end_reason = EndReason(row["end_reason"]) if row["end_reason"] else None
     return CallState(
@@ -82,7 +82,7 @@ def _state_from_row(call_id: str, row: asyncpg.Record, seen: frozenset[str]) -> 
     )
 
 
-def _status_of(state: CallState, current: str) -> str:
+def status_of(state: CallState, current: str) -> str:
     if state.phase is CallPhase.ENDED and state.end_reason is not None:
         return _ENDED_STATUS[state.end_reason]
     return _PHASE_STATUS.get(state.phase, current)
@@ -92,6 +92,15 @@ class PostgresCallLedger:
     def __init__(self, pool: asyncpg.Pool, provider: str = "twilio") -> None:
         self._pool = pool
         self._provider = provider
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        return self._pool
+
+    @property
+    def provider(self) -> str:
+        """The carrier the attempts' `provider` column names."""
+        return self._provider
 
     async def _lock_attempt(
         self, connection: asyncpg.Connection, call_id: str, attempt_ref: str | None
@@ -123,7 +132,7 @@ class PostgresCallLedger:
                 )
             seen_rows = await connection.fetch(QUERIES["seen_dedupe_keys"], list(event.dedupe_keys))
             seen = frozenset(record["dedupe_key"] for record in seen_rows)
-            state = _state_from_row(event.call_id, row, seen)
+            state = state_from_row(event.call_id, row, seen)
             transition = apply_event(state, event)
             if transition.verdict is Verdict.DUPLICATE:
                 return transition
@@ -132,7 +141,7 @@ class PostgresCallLedger:
                 QUERIES["save_call_state"],
                 row["call_attempt_id"],
                 event.call_id,
-                _status_of(new, row["status"]),
+                status_of(new, row["status"]),
                 new.initiated_at,
                 new.ringing_at,
                 new.answered_at,
@@ -165,7 +174,7 @@ class PostgresCallLedger:
                 self._provider,
                 call_id,
             )
-        return _state_from_row(call_id, row, frozenset()) if row is not None else None
+        return state_from_row(call_id, row, frozenset()) if row is not None else None
 
     async def record_placed(self, placed: PlacedCall, at: datetime) -> None:
         attempt_id = attempt_id_of(placed.attempt_ref)

@@ -15,6 +15,7 @@ from dialer import auth
 from dialer.http import ALL_ROLES, PUBLIC, Routes
 from dialer.keys import CLOCK, CONSOLE_LINKS, SETTINGS, pool_of
 from dialer.web.i18n import translate
+from dialer.web.security import safe_next
 
 routes = Routes()
 
@@ -50,10 +51,7 @@ def redirect(location: str) -> web.Response:
 
 
 def _safe_next(target: str | None) -> str:
-    # only local paths: never an open redirect
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return "/"
+    return safe_next(target)  # only paths on this site: never an open redirect
 
 
 @routes.route("GET", "/login", roles=PUBLIC, summary="Sign-in page.", api=False)

@@ -83,7 +83,7 @@ async def test_a_browser_rep_joins_their_own_room_and_keeps_the_leg_up(
     # the SDK warns that the token expires: a fresh one comes from the audio endpoint
     async with page.expect_response("**/api/v1/console/audio"):
         await page.evaluate("fakeTwilio.devices[0].emit('tokenWillExpire', fakeTwilio.devices[0])")
-    await page.wait_for_function("fakeTwilio.updates.length === 1")
+    await page.wait_for_function("() => fakeTwilio.updates.length === 1")
     fresh = await page.evaluate("fakeTwilio.updates[0]")
     assert _identity(fresh) == f"rep-{world.rep_id}"
 
@@ -92,7 +92,7 @@ async def test_a_browser_rep_joins_their_own_room_and_keeps_the_leg_up(
         "(() => { const leg = fakeTwilio.devices[0].calls[0];"
         " leg.status = 'closed'; leg.emit('disconnect', leg); })()"
     )
-    await page.wait_for_function("fakeTwilio.connects.length === 2", timeout=5000)
+    await page.wait_for_function("() => fakeTwilio.connects.length === 2", timeout=5000)
     await page.wait_for_selector("#audio-state[data-state=connected]")
     assert (await page.evaluate("fakeTwilio.connects"))[1] == {"room": f"rep-{world.rep_id}"}
 

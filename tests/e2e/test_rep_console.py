@@ -201,7 +201,7 @@ async def test_a_rep_works_calls_by_keyboard(console_server, page, pool):
         == 7
     )
     # the day's figures moved with the calls
-    await page.wait_for_function("document.getElementById('day-calls').textContent === '7'")
+    await page.wait_for_function("() => document.getElementById('day-calls').textContent === '7'")
     assert await page.inner_text("#day-contacts") == "4"  # warm, callback, DNC, not interested
     assert await page.inner_text("#day-warm") == "1"
     await screenshot(page, "console-10-my-day")

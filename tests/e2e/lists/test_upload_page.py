@@ -53,7 +53,7 @@ async def test_a_campaign_manager_loads_a_list_and_downloads_the_rejects(
     # the same file again is recognised and changes nothing
     await page.click("#upload")
     await page.wait_for_function(
-        "document.getElementById('progress').textContent.includes('已导入过')", timeout=30_000
+        "() => document.getElementById('progress').textContent.includes('已导入过')", timeout=30_000
     )
     assert await pool.fetchval("SELECT count(*) FROM list_imports") == 1
 

@@ -79,6 +79,13 @@ async def _preview_world(pool) -> World:
         "UPDATE campaigns SET caller_id = '+862195500000' WHERE campaign_id = $1",
         world.campaign_id,
     )
+    # every customer was shown to the rep (a decision needs the account offered to them)
+    await pool.execute(
+        "INSERT INTO preview_offers (campaign_id, account_id, user_id, offered_at)"
+        " SELECT $1, account_id, $2, '2026-01-01T00:00:00Z' FROM accounts",
+        world.campaign_id,
+        world.rep_id,
+    )
     return world
 
 
