@@ -49,6 +49,8 @@ from dialer.runtime.loop_lag import loop_lag_context
 from dialer.runtime.roles import ProcessRole
 from dialer.runtime.worker import worker_context
 from dialer.settings import Settings, load_gate_rules
+from dialer.teamlead import routes as teamlead_routes
+from dialer.teamlead.wallboard import wallboard_context
 from dialer.web import pages
 
 log = structlog.get_logger(__name__)
@@ -68,6 +70,7 @@ FEATURES: tuple[ModuleType, ...] = (
     revenue_routes,
     console_routes,
     compliance_routes,
+    teamlead_routes,
 )
 #: what a worker serves over HTTP: its health and metrics
 WORKER_FEATURES: tuple[ModuleType, ...] = (health,)
@@ -75,10 +78,10 @@ WORKER_FEATURES: tuple[ModuleType, ...] = (health,)
 Background = Callable[[web.Application], AsyncIterator[None]]
 #: long-lived parts of feature packages, started after the pool and the event bus: every
 #: process measures its loop and has the carrier (webhooks on the web side, dials on the
-#: engine side); the web side imports lists; the engine side runs the leased campaigns,
-#: the sweeps and the timed jobs
+#: engine side); the web side imports lists and feeds the wallboards; the engine side runs
+#: the leased campaigns, the sweeps and the timed jobs
 BACKGROUND: tuple[Background, ...] = (loop_lag_context, telephony_context)
-WEB_BACKGROUND: tuple[Background, ...] = (import_pool_context,)
+WEB_BACKGROUND: tuple[Background, ...] = (import_pool_context, wallboard_context)
 ENGINE_BACKGROUND: tuple[Background, ...] = (console_background, lead_background, worker_context)
 
 
@@ -181,6 +184,10 @@ def create_app(
         resource = app.router.add_route(spec.method, spec.path, spec.handler)
         specs[(spec.method, resource.resource.canonical if resource.resource else spec.path)] = spec
     app[ROUTE_SPECS] = specs
+    for feature in features_of(role):
+        # a feature's own static files, under its own prefix (`static_folders`)
+        for prefix, folder in getattr(feature, "static_folders", ()):
+            app.router.add_static(prefix, folder)
     app.router.add_static("/static", WEB_DIR / "static", name="static")
     aiohttp_jinja2.setup(
         app,

@@ -167,6 +167,8 @@ async def _rep_day(
             break
         if rng.random() < 0.06:
             pause = rng.choice([300, 600, 1200])  # 1200 s is past the break's 15 minutes
+            if live_until and at + timedelta(seconds=pause) >= live_until:
+                break  # a day under way ends ready, before its `now`
             changes.append((session_id, at, state, "paused", "break", None))
             at += timedelta(seconds=pause)
             changes.append((session_id, at, "paused", "ready", None, None))
@@ -175,6 +177,9 @@ async def _rep_day(
         answered = rng.random() < 0.7
         talk = rng.randint(20, 240) if answered else None
         ended = at + timedelta(seconds=5 + (talk or 0))
+        wrap = rng.randint(5, 50)
+        if live_until and ended + timedelta(seconds=wrap) >= live_until:
+            break
         call_id = await connection.fetchval(
             "INSERT INTO call_attempts (campaign_id, account_id, phone_id, e164,"
             " idempotency_key, status, created_at, answered_at, bridged_at, ended_at,"
@@ -200,7 +205,6 @@ async def _rep_day(
             (session_id, at + timedelta(seconds=5), "reserved", "on_call", None, call_id)
         )
         changes.append((session_id, ended, "on_call", "wrap_up", None, call_id))
-        wrap = rng.randint(5, 50)
         code = rng.choice(_CONTACT_CODES) if answered else rng.choice(_OTHER_CODES)
         disposition_id = await connection.fetchval(
             "INSERT INTO dispositions (call_attempt_id, campaign_id, account_id, code,"
@@ -225,7 +229,8 @@ async def _rep_day(
     last = changes[-1]
     await connection.execute(
         "UPDATE agent_sessions SET state = CASE WHEN ended_at IS NULL THEN $2 ELSE 'logged_out'"
-        " END, state_since = $3, pause_code = $4, ended_at = greatest(ended_at, $3)"
+        " END, state_since = $3, pause_code = $4, "
+        " ended_at = CASE WHEN ended_at IS NOT NULL THEN greatest(ended_at, $3) END"
         " WHERE agent_session_id = $1",
         session_id,
         last[3],
@@ -311,8 +316,10 @@ async def build_floor(
     seed: int = 14,
     live_now: datetime | None = None,
     accounts: int = 60,
+    live_hours: float = 2.0,
 ) -> Floor:
-    """`days` finished days from DAY_ONE (and, with `live_now`, a day still running then)."""
+    """`days` finished days from DAY_ONE (and, with `live_now`, `live_hours` of a day still
+    running then)."""
     rng = random.Random(seed)
     branch_ids = [await ensure_branch(pool, "FB01"), await ensure_branch(pool, "FB02")]
     manager = await make_user(pool, Role.ACCOUNT_MANAGER, "am-floor", branch_code="FB01")
@@ -346,10 +353,12 @@ async def build_floor(
             for campaign in campaign_ids:
                 await _dials_no_rep_took(connection, rng, campaign, people, start, 25)
         if live_now is not None:
-            live_start = live_now.replace(hour=1, minute=0, second=0, microsecond=0)
+            live_start = live_now - timedelta(hours=live_hours)
             for index, rep in enumerate(reps):
                 campaign = campaign_ids[index % 2]
-                await _rep_day(connection, rng, rep, campaign, people, live_start, 12, live_now)
+                await _rep_day(
+                    connection, rng, rep, campaign, people, live_start, live_hours, live_now
+                )
             starts.append(live_start)
     return Floor(
         team_ids, sub_team_ids, leaders, reps, rep_team, campaign_ids, list_ids, branch_ids, starts
