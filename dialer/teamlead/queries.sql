@@ -33,3 +33,37 @@ SELECT figure, target FROM team_targets WHERE team_id = $1;
 
 -- name: teams
 SELECT team_id, name FROM teams ORDER BY name;
+
+-- name: leaderboard_weights
+SELECT figure, weight FROM leaderboard_weights ORDER BY figure;
+
+-- name: set_leaderboard_weight
+INSERT INTO leaderboard_weights (figure, weight) VALUES ($1, $2)
+ON CONFLICT (figure) DO UPDATE SET weight = EXCLUDED.weight;
+
+-- name: set_team_target
+INSERT INTO team_targets (team_id, figure, target) VALUES ($1, $2, $3)
+ON CONFLICT (team_id, figure) DO UPDATE SET target = EXCLUDED.target;
+
+-- name: team_reps
+SELECT u.user_id, u.display_name, u.sub_team_id FROM users u
+WHERE u.role = 'telesales_rep' AND u.team_id = $1 AND u.active
+ORDER BY u.user_id;
+
+-- name: sub_teams_of_team
+SELECT sub_team_id, name FROM sub_teams WHERE team_id = $1 ORDER BY name;
+
+-- name: sub_team_points_of_month
+SELECT p.sub_team_id, sum(p.points)::int AS points
+FROM sub_team_points p JOIN sub_teams s USING (sub_team_id)
+WHERE s.team_id = $1 AND p.month = $2
+GROUP BY p.sub_team_id;
+
+-- name: add_sub_team_points
+INSERT INTO sub_team_points (sub_team_id, month, points, reason, recorded_by, recorded_at)
+SELECT $1, $2, $3, $4, $5, $6 FROM sub_teams WHERE sub_team_id = $1 AND team_id = $7
+RETURNING sub_team_point_id;
+
+-- name: audit
+INSERT INTO audit_log (at, actor_user_id, kind, subject_type, subject_id, detail)
+VALUES ($1, $2, $3, $4, $5, $6::jsonb);

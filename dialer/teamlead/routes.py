@@ -13,51 +13,30 @@ import structlog
 from aiohttp import WSMsgType, web
 
 from dialer import auth
-from dialer.http import ConsoleLink, Role, Routes, json_response
+from dialer.http import ConsoleLink, Role, Routes
 from dialer.keys import now_of, pool_of
 from dialer.sql import load_queries
-from dialer.teamlead import i18n_keys  # noqa: F401  (registers the console's text)
+from dialer.teamlead import (
+    i18n_keys,  # noqa: F401  (registers the console's text)
+    sheet_pages,
+)
 from dialer.teamlead.access import LEADERS, team_in_reach
+from dialer.teamlead.pages import client_messages, render, script_json
 from dialer.teamlead.wallboard import BOARD_FIGURES, WALLBOARD, floor_boards
-from dialer.web.i18n import MESSAGES
-from dialer.web.pages import feature_templates, page_context
 
 log = structlog.get_logger(__name__)
 routes = Routes()
+routes.specs.extend(sheet_pages.routes.specs)
 QUERIES = load_queries("dialer.teamlead")
 STATIC = Path(__file__).parent / "static"
 #: this feature's static files, mounted by create_app under the prefix
 static_folders = [("/teamlead/static", STATIC)]
-environment = feature_templates(Path(__file__).parent / "templates")
 
 console_links: list[ConsoleLink] = [
     (Role.TEAM_LEADER, "/teamlead", "teamlead_wallboard"),
     (Role.TEAM_LEADER, "/teamlead/leaderboards", "teamlead_leaderboards"),
-    (Role.ADMIN, "/teamlead/leaderboards", "teamlead_leaderboards"),
     (Role.TELESALES_REP, "/my/sheet", "teamlead_my_sheet"),
 ]
-
-
-def _script_json(payload: Any) -> str:
-    # "</" escaped so that no text can close the <script> element it is embedded in
-    return (json_response(payload).text or "{}").replace("</", "<\\/")
-
-
-def client_messages(language: str) -> str:
-    """The text the console's scripts show, in the user's language."""
-    lang = language if language in ("zh", "en") else "zh"
-    return _script_json(
-        {
-            key: entry[lang]
-            for key, entry in MESSAGES.items()
-            if key.startswith(("teamlead_", "state_", "figure_"))
-        }
-    )
-
-
-def render(request: web.Request, template: str, **context: Any) -> web.Response:
-    html = environment.get_template(template).render(**page_context(request), **context)
-    return web.Response(text=html, content_type="text/html")
 
 
 @routes.route("GET", "/teamlead", roles=LEADERS, summary="The team's live wallboard.", api=False)
@@ -73,7 +52,7 @@ async def wallboard_page(request: web.Request) -> web.Response:
         team_id=team_id,
         teams=teams if user.role is Role.ADMIN else [],
         board=board,
-        board_json=_script_json(board or {}),
+        board_json=script_json(board or {}),
         figures=[f.value for f in BOARD_FIGURES],
         messages_json=client_messages(user.language),
     )
