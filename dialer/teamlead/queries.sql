@@ -67,3 +67,46 @@ RETURNING sub_team_point_id;
 -- name: audit
 INSERT INTO audit_log (at, actor_user_id, kind, subject_type, subject_id, detail)
 VALUES ($1, $2, $3, $4, $5, $6::jsonb);
+
+-- name: rep_call_now
+-- the rep's open session and the call they are on, with the customer's carrier call id
+SELECT s.state, s.current_call_attempt_id AS call_attempt_id, c.provider_call_id,
+       c.status AS call_status
+FROM agent_sessions s
+LEFT JOIN call_attempts c ON c.call_attempt_id = s.current_call_attempt_id
+WHERE s.user_id = $1 AND s.ended_at IS NULL;
+
+-- name: monitor_phone
+SELECT phone_e164 FROM users WHERE user_id = $1;
+
+-- name: open_monitoring
+INSERT INTO monitoring_sessions (monitor_user_id, rep_user_id, call_attempt_id, room, mode,
+                                 started_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING monitoring_id;
+
+-- name: set_monitoring_participant
+UPDATE monitoring_sessions SET participant_call_id = $2 WHERE monitoring_id = $1;
+
+-- name: monitoring_of
+SELECT m.*, u.display_name AS rep_name, c.provider_call_id
+FROM monitoring_sessions m
+JOIN users u ON u.user_id = m.rep_user_id
+LEFT JOIN call_attempts c ON c.call_attempt_id = m.call_attempt_id
+WHERE m.monitoring_id = $1
+FOR UPDATE OF m;
+
+-- name: set_monitoring_mode
+UPDATE monitoring_sessions SET mode = $2 WHERE monitoring_id = $1;
+
+-- name: end_monitoring
+UPDATE monitoring_sessions SET ended_at = greatest($2, started_at)
+WHERE monitoring_id = $1 AND ended_at IS NULL;
+
+-- name: end_stale_monitoring
+-- the monitor's sessions on calls that have since ended (the supervisor left with the call)
+UPDATE monitoring_sessions m SET ended_at = greatest($2, m.started_at)
+FROM call_attempts c
+WHERE m.monitor_user_id = $1 AND m.ended_at IS NULL
+  AND c.call_attempt_id = m.call_attempt_id AND c.status <> 'in_progress'
+RETURNING m.monitoring_id, m.rep_user_id, m.mode;

@@ -18,6 +18,7 @@ from dialer.keys import now_of, pool_of
 from dialer.sql import load_queries
 from dialer.teamlead import (
     i18n_keys,  # noqa: F401  (registers the console's text)
+    monitoring,
     sheet_pages,
 )
 from dialer.teamlead.access import LEADERS, team_in_reach
@@ -27,6 +28,7 @@ from dialer.teamlead.wallboard import BOARD_FIGURES, WALLBOARD, floor_boards
 log = structlog.get_logger(__name__)
 routes = Routes()
 routes.specs.extend(sheet_pages.routes.specs)
+routes.specs.extend(monitoring.routes.specs)
 QUERIES = load_queries("dialer.teamlead")
 STATIC = Path(__file__).parent / "static"
 #: this feature's static files, mounted by create_app under the prefix
