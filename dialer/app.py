@@ -43,6 +43,7 @@ from dialer.leads import routes as lead_routes
 from dialer.leads.background import lead_background
 from dialer.lists import routes as list_routes
 from dialer.lists.import_jobs import import_pool_context
+from dialer.reports import routes as report_routes
 from dialer.revenue import routes as revenue_routes
 from dialer.routes import campaigns, customers, health, people
 from dialer.runtime.loop_lag import loop_lag_context
@@ -71,6 +72,7 @@ FEATURES: tuple[ModuleType, ...] = (
     console_routes,
     compliance_routes,
     teamlead_routes,
+    report_routes,
 )
 #: what a worker serves over HTTP: its health and metrics
 WORKER_FEATURES: tuple[ModuleType, ...] = (health,)

@@ -114,27 +114,24 @@ async def _people(
 async def _accounts(
     pool: asyncpg.Pool, count: int, branch_ids: list[int], manager_id: int
 ) -> list[tuple[int, int, str]]:
-    rows = []
-    for index in range(count):
-        account_id = await pool.fetchval(
-            "INSERT INTO accounts (account_number, name, segment, tier, branch_id,"
-            " account_manager_id, risk_tolerance) VALUES ($1, $2, $3, 'gold', $4, $5, 'C3')"
-            " RETURNING account_id",
-            f"F{200000 + index}",
-            f"客户{index}",
-            "lapsed" if index % 3 else "dormant",
-            branch_ids[index % len(branch_ids)],
-            manager_id,
-        )
-        e164 = f"+86139{index:08d}"
-        phone_id = await pool.fetchval(
-            "INSERT INTO account_phones (account_id, e164, line_type, region_code)"
-            " VALUES ($1, $2, 'mobile', 'CN') RETURNING phone_id",
-            account_id,
-            e164,
-        )
-        rows.append((account_id, phone_id, e164))
-    return rows
+    await pool.execute(
+        "INSERT INTO accounts (account_number, name, segment, tier, branch_id,"
+        " account_manager_id, risk_tolerance)"
+        " SELECT 'F' || (200000 + i), '客户' || i,"
+        " (CASE WHEN i % 3 = 0 THEN 'dormant' ELSE 'lapsed' END)::account_segment, 'gold',"
+        " ($1::bigint[])[1 + i % cardinality($1::bigint[])], $2, 'C3'"
+        " FROM generate_series(0, $3 - 1) AS i",
+        branch_ids,
+        manager_id,
+        count,
+    )
+    rows = await pool.fetch(
+        "INSERT INTO account_phones (account_id, e164, line_type, region_code)"
+        " SELECT account_id, '+86139' || lpad(substr(account_number, 2)::int - 200000 || '', 8, '0'),"
+        " 'mobile', 'CN' FROM accounts WHERE account_number LIKE 'F%'"
+        " RETURNING account_id, phone_id, e164"
+    )
+    return sorted((r["account_id"], r["phone_id"], r["e164"]) for r in rows)
 
 
 # long: one rep's day is one story (log-in, calls, pauses, log-out), told in order
@@ -315,7 +312,7 @@ async def build_floor(
     hours: float = 3.0,
     seed: int = 14,
     live_now: datetime | None = None,
-    accounts: int = 60,
+    accounts: int = 400,
     live_hours: float = 2.0,
 ) -> Floor:
     """`days` finished days from DAY_ONE (and, with `live_now`, `live_hours` of a day still
