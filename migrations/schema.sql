@@ -105,6 +105,20 @@ WITH calls AS (
          AND n.campaign_id = c.campaign_id AND n.phone_id = c.phone_id
     WHERE c.created_at >= p_start AND c.created_at < p_end AND c.status <> 'blocked'
     GROUP BY 1, 2
+), scored AS MATERIALIZED (
+    -- each disposition once, with whether it is the account's first contact in the campaign
+    SELECT d.recorded_at, d.agent_user_id, d.campaign_id, d.call_attempt_id, d.account_id,
+           dc.contact, dc.warm_lead, dc.final,
+           dc.contact AND NOT EXISTS (
+               SELECT 1 FROM dispositions e
+               JOIN disposition_codes ec ON ec.campaign_id = e.campaign_id AND ec.code = e.code
+               WHERE e.account_id = d.account_id AND e.campaign_id = d.campaign_id
+                 AND ec.contact
+                 AND (e.recorded_at, e.disposition_id) < (d.recorded_at, d.disposition_id)
+           ) AS first_contact
+    FROM dispositions d
+    JOIN disposition_codes dc ON dc.campaign_id = d.campaign_id AND dc.code = d.code
+    WHERE d.recorded_at >= p_start AND d.recorded_at < p_end
 ), outcomes AS (
     SELECT date_trunc(p_bucket, d.recorded_at AT TIME ZONE p_zone)::date AS bucket,
            CASE p_dimension
@@ -116,28 +130,16 @@ WITH calls AS (
                WHEN 'segment' THEN a.segment::text
                WHEN 'branch' THEN a.branch_id::text
            END AS key,
-           count(*) FILTER (WHERE dc.contact) AS contacts,
-           count(*) FILTER (WHERE dc.warm_lead) AS warm_leads,
-           count(*) FILTER (WHERE dc.contact AND NOT earlier.contacted) AS first_contacts,
-           count(*) FILTER (WHERE dc.contact AND NOT earlier.contacted AND dc.final)
-               AS first_contact_resolved
-    FROM dispositions d
-    JOIN disposition_codes dc ON dc.campaign_id = d.campaign_id AND dc.code = d.code
+           count(*) FILTER (WHERE d.contact) AS contacts,
+           count(*) FILTER (WHERE d.warm_lead) AS warm_leads,
+           count(*) FILTER (WHERE d.first_contact) AS first_contacts,
+           count(*) FILTER (WHERE d.first_contact AND d.final) AS first_contact_resolved
+    FROM scored d
     JOIN accounts a ON a.account_id = d.account_id
     LEFT JOIN users u ON u.user_id = d.agent_user_id
     LEFT JOIN call_attempts c ON p_dimension = 'list' AND c.call_attempt_id = d.call_attempt_id
     LEFT JOIN campaign_numbers n ON p_dimension = 'list'
          AND n.campaign_id = c.campaign_id AND n.phone_id = c.phone_id
-    CROSS JOIN LATERAL (
-        SELECT EXISTS (
-            SELECT 1 FROM dispositions e
-            JOIN disposition_codes ec ON ec.campaign_id = e.campaign_id AND ec.code = e.code
-            WHERE dc.contact AND e.account_id = d.account_id AND e.campaign_id = d.campaign_id
-              AND ec.contact
-              AND (e.recorded_at, e.disposition_id) < (d.recorded_at, d.disposition_id)
-        ) AS contacted
-    ) earlier
-    WHERE d.recorded_at >= p_start AND d.recorded_at < p_end
     GROUP BY 1, 2
 ), spans AS (
     SELECT s.user_id, s.campaign_id, ch.to_state AS state, ch.pause_code, ch.at AS began,
