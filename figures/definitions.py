@@ -11,6 +11,8 @@ import enum
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
 
+# The counting itself is SQL (migrations/0026 figure_tallies); these name its rules for
+# the Python side and are checked against the service's own constants in the tests.
 #: call statuses that never reached the carrier: the gate refused the number
 NOT_DIALLED_STATUSES = frozenset({"blocked"})
 #: rep states counted as logged in, and those counted as working a call

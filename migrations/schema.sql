@@ -147,7 +147,8 @@ WITH calls AS (
     FROM agent_sessions s
     JOIN agent_state_changes ch ON ch.agent_session_id = s.agent_session_id
     WHERE s.started_at < p_end AND coalesce(s.ended_at, p_now) > p_start
-    WINDOW w AS (PARTITION BY ch.agent_session_id ORDER BY ch.at, ch.change_id)
+    -- a session's changes are refused out of order (sessions.py), so change_id orders them
+    WINDOW w AS (PARTITION BY ch.agent_session_id ORDER BY ch.change_id)
 ), rep_time AS (
     SELECT date_trunc(p_bucket, greatest(sp.began, p_start) AT TIME ZONE p_zone)::date AS bucket,
            CASE p_dimension

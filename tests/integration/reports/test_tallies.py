@@ -50,6 +50,20 @@ async def test_rep_tallies_equal_direct_counts(pool):
         )
         assert tally.logged_in_seconds == logged_in
         assert 0 < tally.working_seconds < tally.logged_in_seconds
+        first = await pool.fetchrow(
+            "SELECT count(*) AS first, count(*) FILTER (WHERE dc.final) AS resolved"
+            " FROM dispositions d JOIN disposition_codes dc USING (campaign_id, code)"
+            " WHERE d.agent_user_id = $1 AND dc.contact AND NOT EXISTS ("
+            "  SELECT 1 FROM dispositions e JOIN disposition_codes ec USING (campaign_id, code)"
+            "  WHERE ec.contact AND e.account_id = d.account_id AND e.campaign_id = d.campaign_id"
+            "  AND (e.recorded_at, e.disposition_id) < (d.recorded_at, d.disposition_id))",
+            rep,
+        )
+        assert (tally.first_contacts, tally.first_contact_resolved) == (
+            first["first"],
+            first["resolved"],
+        )
+        assert 0 < tally.first_contacts < tally.contacts
 
 
 async def test_campaign_segment_and_day_tallies_add_up(pool):

@@ -129,3 +129,13 @@ def test_the_board_follows_the_weights():
         (10, Decimal("85.00")),
         (11, Decimal("75.00")),
     ]
+
+
+def test_the_counting_rules_agree_with_the_service_and_the_revenue_core():
+    from dialer.engine.figures import _LOGGED_IN, _WORKING
+    from figures.definitions import LOGGED_IN_STATES, REVENUE_KINDS, WORKING_STATES
+    from revenue.conversion_files import REVENUE_KINDS as REVENUE_CORE_KINDS
+
+    assert REVENUE_KINDS == REVENUE_CORE_KINDS
+    assert LOGGED_IN_STATES == frozenset(_LOGGED_IN)
+    assert WORKING_STATES == frozenset(_WORKING)
