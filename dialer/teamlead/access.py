@@ -34,12 +34,15 @@ async def rep_in_reach(
     )
 
 
-def team_in_reach(user: auth.CurrentUser, asked: str | None) -> int:
-    """The team a leader's page shows: a team leader's own; a supervisor names one."""
+def team_in_reach(user: auth.CurrentUser, asked: str | None, first_team: int | None = None) -> int:
+    """The team a leader's page shows: a team leader's own; a supervisor names one (or,
+    on a page, sees the first team)."""
     if user.role is Role.TEAM_LEADER:
         if user.team_id is None:
             raise Problem(409, "No team", "You lead no team yet; ask an administrator.")
         return user.team_id
-    if asked is None or not asked.isdigit():
-        raise Problem(400, "Which team?", "Name the team: ?team=<team id>.")
-    return int(asked)
+    if asked is not None and asked.isdigit():
+        return int(asked)
+    if asked is None and first_team is not None:
+        return first_team
+    raise Problem(400, "Which team?", "Name the team: ?team=<team id>.")

@@ -36,6 +36,7 @@ static_folders = [("/teamlead/static", STATIC)]
 
 console_links: list[ConsoleLink] = [
     (Role.TEAM_LEADER, "/teamlead", "teamlead_wallboard"),
+    (Role.ADMIN, "/teamlead", "teamlead_wallboard"),
     (Role.TEAM_LEADER, "/teamlead/leaderboards", "teamlead_leaderboards"),
     (Role.TELESALES_REP, "/my/sheet", "teamlead_my_sheet"),
 ]
@@ -44,9 +45,10 @@ console_links: list[ConsoleLink] = [
 @routes.route("GET", "/teamlead", roles=LEADERS, summary="The team's live wallboard.", api=False)
 async def wallboard_page(request: web.Request) -> web.Response:
     user = auth.current_user(request)
-    team_id = team_in_reach(user, request.query.get("team"))
-    boards = await floor_boards(pool_of(request), now_of(request))
     teams = await pool_of(request).fetch(QUERIES["teams"])
+    first = teams[0]["team_id"] if teams else None
+    team_id = team_in_reach(user, request.query.get("team"), first)
+    boards = await floor_boards(pool_of(request), now_of(request))
     board = boards.get(team_id)
     return render(
         request,

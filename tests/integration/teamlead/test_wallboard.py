@@ -97,6 +97,14 @@ async def test_the_board_is_pushed_when_a_rep_moves(settings, pool):
                 ),
             )
             assert other.status == 403
+            # a supervisor sees any team: the one named, else the first
+            admin = await token_headers(pool, await make_user(pool, Role.ADMIN, "floor-boss"))
+            second = floor.team_ids[1]
+            named = await client.get(f"/teamlead?team={second}", headers=admin)
+            assert named.status == 200
+            assert f'data-team="{second}"' in await named.text()
+            default = await client.get("/teamlead", headers=admin)
+            assert f'data-team="{min(floor.team_ids)}"' in await default.text()
     finally:
         await bus.close()
     await asyncio.sleep(0)
