@@ -83,9 +83,7 @@ def rep_entry(row: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         "over_limit": over_limit(state, seconds, row["limit_seconds"]),
         "campaign": row["campaign_name"],
         "on_call": state == "on_call",
-        "call_seconds": max(0, int((now - bridged).total_seconds()))
-        if bridged and state == "on_call"
-        else None,
+        "call_since": bridged.isoformat() if bridged and state == "on_call" else None,
         "figures": {f.value: _plain(values[f]) for f in BOARD_FIGURES},
         "marks": {f.value: mark(f, values[f], targets).value for f in BOARD_FIGURES},
     }

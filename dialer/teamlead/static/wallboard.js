@@ -81,7 +81,7 @@
       const state = t("state_" + rep.state) + (rep.pause_code ? " · " + rep.pause_code : "");
       tr.appendChild(cell(state, "state"));
       tr.appendChild(cell(rep.state === "logged_out" ? "" : clock(secondsIn(rep)), "since"));
-      tr.appendChild(cell(rep.campaign && rep.state === "on_call" ? rep.campaign : "", "call"));
+      tr.appendChild(cell("", "call"));
       for (const f of FIGURES) {
         tr.appendChild(cell(shown(f, rep.figures[f]), "num mark-" + rep.marks[f]));
       }
@@ -98,6 +98,10 @@
       const tr = rows.children[index];
       if (!tr) return;
       if (rep.state !== "logged_out") tr.querySelector("td.since").textContent = clock(secondsIn(rep));
+      if (rep.call_since) {
+        const talked = (serverNow() - Date.parse(rep.call_since)) / 1000;
+        tr.querySelector("td.call").textContent = (rep.campaign || "") + " · " + clock(talked);
+      }
       const isOver = overLimit(rep);
       tr.classList.toggle("over-limit", isOver);
       if (isOver) over += 1;

@@ -127,6 +127,10 @@ async def test_a_team_leader_watches_the_board_listens_and_opens_a_sheet(served,
         on_call = await _phone_rep_on_a_call(pool, http, simulator, team_id, floor.campaign_ids[0])
     listen = page.locator(f'#board-rows tr[data-user-id="{on_call}"] button.listen')
     await listen.wait_for(timeout=10_000)
+    call_cell = page.locator(f'#board-rows tr[data-user-id="{on_call}"] td.call')
+    assert (await call_cell.inner_text()).startswith(
+        "流失唤醒 · 00:"
+    )  # the call's campaign and time
     await listen.click()
     await page.wait_for_selector("#monitor-status:not([hidden])")
     assert "王芳" in await page.locator("#monitor-who").inner_text()
