@@ -7,6 +7,7 @@ COPY campaigns ./campaigns
 COPY compliance ./compliance
 COPY scoring ./scoring
 COPY revenue ./revenue
+COPY figures ./figures
 COPY migrations ./migrations
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 

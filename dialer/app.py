@@ -46,12 +46,15 @@ from dialer.limits import JSON_MAX_BYTES, make_body_limit_middleware
 from dialer.lists import routes as list_routes
 from dialer.lists.import_jobs import import_pool_context
 from dialer.lists.uploads import upload_sweep_context
+from dialer.reports import routes as report_routes
 from dialer.revenue import routes as revenue_routes
 from dialer.routes import campaigns, customers, health, people
 from dialer.runtime.loop_lag import loop_lag_context
 from dialer.runtime.roles import ProcessRole
 from dialer.runtime.worker import worker_context
 from dialer.settings import Settings, load_gate_rules
+from dialer.teamlead import routes as teamlead_routes
+from dialer.teamlead.wallboard import wallboard_context
 from dialer.web import pages
 from dialer.web.security import security_headers
 
@@ -72,6 +75,8 @@ FEATURES: tuple[ModuleType, ...] = (
     revenue_routes,
     console_routes,
     compliance_routes,
+    teamlead_routes,
+    report_routes,
 )
 #: what a worker serves over HTTP: its health and metrics
 WORKER_FEATURES: tuple[ModuleType, ...] = (health,)
@@ -79,10 +84,14 @@ WORKER_FEATURES: tuple[ModuleType, ...] = (health,)
 Background = Callable[[web.Application], AsyncIterator[None]]
 #: long-lived parts of feature packages, started after the pool and the event bus: every
 #: process measures its loop and has the carrier (webhooks on the web side, dials on the
-#: engine side); the web side imports lists; the engine side runs the leased campaigns,
-#: the sweeps and the timed jobs
+#: engine side); the web side imports lists and feeds the wallboards; the engine side runs
+#: the leased campaigns, the sweeps and the timed jobs
 BACKGROUND: tuple[Background, ...] = (loop_lag_context, telephony_context)
-WEB_BACKGROUND: tuple[Background, ...] = (import_pool_context, upload_sweep_context)
+WEB_BACKGROUND: tuple[Background, ...] = (
+    import_pool_context,
+    upload_sweep_context,
+    wallboard_context,
+)
 ENGINE_BACKGROUND: tuple[Background, ...] = (console_background, lead_background, worker_context)
 
 
@@ -215,6 +224,10 @@ def create_app(
         resource = app.router.add_route(spec.method, spec.path, spec.handler)
         specs[(spec.method, resource.resource.canonical if resource.resource else spec.path)] = spec
     app[ROUTE_SPECS] = specs
+    for feature in features_of(role):
+        # a feature's own static files, under its own prefix (`static_folders`)
+        for prefix, folder in getattr(feature, "static_folders", ()):
+            app.router.add_static(prefix, folder)
     app.router.add_static("/static", WEB_DIR / "static", name="static")
     security_headers(app)
     aiohttp_jinja2.setup(

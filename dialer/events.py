@@ -28,6 +28,7 @@ class EventBus:
     def __init__(self, pool: asyncpg.Pool | None = None, *, retry_seconds: float = 1.0) -> None:
         self._pool = pool
         self._subscribers: dict[str, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
+        self._taps: set[asyncio.Queue[tuple[str, dict[str, Any]]]] = set()
         self._listener: asyncpg.Connection | None = None
         self._started = False
         self._retry_seconds = retry_seconds
@@ -92,6 +93,9 @@ class EventBus:
         self._deliver(message["channel"], message["event"])
 
     def _deliver(self, channel: str, event: dict[str, Any]) -> None:
+        for tap in list(self._taps):
+            with contextlib.suppress(asyncio.QueueFull):  # a tap only needs to know "something"
+                tap.put_nowait((channel, event))
         for queue in list(self._subscribers.get(channel, ())):
             try:
                 queue.put_nowait(event)
@@ -123,6 +127,17 @@ class EventBus:
             self._subscribers[channel].discard(queue)
             if not self._subscribers[channel]:
                 del self._subscribers[channel]
+
+    @contextlib.asynccontextmanager
+    async def tap(self) -> AsyncIterator[asyncio.Queue[tuple[str, dict[str, Any]]]]:
+        """Every event on every channel, as (channel, event): for a process-wide view such
+        as the wallboard, which refreshes when anything on the floor moves."""
+        queue: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue(_QUEUE_SIZE)
+        self._taps.add(queue)
+        try:
+            yield queue
+        finally:
+            self._taps.discard(queue)
 
 
 def agent_channel(user_id: int) -> str:

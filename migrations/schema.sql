@@ -86,6 +86,181 @@ BEGIN
 END $$;
 
 --
+-- Name: figure_tallies(timestamp with time zone, timestamp with time zone, timestamp with time zone, text, text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.figure_tallies(p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone, p_dimension text, p_bucket text, p_zone text) RETURNS TABLE(bucket date, key text, dials bigint, talked bigint, talk_seconds bigint, contacts bigint, warm_leads bigint, first_contacts bigint, first_contact_resolved bigint, person_answers bigint, abandoned bigint, logged_in_seconds bigint, working_seconds bigint, leads_won bigint, revenue_cents bigint, break_overruns bigint)
+    LANGUAGE sql STABLE
+    AS $$
+WITH calls AS (
+    SELECT date_trunc(p_bucket, c.created_at AT TIME ZONE p_zone)::date AS bucket,
+           CASE p_dimension
+               WHEN 'rep' THEN c.agent_user_id::text
+               WHEN 'team' THEN u.team_id::text
+               WHEN 'sub_team' THEN u.sub_team_id::text
+               WHEN 'campaign' THEN c.campaign_id::text
+               WHEN 'list' THEN n.list_id::text
+               WHEN 'segment' THEN a.segment::text
+               WHEN 'branch' THEN a.branch_id::text
+           END AS key,
+           count(*) AS dials,
+           count(*) FILTER (WHERE c.bridged_at IS NOT NULL) AS talked,
+           coalesce(sum(CASE
+               WHEN c.talk_seconds IS NOT NULL THEN c.talk_seconds
+               WHEN c.bridged_at IS NOT NULL THEN greatest(0, extract(epoch FROM
+                   least(coalesce(c.ended_at, p_now), p_now) - c.bridged_at))::bigint
+               ELSE 0 END), 0)::bigint AS talk_seconds,
+           count(*) FILTER (WHERE (c.agent_user_id IS NOT NULL OR c.abandoned)
+                            AND coalesce(c.answered_by, 'human') <> 'machine') AS person_answers,
+           count(*) FILTER (WHERE c.abandoned
+                            AND coalesce(c.answered_by, 'human') <> 'machine') AS abandoned
+    FROM call_attempts c
+    JOIN accounts a ON a.account_id = c.account_id
+    LEFT JOIN users u ON u.user_id = c.agent_user_id
+    LEFT JOIN campaign_numbers n ON p_dimension = 'list'
+         AND n.campaign_id = c.campaign_id AND n.phone_id = c.phone_id
+    WHERE c.created_at >= p_start AND c.created_at < p_end AND c.status <> 'blocked'
+    GROUP BY 1, 2
+), scored AS MATERIALIZED (
+    -- each disposition once, with whether it is the account's first contact in the campaign
+    SELECT d.recorded_at, d.agent_user_id, d.campaign_id, d.call_attempt_id, d.account_id,
+           dc.contact, dc.warm_lead, dc.final,
+           dc.contact AND NOT EXISTS (
+               SELECT 1 FROM dispositions e
+               JOIN disposition_codes ec ON ec.campaign_id = e.campaign_id AND ec.code = e.code
+               WHERE e.account_id = d.account_id AND e.campaign_id = d.campaign_id
+                 AND ec.contact
+                 AND (e.recorded_at, e.disposition_id) < (d.recorded_at, d.disposition_id)
+           ) AS first_contact
+    FROM dispositions d
+    JOIN disposition_codes dc ON dc.campaign_id = d.campaign_id AND dc.code = d.code
+    WHERE d.recorded_at >= p_start AND d.recorded_at < p_end
+), outcomes AS (
+    SELECT date_trunc(p_bucket, d.recorded_at AT TIME ZONE p_zone)::date AS bucket,
+           CASE p_dimension
+               WHEN 'rep' THEN d.agent_user_id::text
+               WHEN 'team' THEN u.team_id::text
+               WHEN 'sub_team' THEN u.sub_team_id::text
+               WHEN 'campaign' THEN d.campaign_id::text
+               WHEN 'list' THEN n.list_id::text
+               WHEN 'segment' THEN a.segment::text
+               WHEN 'branch' THEN a.branch_id::text
+           END AS key,
+           count(*) FILTER (WHERE d.contact) AS contacts,
+           count(*) FILTER (WHERE d.warm_lead) AS warm_leads,
+           count(*) FILTER (WHERE d.first_contact) AS first_contacts,
+           count(*) FILTER (WHERE d.first_contact AND d.final) AS first_contact_resolved
+    FROM scored d
+    JOIN accounts a ON a.account_id = d.account_id
+    LEFT JOIN users u ON u.user_id = d.agent_user_id
+    LEFT JOIN call_attempts c ON p_dimension = 'list' AND c.call_attempt_id = d.call_attempt_id
+    LEFT JOIN campaign_numbers n ON p_dimension = 'list'
+         AND n.campaign_id = c.campaign_id AND n.phone_id = c.phone_id
+    GROUP BY 1, 2
+), spans AS (
+    SELECT s.user_id, s.campaign_id, ch.to_state AS state, ch.pause_code, ch.at AS began,
+           coalesce(lead(ch.at) OVER w, s.ended_at, p_now) AS ended
+    FROM agent_sessions s
+    JOIN agent_state_changes ch ON ch.agent_session_id = s.agent_session_id
+    WHERE s.started_at < p_end AND coalesce(s.ended_at, p_now) > p_start
+    -- a session's changes are refused out of order (sessions.py), so change_id orders them
+    WINDOW w AS (PARTITION BY ch.agent_session_id ORDER BY ch.change_id)
+), rep_time AS (
+    SELECT date_trunc(p_bucket, greatest(sp.began, p_start) AT TIME ZONE p_zone)::date AS bucket,
+           CASE p_dimension
+               WHEN 'rep' THEN sp.user_id::text
+               WHEN 'team' THEN u.team_id::text
+               WHEN 'sub_team' THEN u.sub_team_id::text
+               WHEN 'campaign' THEN sp.campaign_id::text
+           END AS key,
+           sum(clipped.seconds) FILTER (WHERE sp.state IN
+               ('ready', 'reserved', 'on_call', 'wrap_up', 'paused'))::bigint AS logged_in_seconds,
+           sum(clipped.seconds) FILTER (WHERE sp.state IN ('on_call', 'wrap_up'))::bigint
+               AS working_seconds,
+           count(*) FILTER (WHERE sp.state = 'paused' AND sp.began >= p_start
+                            AND extract(epoch FROM sp.ended - sp.began) > pl.limit_seconds)
+               AS break_overruns
+    FROM spans sp
+    JOIN users u ON u.user_id = sp.user_id
+    LEFT JOIN pause_limits pl ON pl.pause_code = sp.pause_code
+    CROSS JOIN LATERAL (
+        SELECT greatest(0, extract(epoch FROM
+            least(sp.ended, p_end, p_now) - greatest(sp.began, p_start)))::bigint AS seconds
+    ) clipped
+    WHERE p_dimension IN ('rep', 'team', 'sub_team', 'campaign')
+      AND sp.began < least(p_end, p_now) AND sp.ended > p_start
+    GROUP BY 1, 2
+), won AS (
+    SELECT date_trunc(p_bucket, l.closed_at AT TIME ZONE p_zone)::date AS bucket,
+           CASE p_dimension
+               WHEN 'rep' THEN l.rep_user_id::text
+               WHEN 'team' THEN u.team_id::text
+               WHEN 'sub_team' THEN u.sub_team_id::text
+               WHEN 'campaign' THEN l.campaign_id::text
+               WHEN 'list' THEN n.list_id::text
+               WHEN 'segment' THEN a.segment::text
+               WHEN 'branch' THEN a.branch_id::text
+           END AS key,
+           count(*) AS leads_won
+    FROM leads l
+    JOIN accounts a ON a.account_id = l.account_id
+    JOIN users u ON u.user_id = l.rep_user_id
+    LEFT JOIN call_attempts c ON p_dimension = 'list' AND c.call_attempt_id = l.call_attempt_id
+    LEFT JOIN campaign_numbers n ON p_dimension = 'list'
+         AND n.campaign_id = c.campaign_id AND n.phone_id = c.phone_id
+    WHERE l.state = 'won' AND l.closed_at >= p_start AND l.closed_at < p_end
+    GROUP BY 1, 2
+), revenue AS (
+    SELECT date_trunc(p_bucket, v.occurred_on)::date AS bucket,
+           CASE p_dimension
+               WHEN 'rep' THEN l.rep_user_id::text
+               WHEN 'team' THEN u.team_id::text
+               WHEN 'sub_team' THEN u.sub_team_id::text
+               WHEN 'campaign' THEN l.campaign_id::text
+               WHEN 'list' THEN n.list_id::text
+               WHEN 'segment' THEN a.segment::text
+               WHEN 'branch' THEN a.branch_id::text
+           END AS key,
+           sum(v.amount_cents)::bigint AS revenue_cents
+    FROM conversions v
+    JOIN leads l ON l.lead_id = v.lead_id
+    JOIN accounts a ON a.account_id = l.account_id
+    JOIN users u ON u.user_id = l.rep_user_id
+    LEFT JOIN call_attempts c ON p_dimension = 'list' AND c.call_attempt_id = l.call_attempt_id
+    LEFT JOIN campaign_numbers n ON p_dimension = 'list'
+         AND n.campaign_id = c.campaign_id AND n.phone_id = c.phone_id
+    WHERE v.kind IN ('net_commission', 'advisory_fee') AND v.not_posted_reason IS NULL
+      AND v.occurred_on >= (p_start AT TIME ZONE p_zone)::date
+      AND v.occurred_on < (p_end AT TIME ZONE p_zone)::date
+    GROUP BY 1, 2
+), facts AS (
+    SELECT bucket, key, dials, talked, talk_seconds, 0::bigint AS contacts,
+           0::bigint AS warm_leads, 0::bigint AS first_contacts,
+           0::bigint AS first_contact_resolved, person_answers, abandoned,
+           0::bigint AS logged_in_seconds, 0::bigint AS working_seconds,
+           0::bigint AS leads_won, 0::bigint AS revenue_cents, 0::bigint AS break_overruns
+    FROM calls
+    UNION ALL
+    SELECT bucket, key, 0, 0, 0, contacts, warm_leads, first_contacts, first_contact_resolved,
+           0, 0, 0, 0, 0, 0, 0 FROM outcomes
+    UNION ALL
+    SELECT bucket, key, 0, 0, 0, 0, 0, 0, 0, 0, 0, coalesce(logged_in_seconds, 0),
+           coalesce(working_seconds, 0), 0, 0, break_overruns FROM rep_time
+    UNION ALL
+    SELECT bucket, key, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, leads_won, 0, 0 FROM won
+    UNION ALL
+    SELECT bucket, key, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, revenue_cents, 0 FROM revenue
+)
+SELECT bucket, key, sum(dials)::bigint, sum(talked)::bigint, sum(talk_seconds)::bigint,
+       sum(contacts)::bigint, sum(warm_leads)::bigint, sum(first_contacts)::bigint,
+       sum(first_contact_resolved)::bigint, sum(person_answers)::bigint,
+       sum(abandoned)::bigint, sum(logged_in_seconds)::bigint, sum(working_seconds)::bigint,
+       sum(leads_won)::bigint, sum(revenue_cents)::bigint, sum(break_overruns)::bigint
+FROM facts
+GROUP BY bucket, key
+$$;
+
+--
 -- Name: refuse_change(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -887,6 +1062,17 @@ ALTER TABLE public.lead_notices ALTER COLUMN notice_id ADD GENERATED ALWAYS AS I
 );
 
 --
+-- Name: leaderboard_weights; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.leaderboard_weights (
+    figure text NOT NULL,
+    weight numeric NOT NULL,
+    CONSTRAINT leaderboard_weights_figure_check CHECK ((figure = ANY (ARRAY['calls_per_hour'::text, 'average_talk_seconds'::text, 'first_contact_resolution'::text, 'utilisation'::text, 'contacts'::text, 'warm_leads'::text, 'contact_rate'::text, 'talk_seconds'::text, 'dials'::text, 'leads_won'::text]))),
+    CONSTRAINT leaderboard_weights_weight_check CHECK ((weight >= (0)::numeric))
+);
+
+--
 -- Name: leads; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1033,6 +1219,47 @@ CREATE TABLE public.login_throttle (
     failures integer DEFAULT 0 NOT NULL,
     last_failure_at timestamp with time zone NOT NULL,
     blocked_until timestamp with time zone
+);
+
+--
+-- Name: monitoring_sessions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.monitoring_sessions (
+    monitoring_id bigint NOT NULL,
+    monitor_user_id bigint NOT NULL,
+    rep_user_id bigint NOT NULL,
+    call_attempt_id bigint,
+    room text NOT NULL,
+    mode text NOT NULL,
+    participant_call_id text,
+    started_at timestamp with time zone NOT NULL,
+    ended_at timestamp with time zone,
+    CONSTRAINT monitoring_sessions_check CHECK (((ended_at IS NULL) OR (ended_at >= started_at))),
+    CONSTRAINT monitoring_sessions_mode_check CHECK ((mode = ANY (ARRAY['listen'::text, 'whisper'::text, 'barge'::text])))
+);
+
+--
+-- Name: monitoring_sessions_monitoring_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.monitoring_sessions ALTER COLUMN monitoring_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.monitoring_sessions_monitoring_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: pause_limits; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.pause_limits (
+    pause_code text NOT NULL,
+    limit_seconds integer NOT NULL,
+    CONSTRAINT pause_limits_limit_seconds_check CHECK ((limit_seconds > 0))
 );
 
 --
@@ -1196,6 +1423,72 @@ CREATE TABLE public.schema_migrations (
 );
 
 --
+-- Name: sub_team_points; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sub_team_points (
+    sub_team_point_id bigint NOT NULL,
+    sub_team_id bigint NOT NULL,
+    month date NOT NULL,
+    points integer NOT NULL,
+    reason text NOT NULL,
+    recorded_by bigint,
+    recorded_at timestamp with time zone NOT NULL,
+    CONSTRAINT sub_team_points_month_check CHECK ((EXTRACT(day FROM month) = (1)::numeric)),
+    CONSTRAINT sub_team_points_reason_check CHECK ((length(reason) > 0))
+);
+
+--
+-- Name: sub_team_points_sub_team_point_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.sub_team_points ALTER COLUMN sub_team_point_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.sub_team_points_sub_team_point_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: sub_teams; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sub_teams (
+    sub_team_id bigint NOT NULL,
+    team_id bigint NOT NULL,
+    name text NOT NULL,
+    leader_user_id bigint,
+    CONSTRAINT sub_teams_name_check CHECK ((length(name) > 0))
+);
+
+--
+-- Name: sub_teams_sub_team_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.sub_teams ALTER COLUMN sub_team_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.sub_teams_sub_team_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: team_targets; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.team_targets (
+    team_id bigint NOT NULL,
+    figure text NOT NULL,
+    target numeric NOT NULL,
+    CONSTRAINT team_targets_figure_check CHECK ((figure = ANY (ARRAY['calls_per_hour'::text, 'average_talk_seconds'::text, 'utilisation'::text, 'contacts'::text, 'warm_leads'::text, 'first_contact_resolution'::text, 'talk_seconds'::text, 'dials'::text, 'break_overruns'::text]))),
+    CONSTRAINT team_targets_target_check CHECK ((target >= (0)::numeric))
+);
+
+--
 -- Name: teams; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1240,6 +1533,7 @@ CREATE TABLE public.users (
     active boolean DEFAULT true NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     locked_at timestamp with time zone,
+    sub_team_id bigint,
     CONSTRAINT users_audio_leg_check CHECK ((audio_leg = ANY (ARRAY['browser'::text, 'phone'::text, 'simulated'::text]))),
     CONSTRAINT users_branch_roles_have_branch CHECK (((role <> ALL (ARRAY['branch_manager'::public.user_role, 'account_manager'::public.user_role])) OR (branch_id IS NOT NULL))),
     CONSTRAINT users_language_check CHECK ((language = ANY (ARRAY['zh'::text, 'en'::text]))),
@@ -1551,6 +1845,13 @@ ALTER TABLE ONLY public.lead_notices
     ADD CONSTRAINT lead_notices_pkey PRIMARY KEY (notice_id);
 
 --
+-- Name: leaderboard_weights leaderboard_weights_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.leaderboard_weights
+    ADD CONSTRAINT leaderboard_weights_pkey PRIMARY KEY (figure);
+
+--
 -- Name: leads leads_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1614,6 +1915,20 @@ ALTER TABLE ONLY public.login_throttle
     ADD CONSTRAINT login_throttle_pkey PRIMARY KEY (key);
 
 --
+-- Name: monitoring_sessions monitoring_sessions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.monitoring_sessions
+    ADD CONSTRAINT monitoring_sessions_pkey PRIMARY KEY (monitoring_id);
+
+--
+-- Name: pause_limits pause_limits_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.pause_limits
+    ADD CONSTRAINT pause_limits_pkey PRIMARY KEY (pause_code);
+
+--
 -- Name: preview_decisions preview_decisions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1675,6 +1990,34 @@ ALTER TABLE ONLY public.revenue_rule_sets
 
 ALTER TABLE ONLY public.schema_migrations
     ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (number);
+
+--
+-- Name: sub_team_points sub_team_points_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sub_team_points
+    ADD CONSTRAINT sub_team_points_pkey PRIMARY KEY (sub_team_point_id);
+
+--
+-- Name: sub_teams sub_teams_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sub_teams
+    ADD CONSTRAINT sub_teams_pkey PRIMARY KEY (sub_team_id);
+
+--
+-- Name: sub_teams sub_teams_team_id_name_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sub_teams
+    ADD CONSTRAINT sub_teams_team_id_name_key UNIQUE (team_id, name);
+
+--
+-- Name: team_targets team_targets_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.team_targets
+    ADD CONSTRAINT team_targets_pkey PRIMARY KEY (team_id, figure);
 
 --
 -- Name: teams teams_name_key; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1749,6 +2092,12 @@ CREATE INDEX accounts_segment_tier ON public.accounts USING btree (segment, tier
 CREATE UNIQUE INDEX agent_sessions_one_open ON public.agent_sessions USING btree (user_id) WHERE (ended_at IS NULL);
 
 --
+-- Name: agent_sessions_started; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX agent_sessions_started ON public.agent_sessions USING btree (started_at);
+
+--
 -- Name: agent_state_changes_order; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1789,6 +2138,12 @@ CREATE INDEX call_attempts_account ON public.call_attempts USING btree (account_
 --
 
 CREATE INDEX call_attempts_campaign ON public.call_attempts USING btree (campaign_id, created_at);
+
+--
+-- Name: call_attempts_created; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX call_attempts_created ON public.call_attempts USING btree (created_at);
 
 --
 -- Name: call_attempts_e164; Type: INDEX; Schema: public; Owner: -
@@ -1917,6 +2272,12 @@ CREATE INDEX dispositions_account ON public.dispositions USING btree (account_id
 CREATE UNIQUE INDEX dispositions_one_per_call ON public.dispositions USING btree (call_attempt_id) WHERE (call_attempt_id IS NOT NULL);
 
 --
+-- Name: dispositions_recorded; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dispositions_recorded ON public.dispositions USING btree (recorded_at);
+
+--
 -- Name: dnc_entries_live_by_source; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1965,6 +2326,12 @@ CREATE INDEX leads_branch_state ON public.leads USING btree (branch_id, state);
 CREATE INDEX leads_centre_pool ON public.leads USING btree (closed_at, lead_id) WHERE ((state = 'expired'::text) AND (rerouted_to IS NULL));
 
 --
+-- Name: leads_closed; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX leads_closed ON public.leads USING btree (closed_at) WHERE (state = 'won'::text);
+
+--
 -- Name: leads_one_open_per_interest; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1993,6 +2360,12 @@ CREATE INDEX list_memberships_account ON public.list_memberships USING btree (ac
 --
 
 CREATE INDEX login_forms_expiry ON public.login_forms USING btree (expires_at);
+
+--
+-- Name: monitoring_sessions_one_open; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX monitoring_sessions_one_open ON public.monitoring_sessions USING btree (monitor_user_id) WHERE (ended_at IS NULL);
 
 --
 -- Name: preview_decisions_campaign; Type: INDEX; Schema: public; Owner: -
@@ -2029,6 +2402,12 @@ CREATE INDEX provider_callbacks_call ON public.provider_callbacks USING btree (p
 --
 
 CREATE INDEX revenue_ledger_period ON public.revenue_ledger USING btree (period, party_kind, party_id);
+
+--
+-- Name: sub_team_points_month; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX sub_team_points_month ON public.sub_team_points USING btree (month, sub_team_id);
 
 --
 -- Name: users_branch_role; Type: INDEX; Schema: public; Owner: -
@@ -2539,6 +2918,27 @@ ALTER TABLE ONLY public.lists
     ADD CONSTRAINT lists_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.users(user_id);
 
 --
+-- Name: monitoring_sessions monitoring_sessions_call_attempt_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.monitoring_sessions
+    ADD CONSTRAINT monitoring_sessions_call_attempt_id_fkey FOREIGN KEY (call_attempt_id) REFERENCES public.call_attempts(call_attempt_id);
+
+--
+-- Name: monitoring_sessions monitoring_sessions_monitor_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.monitoring_sessions
+    ADD CONSTRAINT monitoring_sessions_monitor_user_id_fkey FOREIGN KEY (monitor_user_id) REFERENCES public.users(user_id);
+
+--
+-- Name: monitoring_sessions monitoring_sessions_rep_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.monitoring_sessions
+    ADD CONSTRAINT monitoring_sessions_rep_user_id_fkey FOREIGN KEY (rep_user_id) REFERENCES public.users(user_id);
+
+--
 -- Name: preview_decisions preview_decisions_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2630,11 +3030,53 @@ ALTER TABLE ONLY public.revenue_ledger
     ADD CONSTRAINT revenue_ledger_rule_set_id_fkey FOREIGN KEY (rule_set_id) REFERENCES public.revenue_rule_sets(rule_set_id);
 
 --
+-- Name: sub_team_points sub_team_points_recorded_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sub_team_points
+    ADD CONSTRAINT sub_team_points_recorded_by_fkey FOREIGN KEY (recorded_by) REFERENCES public.users(user_id);
+
+--
+-- Name: sub_team_points sub_team_points_sub_team_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sub_team_points
+    ADD CONSTRAINT sub_team_points_sub_team_id_fkey FOREIGN KEY (sub_team_id) REFERENCES public.sub_teams(sub_team_id);
+
+--
+-- Name: sub_teams sub_teams_leader_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sub_teams
+    ADD CONSTRAINT sub_teams_leader_user_id_fkey FOREIGN KEY (leader_user_id) REFERENCES public.users(user_id);
+
+--
+-- Name: sub_teams sub_teams_team_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sub_teams
+    ADD CONSTRAINT sub_teams_team_id_fkey FOREIGN KEY (team_id) REFERENCES public.teams(team_id);
+
+--
+-- Name: team_targets team_targets_team_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.team_targets
+    ADD CONSTRAINT team_targets_team_id_fkey FOREIGN KEY (team_id) REFERENCES public.teams(team_id);
+
+--
 -- Name: users users_branch_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_branch_id_fkey FOREIGN KEY (branch_id) REFERENCES public.branches(branch_id);
+
+--
+-- Name: users users_sub_team_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT users_sub_team_id_fkey FOREIGN KEY (sub_team_id) REFERENCES public.sub_teams(sub_team_id);
 
 --
 -- Name: users users_team_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

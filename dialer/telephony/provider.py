@@ -69,6 +69,15 @@ class PlacementFailure(enum.StrEnum):
         )
 
 
+class MonitorMode(enum.StrEnum):
+    """How a supervisor is in a rep's call: hears both sides muted, speaks to the rep
+    only (Twilio's `coach`), or speaks to both (a full participant)."""
+
+    LISTEN = "listen"
+    WHISPER = "whisper"
+    BARGE = "barge"
+
+
 class CallEventKind(enum.StrEnum):
     """The normalised per-call events, in the order a call normally lives them."""
 
@@ -268,6 +277,26 @@ class TelephonyProvider(abc.ABC):
     @abc.abstractmethod
     def render_answer(self, decision: AnswerDecision) -> tuple[str, str]:
         """The answer-webhook reply (content type, body) carrying out `decision`."""
+
+    async def add_monitor(
+        self, room: str, to: str, caller_id: str, mode: MonitorMode, customer_call_id: str | None
+    ) -> str:
+        """Bring a supervisor (`to`: their phone or `client:<identity>`) into a rep's
+        conference room: muted to listen, coaching the rep to whisper, a full participant
+        to barge. Returns the supervisor's call id. Raises CallNotLive when the room has no
+        call in progress, TelephonyError otherwise; a provider without conferences always
+        raises."""
+        raise TelephonyError(f"{self.name} cannot bring a supervisor into a call")
+
+    async def set_monitor_mode(
+        self, room: str, monitor_call_id: str, mode: MonitorMode, customer_call_id: str | None
+    ) -> None:
+        """Switch a supervisor already in the room between listen, whisper and barge."""
+        raise TelephonyError(f"{self.name} cannot change a supervisor's mode")
+
+    async def remove_monitor(self, room: str, monitor_call_id: str) -> None:
+        """Take the supervisor out of the room (already gone: nothing to do)."""
+        raise TelephonyError(f"{self.name} cannot take a supervisor out of a call")
 
     @abc.abstractmethod
     async def close(self) -> None: ...

@@ -51,6 +51,7 @@ from dialer.telephony.provider import (
     TelephonyError,
     TelephonyProvider,
 )
+from dialer.telephony.twilio_conferences import ConferenceMonitoring
 from dialer.telephony.twilio_errors import placement_failure
 
 log = structlog.get_logger(__name__)
@@ -173,8 +174,11 @@ def _wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
-class TwilioProvider(TelephonyProvider):
+class TwilioProvider(ConferenceMonitoring, TelephonyProvider):
     name = "twilio"
+
+    def _account(self) -> Any:
+        return self._client.api.v2010.accounts(self._config.account_sid)
 
     def __init__(
         self,

@@ -2,7 +2,8 @@
 
 `dialer sim-carrier --host H --port P --account-sid SID --auth-token TOKEN
 [--scenario FILE] [--seed N] [--speed X]` serves the part of Twilio's REST API the
-adapter uses (create, list, fetch and update Calls, with Basic auth and Twilio's JSON and
+adapter uses (create, list, fetch and update Calls; a conference's participants, for
+monitoring: `conferences.py`; with Basic auth and Twilio's JSON and
 error shapes) and lives each call: it fetches the answer URL, follows the TwiML subset
 the service returns (<Dial><Conference>, <Say>, <Play>, <Pause>, <Hangup>) and posts
 status and async-AMD callbacks signed as Twilio signs them, with idempotency tokens and
@@ -33,6 +34,7 @@ from aiohttp import web
 
 from campaigns.population import CallFate
 from dialer.telephony.carrier_sim.calls import CallLife
+from dialer.telephony.carrier_sim.conferences import ConferenceApi
 from dialer.telephony.carrier_sim.models import (
     API_VERSION,
     E164,
@@ -47,7 +49,7 @@ from dialer.telephony.carrier_sim.models import (
 log = structlog.get_logger(__name__)
 
 
-class CarrierSimulator(CallLife):
+class CarrierSimulator(ConferenceApi, CallLife):
     """The simulator's state and behaviour; `app` serves it over HTTP (Twilio's Calls API
     and the simulator's own /sim endpoints)."""
 
@@ -58,6 +60,7 @@ class CarrierSimulator(CallLife):
         app.router.add_get(f"{base}/Calls.json", self.list_calls)
         app.router.add_get(f"{base}/Calls/{{sid}}.json", self.fetch_call)
         app.router.add_post(f"{base}/Calls/{{sid}}.json", self.update_call)
+        self.add_conference_routes(app)  # supervisors' listen, whisper and barge
         app.router.add_get("/sim/calls", self.sim_calls)
         app.router.add_get("/sim/stats", self.sim_stats)
         app.router.add_post("/sim/faults", self.sim_faults)

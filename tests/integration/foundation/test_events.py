@@ -55,3 +55,19 @@ async def test_the_bus_listens_again_after_its_connection_is_lost(pool):
     finally:
         await publisher.close()
         await listener.close()
+
+
+async def test_a_tap_hears_every_channel_including_other_processes(pool):
+    here, there = EventBus(pool), EventBus(pool)
+    await here.start()
+    await there.start()
+    try:
+        async with here.tap() as tap:
+            await there.publish(agent_channel(7), {"kind": "state_changed", "user_id": 7})
+            await here.publish("campaign:3", {"kind": "call_abandoned"})
+            heard = [await asyncio.wait_for(tap.get(), 5) for _ in range(2)]
+        assert sorted(channel for channel, _event in heard) == ["agent:7", "campaign:3"]
+        assert not here._taps  # the tap is gone once left
+    finally:
+        await here.close()
+        await there.close()

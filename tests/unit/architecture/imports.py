@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-PRODUCT_PACKAGES = ("dialer", "campaigns", "compliance", "scoring", "revenue")
+PRODUCT_PACKAGES = ("dialer", "campaigns", "compliance", "scoring", "revenue", "figures")
 
 
 def product_modules() -> dict[str, Path]:
