@@ -43,6 +43,8 @@ from dialer.leads import routes as lead_routes
 from dialer.leads.background import lead_background
 from dialer.lists import routes as list_routes
 from dialer.lists.import_jobs import import_pool_context
+from dialer.recordings import routes as recording_routes
+from dialer.recordings.background import recording_retention_background
 from dialer.revenue import routes as revenue_routes
 from dialer.routes import campaigns, customers, health, people
 from dialer.runtime.loop_lag import loop_lag_context
@@ -66,6 +68,7 @@ FEATURES: tuple[ModuleType, ...] = (
     list_routes,
     lead_routes,
     revenue_routes,
+    recording_routes,
     console_routes,
     compliance_routes,
 )
@@ -79,7 +82,12 @@ Background = Callable[[web.Application], AsyncIterator[None]]
 #: the sweeps and the timed jobs
 BACKGROUND: tuple[Background, ...] = (loop_lag_context, telephony_context)
 WEB_BACKGROUND: tuple[Background, ...] = (import_pool_context,)
-ENGINE_BACKGROUND: tuple[Background, ...] = (console_background, lead_background, worker_context)
+ENGINE_BACKGROUND: tuple[Background, ...] = (
+    console_background,
+    lead_background,
+    recording_retention_background,
+    worker_context,
+)
 
 
 def features_of(role: ProcessRole) -> tuple[ModuleType, ...]:

@@ -13,6 +13,7 @@ import phonenumbers
 from pydantic import AliasChoices, BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from compliance.recording_retention import RetentionInvalid, check_retention
 from compliance.rules import DEFAULT_POLICY, DEFAULT_RULE_BOOK, FirmPolicy, GateRules, RuleBook
 
 # Pinned: a new major of the SDK changes the Device API that console/audio.js uses.
@@ -93,6 +94,11 @@ class Settings(BaseSettings):
     sim_speed: float = Field(default=1.0, gt=0)
     sim_seed: int = 1
 
+    # days a call recording is kept, by "JURISDICTION" or "JURISDICTION/purpose" (JSON);
+    # unset keys: compliance.recording_retention's defaults (CN 20 years)
+    recording_retention_days: dict[str, int] = Field(default_factory=dict)
+    recording_purge_every_seconds: float = Field(default=3600.0, gt=0)
+
     firm_name: str = "Example Securities"
     firm_callback_number: str = "+862195500000"
     default_region: str = "CN"
@@ -156,6 +162,14 @@ class Settings(BaseSettings):
         if not value.startswith(("https://", "http://", "/")):
             raise ValueError("must be an https:// URL (or a path on this service) of twilio.min.js")
         return value
+
+    @field_validator("recording_retention_days")
+    @classmethod
+    def _retention_is_usable(cls, value: dict[str, int]) -> dict[str, int]:
+        try:
+            return check_retention(value)
+        except RetentionInvalid as exc:
+            raise ValueError(f"DIALER_RECORDING_RETENTION_DAYS: {exc}") from exc
 
     @field_validator("compliance_rule_book")
     @classmethod

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from dialer.telephony.decisions import AnswerDecision, AnsweredCall
 
 #: the webhooks a provider's calls reach, at /telephony/<provider name>/<hook>
-WEBHOOK_HOOKS = ("answer", "status", "amd", "rep-room", "rep-leg-status")
+WEBHOOK_HOOKS = ("answer", "status", "amd", "rep-room", "rep-leg-status", "recording-status")
 
 
 class TelephonyError(Exception):
@@ -119,6 +119,22 @@ class CallEvent:
     duration_seconds: int | None = None
     received_at: datetime | None = field(default=None, compare=False)
     raw: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingEvent:
+    """A recording's status, from a verified recording-status webhook. `dedupe_keys` are
+    the keys under which the carrier may deliver it twice (its idempotency token, and the
+    recording id + status)."""
+
+    provider: str
+    recording_id: str
+    call_id: str
+    status: str  # 'completed', 'absent' (nothing to keep) or 'failed'
+    dedupe_keys: tuple[str, ...]
+    duration_seconds: int | None = None
+    channels: int | None = None
+    started_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +284,29 @@ class TelephonyProvider(abc.ABC):
     @abc.abstractmethod
     def render_answer(self, decision: AnswerDecision) -> tuple[str, str]:
         """The answer-webhook reply (content type, body) carrying out `decision`."""
+
+    # -- recordings (a carrier that cannot record refuses, and nothing is recorded) ------
+
+    async def start_recording(self, call_id: str, attempt_ref: str, *, dual_channel: bool) -> str:
+        """Record a live (bridged) call from now to its end, each leg on its own channel
+        when `dual_channel`; its end is reported to the recording-status webhook (the URL
+        names `attempt_ref`). Returns the carrier's recording id."""
+        raise TelephonyError(f"{self.name} cannot record calls")
+
+    def parse_recording_event(
+        self, params: Mapping[str, str], headers: Mapping[str, str]
+    ) -> RecordingEvent | None:
+        """A verified recording-status webhook as an event (None: nothing to record)."""
+        return None
+
+    async def fetch_recording_audio(self, recording_id: str) -> tuple[str, bytes]:
+        """The recording's audio (content type, bytes), fetched with the account's
+        credentials. Raises TelephonyError when the carrier does not give it."""
+        raise TelephonyError(f"{self.name} keeps no recordings")
+
+    async def delete_recording(self, recording_id: str) -> bool:
+        """Delete the recording at the carrier; False when it was already gone."""
+        raise TelephonyError(f"{self.name} keeps no recordings")
 
     @abc.abstractmethod
     async def close(self) -> None: ...

@@ -52,6 +52,7 @@ from dialer.telephony.provider import (
     TelephonyProvider,
 )
 from dialer.telephony.twilio_errors import placement_failure
+from dialer.telephony.twilio_recordings import TwilioRecordings
 
 log = structlog.get_logger(__name__)
 
@@ -173,7 +174,7 @@ def _wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
-class TwilioProvider(TelephonyProvider):
+class TwilioProvider(TwilioRecordings, TelephonyProvider):
     name = "twilio"
 
     def __init__(
