@@ -872,6 +872,30 @@ ALTER TABLE public.dnc_snapshots ALTER COLUMN snapshot_id ADD GENERATED ALWAYS A
 );
 
 --
+-- Name: excellent_recording_serial; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.excellent_recording_serial
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: excellent_recordings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.excellent_recordings (
+    serial text NOT NULL,
+    recording_id bigint NOT NULL,
+    review_id bigint,
+    nominated_by bigint NOT NULL,
+    note text DEFAULT ''::text NOT NULL,
+    added_at timestamp with time zone NOT NULL
+);
+
+--
 -- Name: import_jobs; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1149,6 +1173,122 @@ CREATE TABLE public.provider_callbacks (
 );
 
 --
+-- Name: qa_comments; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.qa_comments (
+    comment_id bigint NOT NULL,
+    review_id bigint NOT NULL,
+    author_id bigint NOT NULL,
+    offset_seconds numeric NOT NULL,
+    body text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT qa_comments_body_check CHECK ((length(body) > 0)),
+    CONSTRAINT qa_comments_offset_seconds_check CHECK ((offset_seconds >= (0)::numeric))
+);
+
+--
+-- Name: qa_comments_comment_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.qa_comments ALTER COLUMN comment_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.qa_comments_comment_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: qa_review_items; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.qa_review_items (
+    review_id bigint NOT NULL,
+    item_key text NOT NULL,
+    passed boolean NOT NULL
+);
+
+--
+-- Name: qa_reviews; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.qa_reviews (
+    review_id bigint NOT NULL,
+    call_attempt_id bigint NOT NULL,
+    recording_id bigint,
+    rep_user_id bigint NOT NULL,
+    scorecard_id bigint NOT NULL,
+    reason text NOT NULL,
+    reviewer_id bigint,
+    status text DEFAULT 'queued'::text NOT NULL,
+    score numeric,
+    must_pass_failed boolean,
+    sampled_on date NOT NULL,
+    sampled_at timestamp with time zone NOT NULL,
+    scored_at timestamp with time zone,
+    acknowledged_at timestamp with time zone,
+    disputed_at timestamp with time zone,
+    dispute_reason text,
+    disputes_review_id bigint,
+    CONSTRAINT qa_reviews_reason_check CHECK ((reason = ANY (ARRAY['random'::text, 'warm_lead'::text, 'complaint'::text, 'dnc_disposition'::text, 'dispute'::text]))),
+    CONSTRAINT qa_reviews_score_check CHECK (((score >= (0)::numeric) AND (score <= (1)::numeric))),
+    CONSTRAINT qa_reviews_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'scored'::text, 'acknowledged'::text, 'disputed'::text, 'rescored'::text])))
+);
+
+--
+-- Name: qa_reviews_review_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.qa_reviews ALTER COLUMN review_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.qa_reviews_review_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: qa_sampling_plans; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.qa_sampling_plans (
+    team_id bigint NOT NULL,
+    random_share numeric DEFAULT 0.1 NOT NULL,
+    min_talk_seconds integer DEFAULT 10 NOT NULL,
+    scorecard_id bigint,
+    CONSTRAINT qa_sampling_plans_min_talk_seconds_check CHECK ((min_talk_seconds >= 0)),
+    CONSTRAINT qa_sampling_plans_random_share_check CHECK (((random_share >= (0)::numeric) AND (random_share <= (1)::numeric)))
+);
+
+--
+-- Name: qa_scorecards; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.qa_scorecards (
+    scorecard_id bigint NOT NULL,
+    name text NOT NULL,
+    items jsonb NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT qa_scorecards_name_check CHECK ((length(name) > 0))
+);
+
+--
+-- Name: qa_scorecards_scorecard_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.qa_scorecards ALTER COLUMN scorecard_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.qa_scorecards_scorecard_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: recording_callbacks; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1296,6 +1436,51 @@ CREATE TABLE public.service_coefficients (
 
 ALTER TABLE public.service_coefficients ALTER COLUMN coefficient_id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.service_coefficients_coefficient_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: sms_replies; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sms_replies (
+    provider_message_id text NOT NULL,
+    survey_id bigint,
+    e164 text NOT NULL,
+    body text NOT NULL,
+    received_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: sms_surveys; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sms_surveys (
+    survey_id bigint NOT NULL,
+    call_attempt_id bigint NOT NULL,
+    account_id bigint NOT NULL,
+    rep_user_id bigint,
+    e164 text NOT NULL,
+    status text NOT NULL,
+    blocked_reason text,
+    provider_message_id text,
+    sent_at timestamp with time zone NOT NULL,
+    rating integer,
+    answered_at timestamp with time zone,
+    CONSTRAINT sms_surveys_rating_check CHECK (((rating >= 1) AND (rating <= 5))),
+    CONSTRAINT sms_surveys_status_check CHECK ((status = ANY (ARRAY['sent'::text, 'blocked'::text, 'answered'::text, 'opted_out'::text])))
+);
+
+--
+-- Name: sms_surveys_survey_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.sms_surveys ALTER COLUMN survey_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.sms_surveys_survey_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -1665,6 +1850,20 @@ ALTER TABLE ONLY public.dnc_snapshots
     ADD CONSTRAINT dnc_snapshots_pkey PRIMARY KEY (snapshot_id);
 
 --
+-- Name: excellent_recordings excellent_recordings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.excellent_recordings
+    ADD CONSTRAINT excellent_recordings_pkey PRIMARY KEY (serial);
+
+--
+-- Name: excellent_recordings excellent_recordings_recording_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.excellent_recordings
+    ADD CONSTRAINT excellent_recordings_recording_id_key UNIQUE (recording_id);
+
+--
 -- Name: import_jobs import_jobs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1763,6 +1962,55 @@ ALTER TABLE ONLY public.provider_callbacks
     ADD CONSTRAINT provider_callbacks_pkey PRIMARY KEY (dedupe_key);
 
 --
+-- Name: qa_comments qa_comments_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_comments
+    ADD CONSTRAINT qa_comments_pkey PRIMARY KEY (comment_id);
+
+--
+-- Name: qa_review_items qa_review_items_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_review_items
+    ADD CONSTRAINT qa_review_items_pkey PRIMARY KEY (review_id, item_key);
+
+--
+-- Name: qa_reviews qa_reviews_call_attempt_id_reason_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_reviews
+    ADD CONSTRAINT qa_reviews_call_attempt_id_reason_key UNIQUE (call_attempt_id, reason);
+
+--
+-- Name: qa_reviews qa_reviews_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_reviews
+    ADD CONSTRAINT qa_reviews_pkey PRIMARY KEY (review_id);
+
+--
+-- Name: qa_sampling_plans qa_sampling_plans_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_sampling_plans
+    ADD CONSTRAINT qa_sampling_plans_pkey PRIMARY KEY (team_id);
+
+--
+-- Name: qa_scorecards qa_scorecards_name_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_scorecards
+    ADD CONSTRAINT qa_scorecards_name_key UNIQUE (name);
+
+--
+-- Name: qa_scorecards qa_scorecards_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_scorecards
+    ADD CONSTRAINT qa_scorecards_pkey PRIMARY KEY (scorecard_id);
+
+--
 -- Name: recording_callbacks recording_callbacks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1824,6 +2072,34 @@ ALTER TABLE ONLY public.service_coefficient_rules
 
 ALTER TABLE ONLY public.service_coefficients
     ADD CONSTRAINT service_coefficients_pkey PRIMARY KEY (coefficient_id);
+
+--
+-- Name: sms_replies sms_replies_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sms_replies
+    ADD CONSTRAINT sms_replies_pkey PRIMARY KEY (provider_message_id);
+
+--
+-- Name: sms_surveys sms_surveys_call_attempt_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sms_surveys
+    ADD CONSTRAINT sms_surveys_call_attempt_id_key UNIQUE (call_attempt_id);
+
+--
+-- Name: sms_surveys sms_surveys_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sms_surveys
+    ADD CONSTRAINT sms_surveys_pkey PRIMARY KEY (survey_id);
+
+--
+-- Name: sms_surveys sms_surveys_provider_message_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sms_surveys
+    ADD CONSTRAINT sms_surveys_provider_message_id_key UNIQUE (provider_message_id);
 
 --
 -- Name: teams teams_name_key; Type: CONSTRAINT; Schema: public; Owner: -
@@ -2162,6 +2438,18 @@ CREATE INDEX provider_callbacks_attempt ON public.provider_callbacks USING btree
 CREATE INDEX provider_callbacks_call ON public.provider_callbacks USING btree (provider_call_id);
 
 --
+-- Name: qa_reviews_queue; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX qa_reviews_queue ON public.qa_reviews USING btree (reviewer_id, status);
+
+--
+-- Name: qa_reviews_rep; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX qa_reviews_rep ON public.qa_reviews USING btree (rep_user_id, scored_at);
+
+--
 -- Name: revenue_ledger_period; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2172,6 +2460,12 @@ CREATE INDEX revenue_ledger_period ON public.revenue_ledger USING btree (period,
 --
 
 CREATE INDEX service_coefficients_latest ON public.service_coefficients USING btree (user_id, period, coefficient_id DESC);
+
+--
+-- Name: sms_surveys_number; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX sms_surveys_number ON public.sms_surveys USING btree (e164, sent_at DESC);
 
 --
 -- Name: users_branch_role; Type: INDEX; Schema: public; Owner: -
@@ -2573,6 +2867,27 @@ ALTER TABLE ONLY public.dnc_entries
     ADD CONSTRAINT dnc_entries_snapshot_id_fkey FOREIGN KEY (snapshot_id) REFERENCES public.dnc_snapshots(snapshot_id);
 
 --
+-- Name: excellent_recordings excellent_recordings_nominated_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.excellent_recordings
+    ADD CONSTRAINT excellent_recordings_nominated_by_fkey FOREIGN KEY (nominated_by) REFERENCES public.users(user_id);
+
+--
+-- Name: excellent_recordings excellent_recordings_recording_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.excellent_recordings
+    ADD CONSTRAINT excellent_recordings_recording_id_fkey FOREIGN KEY (recording_id) REFERENCES public.call_recordings(recording_id);
+
+--
+-- Name: excellent_recordings excellent_recordings_review_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.excellent_recordings
+    ADD CONSTRAINT excellent_recordings_review_id_fkey FOREIGN KEY (review_id) REFERENCES public.qa_reviews(review_id);
+
+--
 -- Name: import_jobs import_jobs_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2748,6 +3063,83 @@ ALTER TABLE ONLY public.provider_callbacks
     ADD CONSTRAINT provider_callbacks_call_attempt_id_fkey FOREIGN KEY (call_attempt_id) REFERENCES public.call_attempts(call_attempt_id);
 
 --
+-- Name: qa_comments qa_comments_author_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_comments
+    ADD CONSTRAINT qa_comments_author_id_fkey FOREIGN KEY (author_id) REFERENCES public.users(user_id);
+
+--
+-- Name: qa_comments qa_comments_review_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_comments
+    ADD CONSTRAINT qa_comments_review_id_fkey FOREIGN KEY (review_id) REFERENCES public.qa_reviews(review_id);
+
+--
+-- Name: qa_review_items qa_review_items_review_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_review_items
+    ADD CONSTRAINT qa_review_items_review_id_fkey FOREIGN KEY (review_id) REFERENCES public.qa_reviews(review_id);
+
+--
+-- Name: qa_reviews qa_reviews_call_attempt_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_reviews
+    ADD CONSTRAINT qa_reviews_call_attempt_id_fkey FOREIGN KEY (call_attempt_id) REFERENCES public.call_attempts(call_attempt_id);
+
+--
+-- Name: qa_reviews qa_reviews_disputes_review_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_reviews
+    ADD CONSTRAINT qa_reviews_disputes_review_id_fkey FOREIGN KEY (disputes_review_id) REFERENCES public.qa_reviews(review_id);
+
+--
+-- Name: qa_reviews qa_reviews_recording_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_reviews
+    ADD CONSTRAINT qa_reviews_recording_id_fkey FOREIGN KEY (recording_id) REFERENCES public.call_recordings(recording_id);
+
+--
+-- Name: qa_reviews qa_reviews_rep_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_reviews
+    ADD CONSTRAINT qa_reviews_rep_user_id_fkey FOREIGN KEY (rep_user_id) REFERENCES public.users(user_id);
+
+--
+-- Name: qa_reviews qa_reviews_reviewer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_reviews
+    ADD CONSTRAINT qa_reviews_reviewer_id_fkey FOREIGN KEY (reviewer_id) REFERENCES public.users(user_id);
+
+--
+-- Name: qa_reviews qa_reviews_scorecard_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_reviews
+    ADD CONSTRAINT qa_reviews_scorecard_id_fkey FOREIGN KEY (scorecard_id) REFERENCES public.qa_scorecards(scorecard_id);
+
+--
+-- Name: qa_sampling_plans qa_sampling_plans_scorecard_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_sampling_plans
+    ADD CONSTRAINT qa_sampling_plans_scorecard_id_fkey FOREIGN KEY (scorecard_id) REFERENCES public.qa_scorecards(scorecard_id);
+
+--
+-- Name: qa_sampling_plans qa_sampling_plans_team_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_sampling_plans
+    ADD CONSTRAINT qa_sampling_plans_team_id_fkey FOREIGN KEY (team_id) REFERENCES public.teams(team_id);
+
+--
 -- Name: recording_deletions recording_deletions_recording_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2802,6 +3194,34 @@ ALTER TABLE ONLY public.service_coefficients
 
 ALTER TABLE ONLY public.service_coefficients
     ADD CONSTRAINT service_coefficients_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(user_id);
+
+--
+-- Name: sms_replies sms_replies_survey_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sms_replies
+    ADD CONSTRAINT sms_replies_survey_id_fkey FOREIGN KEY (survey_id) REFERENCES public.sms_surveys(survey_id);
+
+--
+-- Name: sms_surveys sms_surveys_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sms_surveys
+    ADD CONSTRAINT sms_surveys_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.accounts(account_id);
+
+--
+-- Name: sms_surveys sms_surveys_call_attempt_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sms_surveys
+    ADD CONSTRAINT sms_surveys_call_attempt_id_fkey FOREIGN KEY (call_attempt_id) REFERENCES public.call_attempts(call_attempt_id);
+
+--
+-- Name: sms_surveys sms_surveys_rep_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sms_surveys
+    ADD CONSTRAINT sms_surveys_rep_user_id_fkey FOREIGN KEY (rep_user_id) REFERENCES public.users(user_id);
 
 --
 -- Name: users users_branch_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
