@@ -43,6 +43,7 @@ from dialer.leads import routes as lead_routes
 from dialer.leads.background import lead_background
 from dialer.lists import routes as list_routes
 from dialer.lists.import_jobs import import_pool_context
+from dialer.quality import routes as quality_routes
 from dialer.recordings import routes as recording_routes
 from dialer.recordings.background import recording_retention_background
 from dialer.revenue import routes as revenue_routes
@@ -69,6 +70,7 @@ FEATURES: tuple[ModuleType, ...] = (
     lead_routes,
     revenue_routes,
     recording_routes,
+    quality_routes,
     console_routes,
     compliance_routes,
 )

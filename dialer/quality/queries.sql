@@ -130,3 +130,155 @@ SELECT c.*,
        coalesce((SELECT array_agg(user_id ORDER BY user_id)
                  FROM complaint_people WHERE complaint_id = c.complaint_id), '{}') AS people
 FROM complaints c WHERE c.complaint_id = $1;
+
+-- QA review --------------------------------------------------------------------------
+
+-- name: insert_scorecard
+INSERT INTO qa_scorecards (name, items, created_at) VALUES ($1, $2, $3)
+ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name
+RETURNING scorecard_id;
+
+-- name: scorecard
+SELECT scorecard_id, name, items FROM qa_scorecards WHERE scorecard_id = $1;
+
+-- name: set_sampling_plan
+INSERT INTO qa_sampling_plans (team_id, random_share, min_talk_seconds, scorecard_id)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (team_id) DO UPDATE SET random_share = EXCLUDED.random_share,
+    min_talk_seconds = EXCLUDED.min_talk_seconds, scorecard_id = EXCLUDED.scorecard_id;
+
+-- name: sampling_plans
+SELECT team_id, random_share, min_talk_seconds, scorecard_id FROM qa_sampling_plans
+WHERE scorecard_id IS NOT NULL ORDER BY team_id;
+
+-- name: recorded_calls_of_team
+-- A team's recorded calls of [$2, $3) with why they must be heard (a warm lead, a DNC
+-- disposition, a complaint).
+SELECT a.call_attempt_id, a.agent_user_id AS rep_user_id, r.recording_id,
+       coalesce(bool_or(dc.warm_lead), false) AS warm_lead,
+       coalesce(bool_or(dc.do_not_call), false) AS dnc_disposition,
+       EXISTS (SELECT 1 FROM complaint_calls cc WHERE cc.call_attempt_id = a.call_attempt_id)
+           AS complaint
+FROM call_attempts a
+JOIN users u ON u.user_id = a.agent_user_id
+JOIN call_recordings r ON r.call_attempt_id = a.call_attempt_id AND r.status = 'completed'
+LEFT JOIN dispositions d ON d.call_attempt_id = a.call_attempt_id
+LEFT JOIN disposition_codes dc ON dc.campaign_id = d.campaign_id AND dc.code = d.code
+WHERE u.team_id = $1 AND r.completed_at >= $2 AND r.completed_at < $3
+  AND coalesce(r.duration_seconds, 0) >= $4
+GROUP BY a.call_attempt_id, a.agent_user_id, r.recording_id;
+
+-- name: insert_review
+INSERT INTO qa_reviews (call_attempt_id, recording_id, rep_user_id, scorecard_id, reason,
+                        sampled_on, sampled_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (call_attempt_id, reason) DO NOTHING
+RETURNING review_id;
+
+-- name: review
+SELECT q.*, s.items, u.team_id AS rep_team_id, u.display_name AS rep_name,
+       r.duration_seconds, a.account_id
+FROM qa_reviews q
+JOIN qa_scorecards s USING (scorecard_id)
+JOIN users u ON u.user_id = q.rep_user_id
+JOIN call_attempts a ON a.call_attempt_id = q.call_attempt_id
+LEFT JOIN call_recordings r ON r.recording_id = q.recording_id
+WHERE q.review_id = $1;
+
+-- name: review_for_update
+SELECT q.*, u.team_id AS rep_team_id FROM qa_reviews q
+JOIN users u ON u.user_id = q.rep_user_id
+WHERE q.review_id = $1 FOR UPDATE OF q;
+
+-- name: queue
+-- Reviews waiting to be scored that the reviewer may score ($2 team: a team leader's;
+-- NULL: every team), never their own calls nor a dispute of their own review.
+SELECT q.review_id, q.call_attempt_id, q.recording_id, q.reason, q.sampled_on,
+       u.display_name AS rep_name, r.duration_seconds
+FROM qa_reviews q
+JOIN users u ON u.user_id = q.rep_user_id
+LEFT JOIN call_recordings r ON r.recording_id = q.recording_id
+LEFT JOIN qa_reviews o ON o.review_id = q.disputes_review_id
+WHERE q.status = 'queued' AND q.rep_user_id <> $1
+  AND ($2::bigint IS NULL OR u.team_id = $2)
+  AND (o.reviewer_id IS NULL OR o.reviewer_id <> $1)
+ORDER BY q.sampled_on, q.review_id;
+
+-- name: mark_scored
+UPDATE qa_reviews SET status = 'scored', reviewer_id = $2, score = $3, must_pass_failed = $4,
+    scored_at = $5
+WHERE review_id = $1;
+
+-- name: insert_item
+INSERT INTO qa_review_items (review_id, item_key, passed) VALUES ($1, $2, $3);
+
+-- name: insert_comment
+INSERT INTO qa_comments (review_id, author_id, offset_seconds, body, created_at)
+VALUES ($1, $2, $3, $4, $5);
+
+-- name: mark_superseded
+UPDATE qa_reviews SET status = 'rescored' WHERE review_id = $1;
+
+-- name: mark_acknowledged
+UPDATE qa_reviews SET status = 'acknowledged', acknowledged_at = $2 WHERE review_id = $1;
+
+-- name: mark_disputed
+UPDATE qa_reviews SET status = 'disputed', disputed_at = $2, dispute_reason = $3
+WHERE review_id = $1;
+
+-- name: insert_dispute_review
+INSERT INTO qa_reviews (call_attempt_id, recording_id, rep_user_id, scorecard_id, reason,
+                        sampled_on, sampled_at, disputes_review_id)
+SELECT call_attempt_id, recording_id, rep_user_id, scorecard_id, 'dispute', sampled_on, $2,
+       review_id
+FROM qa_reviews WHERE review_id = $1
+RETURNING review_id;
+
+-- name: review_items
+SELECT item_key, passed FROM qa_review_items WHERE review_id = $1 ORDER BY item_key;
+
+-- name: review_comments
+SELECT c.offset_seconds, c.body, u.display_name AS author
+FROM qa_comments c JOIN users u ON u.user_id = c.author_id
+WHERE c.review_id = $1 ORDER BY c.offset_seconds, c.comment_id;
+
+-- name: reviews_of_rep
+SELECT q.review_id, q.call_attempt_id, q.recording_id, q.reason, q.status, q.score,
+       q.must_pass_failed, q.scored_at, q.acknowledged_at, q.disputes_review_id,
+       EXISTS (SELECT 1 FROM qa_reviews d WHERE d.disputes_review_id = q.review_id) AS disputed
+FROM qa_reviews q
+WHERE q.rep_user_id = $1 AND q.status <> 'queued'
+ORDER BY q.review_id DESC;
+
+-- name: insert_excellent
+INSERT INTO excellent_recordings (serial, recording_id, review_id, nominated_by, note, added_at)
+VALUES ('EX-' || to_char($5::timestamptz AT TIME ZONE 'UTC', 'YYYY') || '-'
+        || lpad(nextval('excellent_recording_serial')::text, 4, '0'), $1, $2, $3, $4, $5)
+ON CONFLICT (recording_id) DO NOTHING
+RETURNING serial;
+
+-- name: excellent_library
+SELECT e.serial, e.recording_id, e.note, e.added_at, u.display_name AS rep_name,
+       q.score
+FROM excellent_recordings e
+JOIN call_recordings r USING (recording_id)
+JOIN call_attempts a ON a.call_attempt_id = r.call_attempt_id
+LEFT JOIN users u ON u.user_id = a.agent_user_id
+LEFT JOIN qa_reviews q ON q.review_id = e.review_id
+ORDER BY e.serial;
+
+-- name: qa_figures
+-- Per rep for [$1, $2): standing reviews, their mean score, must-pass failures, and the
+-- reviews acknowledged; with the rep's team.
+SELECT u.user_id, u.display_name, u.team_id, count(q.review_id)::int AS reviews,
+       avg(q.score) AS mean_score,
+       count(*) FILTER (WHERE q.must_pass_failed)::int AS must_pass_failures,
+       count(*) FILTER (WHERE q.status = 'acknowledged')::int AS acknowledged
+FROM qa_reviews q JOIN users u ON u.user_id = q.rep_user_id
+WHERE q.status IN ('scored', 'acknowledged') AND q.scored_at >= $1 AND q.scored_at < $2
+GROUP BY u.user_id, u.display_name, u.team_id
+ORDER BY u.team_id, u.user_id;
+
+-- name: qa_audit
+INSERT INTO audit_log (at, actor_user_id, kind, subject_type, subject_id, detail)
+VALUES ($1, $2, $3, 'qa_review', $4, $5);
