@@ -44,6 +44,7 @@ from dialer.leads.background import lead_background
 from dialer.lists import routes as list_routes
 from dialer.lists.import_jobs import import_pool_context
 from dialer.quality import routes as quality_routes
+from dialer.quality.background import sms_survey_background
 from dialer.recordings import routes as recording_routes
 from dialer.recordings.background import recording_retention_background
 from dialer.revenue import routes as revenue_routes
@@ -88,6 +89,7 @@ ENGINE_BACKGROUND: tuple[Background, ...] = (
     console_background,
     lead_background,
     recording_retention_background,
+    sms_survey_background,
     worker_context,
 )
 

@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     # unset keys: compliance.recording_retention's defaults (CN 20 years)
     recording_retention_days: dict[str, int] = Field(default_factory=dict)
     recording_purge_every_seconds: float = Field(default=3600.0, gt=0)
+    # the SMS satisfaction survey after a contact: the sender and how often it is sent
+    sms_survey_from: str | None = None
+    sms_survey_every_seconds: float = Field(default=30.0, gt=0)
 
     firm_name: str = "Example Securities"
     firm_callback_number: str = "+862195500000"
@@ -128,6 +131,11 @@ class Settings(BaseSettings):
         for number in value:
             require_e164(number)
         return value
+
+    @field_validator("sms_survey_from")
+    @classmethod
+    def _sms_sender_is_e164(cls, value: str | None) -> str | None:
+        return None if value is None else require_e164(value)
 
     @field_validator("firm_callback_number")
     @classmethod

@@ -207,3 +207,9 @@ CREATE TABLE sms_replies (
     body                text NOT NULL,
     received_at         timestamptz NOT NULL
 );
+-- A STOP-style reply opts the number out of SMS (not of calls).
+CREATE TABLE sms_opt_outs (
+    e164                text PRIMARY KEY,
+    opted_out_at        timestamptz NOT NULL,
+    provider_message_id text NOT NULL
+);

@@ -1444,6 +1444,16 @@ ALTER TABLE public.service_coefficients ALTER COLUMN coefficient_id ADD GENERATE
 );
 
 --
+-- Name: sms_opt_outs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sms_opt_outs (
+    e164 text NOT NULL,
+    opted_out_at timestamp with time zone NOT NULL,
+    provider_message_id text NOT NULL
+);
+
+--
 -- Name: sms_replies; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2072,6 +2082,13 @@ ALTER TABLE ONLY public.service_coefficient_rules
 
 ALTER TABLE ONLY public.service_coefficients
     ADD CONSTRAINT service_coefficients_pkey PRIMARY KEY (coefficient_id);
+
+--
+-- Name: sms_opt_outs sms_opt_outs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sms_opt_outs
+    ADD CONSTRAINT sms_opt_outs_pkey PRIMARY KEY (e164);
 
 --
 -- Name: sms_replies sms_replies_pkey; Type: CONSTRAINT; Schema: public; Owner: -

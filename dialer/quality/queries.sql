@@ -282,3 +282,54 @@ ORDER BY u.team_id, u.user_id;
 -- name: qa_audit
 INSERT INTO audit_log (at, actor_user_id, kind, subject_type, subject_id, detail)
 VALUES ($1, $2, $3, 'qa_review', $4, $5);
+
+-- SMS satisfaction -----------------------------------------------------------------
+
+-- name: contacts_due_a_survey
+-- Contacts (a contact disposition) of the last $2 that have no survey yet.
+SELECT a.call_attempt_id, a.campaign_id, a.account_id, a.phone_id, a.e164,
+       a.agent_user_id
+FROM call_attempts a
+JOIN dispositions d ON d.call_attempt_id = a.call_attempt_id
+JOIN disposition_codes dc ON dc.campaign_id = d.campaign_id AND dc.code = d.code
+WHERE dc.contact AND a.ended_at IS NOT NULL AND a.ended_at >= $1::timestamptz - $2::interval
+  AND a.phone_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM sms_surveys s WHERE s.call_attempt_id = a.call_attempt_id)
+ORDER BY a.ended_at
+LIMIT $3;
+
+-- name: sms_opted_out
+SELECT count(*) FROM sms_opt_outs WHERE e164 = $1;
+
+-- name: insert_survey
+INSERT INTO sms_surveys (call_attempt_id, account_id, rep_user_id, e164, status,
+                         blocked_reason, provider_message_id, sent_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (call_attempt_id) DO NOTHING;
+
+-- name: insert_reply
+INSERT INTO sms_replies (provider_message_id, survey_id, e164, body, received_at)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (provider_message_id) DO NOTHING
+RETURNING provider_message_id;
+
+-- name: open_survey_of_number
+SELECT survey_id, call_attempt_id, rep_user_id FROM sms_surveys
+WHERE e164 = $1 AND status = 'sent' AND sent_at >= $2::timestamptz - interval '3 days'
+ORDER BY sent_at DESC LIMIT 1
+FOR UPDATE;
+
+-- name: answer_survey
+UPDATE sms_surveys SET status = 'answered', rating = $2, answered_at = $3 WHERE survey_id = $1;
+
+-- name: opt_out_survey
+UPDATE sms_surveys SET status = 'opted_out', answered_at = $2 WHERE survey_id = $1;
+
+-- name: insert_sms_opt_out
+INSERT INTO sms_opt_outs (e164, opted_out_at, provider_message_id) VALUES ($1, $2, $3)
+ON CONFLICT (e164) DO NOTHING;
+
+-- name: sms_figures
+SELECT rep_user_id AS user_id, count(*)::int AS answered, avg(rating) AS mean_rating
+FROM sms_surveys WHERE status = 'answered' AND answered_at >= $1 AND answered_at < $2
+GROUP BY rep_user_id ORDER BY rep_user_id;

@@ -19,7 +19,15 @@ if TYPE_CHECKING:
     from dialer.telephony.decisions import AnswerDecision, AnsweredCall
 
 #: the webhooks a provider's calls reach, at /telephony/<provider name>/<hook>
-WEBHOOK_HOOKS = ("answer", "status", "amd", "rep-room", "rep-leg-status", "recording-status")
+WEBHOOK_HOOKS = (
+    "answer",
+    "status",
+    "amd",
+    "rep-room",
+    "rep-leg-status",
+    "recording-status",
+    "sms-reply",
+)
 
 
 class TelephonyError(Exception):
@@ -135,6 +143,14 @@ class RecordingEvent:
     duration_seconds: int | None = None
     channels: int | None = None
     started_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SmsReply:
+    message_id: str
+    from_number: str
+    to_number: str
+    body: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,6 +323,16 @@ class TelephonyProvider(abc.ABC):
     async def delete_recording(self, recording_id: str) -> bool:
         """Delete the recording at the carrier; False when it was already gone."""
         raise TelephonyError(f"{self.name} keeps no recordings")
+
+    # -- messaging (SMS surveys) -----------------------------------------------------------
+
+    async def send_sms(self, to_number: str, from_number: str, body: str) -> str:
+        """Send one SMS; replies arrive at the sms-reply webhook. Returns the message id."""
+        raise TelephonyError(f"{self.name} sends no SMS")
+
+    def parse_sms_reply(self, params: Mapping[str, str]) -> SmsReply | None:
+        """A verified inbound-SMS webhook as a reply (None: not a message)."""
+        return None
 
     @abc.abstractmethod
     async def close(self) -> None: ...

@@ -1,4 +1,4 @@
-"""Twilio's call recordings for the Twilio adapter: a bridged call is recorded through the
+"""Twilio's call recordings and messaging for the Twilio adapter: a bridged call is recorded through the
 Call Recordings API (both legs on their own channels, from the bridge to the hang-up: the
 rep's conference room outlives each call, so the conference's own recording would hold
 the rep's whole session), its recording-status callback is signed like any webhook, the
@@ -18,7 +18,7 @@ import structlog
 from twilio.base.exceptions import TwilioException
 from twilio.rest import Client
 
-from dialer.telephony.provider import RecordingEvent, TelephonyError
+from dialer.telephony.provider import RecordingEvent, SmsReply, TelephonyError
 
 log = structlog.get_logger(__name__)
 
@@ -137,3 +137,28 @@ class TwilioRecordings:
             raise TelephonyError(f"Twilio did not delete recording {recording_id}: {exc}") from exc
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise TelephonyError(f"Twilio did not delete recording {recording_id}: {exc}") from exc
+
+    # -- messaging: the SMS survey and its replies ----------------------------------------
+
+    async def send_sms(self, to_number: str, from_number: str, body: str) -> str:
+        try:
+            message = await self._bounded(
+                "send_sms",
+                lambda: self._account().messages.create_async(
+                    to=to_number, from_=from_number, body=body
+                ),
+            )
+        except (TwilioException, TimeoutError, aiohttp.ClientError) as exc:
+            raise TelephonyError(f"Twilio did not send the SMS: {exc}") from exc
+        return str(message.sid)
+
+    def parse_sms_reply(self, params: Mapping[str, str]) -> SmsReply | None:
+        sid = params.get("MessageSid") or params.get("SmsSid") or ""
+        if not sid or "From" not in params:
+            return None
+        return SmsReply(
+            message_id=sid,
+            from_number=params.get("From", ""),
+            to_number=params.get("To", ""),
+            body=params.get("Body", ""),
+        )

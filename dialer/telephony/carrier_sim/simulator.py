@@ -32,6 +32,7 @@ import structlog
 from aiohttp import web
 
 from campaigns.population import CallFate
+from dialer.telephony.carrier_sim.messaging import Messaging
 from dialer.telephony.carrier_sim.models import (
     API_VERSION,
     E164,
@@ -41,12 +42,11 @@ from dialer.telephony.carrier_sim.models import (
     SimCall,
     _rfc2822,
 )
-from dialer.telephony.carrier_sim.recordings import CallRecorder
 
 log = structlog.get_logger(__name__)
 
 
-class CarrierSimulator(CallRecorder):
+class CarrierSimulator(Messaging):
     """The simulator's state and behaviour; `app` serves it over HTTP (Twilio's Calls API
     and the simulator's own /sim endpoints)."""
 
@@ -63,6 +63,7 @@ class CarrierSimulator(CallRecorder):
         app.router.add_post("/sim/staff-phones", self.sim_staff_phones)
         app.router.add_post("/sim/staff-phones/hang-up", self.sim_staff_phones_hang_up)
         self.recording_routes(app)
+        self.messaging_routes(app)
 
         async def lifecycle(_app: web.Application) -> Any:
             await self.start()

@@ -13,6 +13,7 @@ import asyncpg
 from aiohttp import web
 
 from campaigns.population import Scenario
+from dialer.quality.sms import apply_reply
 from dialer.recordings.recorder import Recorder, recording_status_webhook
 from dialer.telephony.carrier_sim import CarrierSimulator, FaultPlan
 from dialer.telephony.decisions import CallDecisions, FirstFreeRoom
@@ -86,8 +87,8 @@ async def telephony_stack(
     spool: CallbackSpool | None = None,
     recordings_pool: asyncpg.Pool | None = None,
 ) -> AsyncIterator[Stack]:
-    """With `recordings_pool`, bridged calls are recorded (`Stack.recorder`) and the
-    recording-status webhook is served."""
+    """With `recordings_pool`, bridged calls are recorded (`Stack.recorder`), the
+    recording-status webhook is served, and simulated customers' SMS replies are applied."""
     simulator = CarrierSimulator(
         ACCOUNT_SID,
         AUTH_TOKEN,
@@ -143,6 +144,17 @@ async def telephony_stack(
             return await recording_status_webhook(request, provider, active, params)
 
         app.router.add_post("/telephony/twilio/recording-status", recording_status)
+        sms_pool = recordings_pool
+
+        async def sms_reply(request: web.Request) -> web.Response:
+            params = await webhooks.verified(request)
+            reply = provider.parse_sms_reply(params)
+            if reply is not None:
+                await apply_reply(sms_pool, reply, datetime.now(UTC))
+            return web.Response(status=204)
+
+        app.router.add_post("/telephony/twilio/sms-reply", sms_reply)
+        simulator.inbound_sms_url = f"{public_base_url}/telephony/twilio/sms-reply"
     service_runner = web.AppRunner(app)
     await service_runner.setup()
     await web.SockSite(service_runner, service_socket).start()
