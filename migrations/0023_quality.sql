@@ -213,3 +213,11 @@ CREATE TABLE sms_opt_outs (
     opted_out_at        timestamptz NOT NULL,
     provider_message_id text NOT NULL
 );
+-- A customer who refuses to be recorded is not recorded again (whatever the campaign's
+-- policy); who recorded the refusal, and when.
+CREATE TABLE recording_opt_outs (
+    account_id   bigint PRIMARY KEY REFERENCES accounts,
+    opted_out_at timestamptz NOT NULL,
+    recorded_by  bigint REFERENCES users,
+    note         text NOT NULL DEFAULT ''
+);

@@ -1327,6 +1327,17 @@ ALTER TABLE public.recording_deletions ALTER COLUMN deletion_id ADD GENERATED AL
 );
 
 --
+-- Name: recording_opt_outs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.recording_opt_outs (
+    account_id bigint NOT NULL,
+    opted_out_at timestamp with time zone NOT NULL,
+    recorded_by bigint,
+    note text DEFAULT ''::text NOT NULL
+);
+
+--
 -- Name: revenue_ledger; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2033,6 +2044,13 @@ ALTER TABLE ONLY public.recording_callbacks
 
 ALTER TABLE ONLY public.recording_deletions
     ADD CONSTRAINT recording_deletions_pkey PRIMARY KEY (deletion_id);
+
+--
+-- Name: recording_opt_outs recording_opt_outs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.recording_opt_outs
+    ADD CONSTRAINT recording_opt_outs_pkey PRIMARY KEY (account_id);
 
 --
 -- Name: revenue_ledger revenue_ledger_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -3162,6 +3180,20 @@ ALTER TABLE ONLY public.qa_sampling_plans
 
 ALTER TABLE ONLY public.recording_deletions
     ADD CONSTRAINT recording_deletions_recording_id_fkey FOREIGN KEY (recording_id) REFERENCES public.call_recordings(recording_id);
+
+--
+-- Name: recording_opt_outs recording_opt_outs_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.recording_opt_outs
+    ADD CONSTRAINT recording_opt_outs_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.accounts(account_id);
+
+--
+-- Name: recording_opt_outs recording_opt_outs_recorded_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.recording_opt_outs
+    ADD CONSTRAINT recording_opt_outs_recorded_by_fkey FOREIGN KEY (recorded_by) REFERENCES public.users(user_id);
 
 --
 -- Name: revenue_ledger revenue_ledger_call_attempt_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -2,9 +2,21 @@
 -- Parameters are always $1…
 
 -- name: policy_of_attempt
-SELECT c.recording_policy, c.recording_channels, c.jurisdiction, c.purpose
+SELECT c.recording_policy, c.recording_channels, c.jurisdiction, c.purpose,
+       EXISTS (SELECT 1 FROM recording_opt_outs o WHERE o.account_id = a.account_id)
+           AS customer_refused
 FROM call_attempts a JOIN campaigns c USING (campaign_id)
 WHERE a.call_attempt_id = $1;
+
+-- name: recording_opt_out
+INSERT INTO recording_opt_outs (account_id, opted_out_at, recorded_by, note)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (account_id) DO NOTHING
+RETURNING account_id;
+
+-- name: account_audit
+INSERT INTO audit_log (at, actor_user_id, kind, subject_type, subject_id, detail)
+VALUES ($1, $2, $3, 'account', $4, $5);
 
 -- name: recording_started
 -- $1 attempt, $2 provider, $3 recording id, $4 call id, $5 started at, $6 channels

@@ -54,6 +54,9 @@ class Recorder:
         policy = await self._pool.fetchrow(QUERIES["policy_of_attempt"], attempt_id)
         if policy is None or policy["recording_policy"] != "record":
             return
+        if policy["customer_refused"]:
+            log.info("recording_refused_by_customer", call=call.call_id)
+            return
         dual = policy["recording_channels"] == "dual"
         try:
             recording_id = await self._provider.start_recording(

@@ -11,9 +11,10 @@ from typing import Any
 
 import asyncpg
 from aiohttp import web
+from pydantic import BaseModel, Field
 
 from dialer.auth import current_user
-from dialer.http import Problem, Routes, json_response, path_int
+from dialer.http import Problem, Role, Routes, json_response, path_int, read_body
 from dialer.keys import now_of, pool_of
 from dialer.recordings.access import LISTENER_ROLES, may_listen
 from dialer.recordings.recorder import QUERIES
@@ -151,3 +152,41 @@ def _unsatisfiable(size: int) -> Problem:
     problem = Problem(416, "Range not satisfiable", f"The audio has {size} bytes.")
     problem.headers["Content-Range"] = f"bytes */{size}"
     return problem
+
+
+class RecordingOptOut(BaseModel):
+    note: str = Field(default="", max_length=500)
+
+
+@routes.route(
+    "POST",
+    "/api/v1/accounts/{account_id}/recording-opt-out",
+    roles={Role.TELESALES_REP, Role.TEAM_LEADER, Role.COMPLIANCE_OFFICER},
+    summary="The customer refuses to be recorded: none of their calls is recorded again.",
+    body=RecordingOptOut,
+)
+async def recording_opt_out(request: web.Request) -> web.Response:
+    account_id = path_int(request, "account_id")
+    body = await read_body(request, RecordingOptOut)
+    user = current_user(request)
+    now = now_of(request)
+    pool = pool_of(request)
+    try:
+        async with pool.acquire() as connection, connection.transaction():
+            added = await connection.fetchval(
+                QUERIES["recording_opt_out"], account_id, now, user.user_id, body.note
+            )
+            if added is not None:
+                await connection.execute(
+                    QUERIES["account_audit"],
+                    now,
+                    user.user_id,
+                    "recording_opt_out",
+                    account_id,
+                    {"note": body.note},
+                )
+    except asyncpg.ForeignKeyViolationError as exc:
+        raise Problem(404, "Not found", f"No customer {account_id}.") from exc
+    return json_response(
+        {"account_id": account_id, "recorded": added is not None}, status=201 if added else 200
+    )

@@ -146,3 +146,26 @@ async def test_a_deleted_recording_is_gone(client, pool, people) -> None:
     headers = await token_headers(pool, people["qa"])
     response = await client.get(f"/api/v1/recordings/{recording_id}/audio", headers=headers)
     assert response.status == 410
+
+
+async def test_a_recording_opt_out_is_kept_once_and_audited(client, pool, people) -> None:
+    attempt_id, _recording_id, _audio = await _recorded_call(pool, people["rep"])
+    account = await pool.fetchval(
+        "SELECT account_id FROM call_attempts WHERE call_attempt_id = $1", attempt_id
+    )
+    headers = await token_headers(pool, people["rep"])
+    path = f"/api/v1/accounts/{account}/recording-opt-out"
+    first = await client.post(path, json={"note": "客户拒绝录音"}, headers=headers)
+    assert first.status == 201 and (await first.json())["recorded"] is True
+    again = await client.post(path, json={}, headers=headers)
+    assert again.status == 200 and (await again.json())["recorded"] is False
+    assert (
+        await client.post("/api/v1/accounts/999999/recording-opt-out", json={}, headers=headers)
+    ).status == 404
+    refused = await client.post(path, json={}, headers=await token_headers(pool, people["manager"]))
+    assert refused.status == 403
+    audited = await pool.fetchval(
+        "SELECT count(*) FROM audit_log WHERE kind = 'recording_opt_out' AND subject_id = $1",
+        account,
+    )
+    assert audited == 1

@@ -119,3 +119,19 @@ async def test_retention_deletes_the_recording_at_the_carrier_and_here_and_recor
     assert deletion["reason"] == "retention ended"
     audited = await pool.fetchval("SELECT count(*) FROM audit_log WHERE kind = 'recording_deleted'")
     assert audited == 1
+
+
+async def test_a_customer_who_refused_is_not_recorded(pool: asyncpg.Pool) -> None:
+    ledger = PostgresCallLedger(pool)
+    attempt_id = await new_attempt(pool, NUMBER, "rec-5")
+    account = await pool.fetchval(
+        "SELECT account_id FROM call_attempts WHERE call_attempt_id = $1", attempt_id
+    )
+    await pool.execute(
+        "INSERT INTO recording_opt_outs (account_id, opted_out_at) VALUES ($1, now())", account
+    )
+    async with telephony_stack(ledger=ledger, recordings_pool=pool) as stack:
+        await _call(stack, pool, ledger, attempt_id)
+        assert stack.simulator.recordings == {}
+        assert stack.simulator.calls  # the call itself went ahead
+    assert await pool.fetchval("SELECT count(*) FROM call_recordings") == 0
