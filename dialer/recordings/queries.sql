@@ -43,20 +43,13 @@ SELECT call_attempt_id FROM call_attempts WHERE provider = $1 AND provider_call_
 -- name: recording_finished
 -- The callback may come before the start was written (a lost create answer): upserted.
 -- $1 attempt, $2 provider, $3 recording id, $4 call id, $5 started at, $6 status,
--- $7 channels, $8 duration, $9 completed at, $10 media type, $11 media,
--- $12 retention table (jsonb: key -> days), $13 default days per jurisdiction (jsonb)
+-- $7 channels, $8 duration, $9 completed at, $10 media type, $11 media, $12 retain until
 INSERT INTO call_recordings AS r (
     call_attempt_id, provider, provider_recording_id, provider_call_id, started_at, status,
     channels, duration_seconds, completed_at, media_type, media, media_bytes,
     jurisdiction, purpose, retain_until)
-SELECT a.call_attempt_id, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz, $10, $11::bytea,
-       length($11::bytea),
-       c.jurisdiction, c.purpose,
-       $9::timestamptz + make_interval(days => coalesce(
-           ($12::jsonb ->> (c.jurisdiction || '/' || c.purpose))::int,
-           ($12::jsonb ->> c.jurisdiction)::int,
-           ($13::jsonb ->> c.jurisdiction)::int,
-           7300))
+SELECT a.call_attempt_id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::bytea,
+       length($11::bytea), c.jurisdiction, c.purpose, $12
 FROM call_attempts a JOIN campaigns c USING (campaign_id)
 WHERE a.call_attempt_id = $1
 ON CONFLICT (provider, provider_recording_id) DO UPDATE

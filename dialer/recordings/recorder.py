@@ -13,7 +13,7 @@ import asyncpg
 import structlog
 from aiohttp import web
 
-from compliance.recording_retention import DEFAULT_RETENTION_DAYS
+from compliance.recording_retention import retain_until
 from dialer.sql import load_queries
 from dialer.telephony.decisions import AnsweredCall
 from dialer.telephony.pg_ledger import attempt_id_of
@@ -90,10 +90,12 @@ class Recorder:
         if attempt_id is None:
             log.warning("recording_of_unknown_call", recording=event.recording_id)
             return False
+        policy = await self._pool.fetchrow(QUERIES["policy_of_attempt"], attempt_id)
         media_type, media = None, None
         if event.status == "completed":
             media_type, media = await self._provider.fetch_recording_audio(event.recording_id)
         now = self._clock()
+        keep_until = retain_until(self._retention, policy["jurisdiction"], policy["purpose"], now)
         async with self._pool.acquire() as connection, connection.transaction():
             fresh = [
                 await connection.fetchval(
@@ -121,8 +123,7 @@ class Recorder:
                 now,
                 media_type,
                 media,
-                self._retention,
-                dict(DEFAULT_RETENTION_DAYS),
+                keep_until,
             )
             if recording_id is not None:
                 await connection.execute(
