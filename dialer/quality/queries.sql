@@ -285,6 +285,10 @@ VALUES ($1, $2, $3, 'qa_review', $4, $5);
 
 -- SMS satisfaction -----------------------------------------------------------------
 
+-- name: lock_survey_run
+-- One survey run at a time across every process (held until the run's transaction ends).
+SELECT pg_try_advisory_xact_lock(hashtext('dialer.quality.sms_surveys'));
+
 -- name: contacts_due_a_survey
 -- Contacts (a contact disposition) of the last $2 that have no survey yet.
 SELECT a.call_attempt_id, a.campaign_id, a.account_id, a.phone_id, a.e164,

@@ -48,7 +48,24 @@ async def send_due_surveys(
     within: timedelta = timedelta(hours=24),
     limit: int = 200,
 ) -> SurveyRun:
-    """Send the survey for every recent contact that has none (each once)."""
+    """Send the survey for every recent contact that has none (each once: one run at a time
+    across every process, under an advisory lock; a run that finds it taken does nothing)."""
+    async with pool.acquire() as holder, holder.transaction():
+        if not await holder.fetchval(QUERIES["lock_survey_run"]):
+            return SurveyRun(0, 0, 0)
+        return await _send_due(pool, provider, rules, from_number, firm_name, now, within, limit)
+
+
+async def _send_due(
+    pool: asyncpg.Pool,
+    provider: TelephonyProvider,
+    rules: GateRules,
+    from_number: str,
+    firm_name: str,
+    now: datetime,
+    within: timedelta,
+    limit: int,
+) -> SurveyRun:
     sent = blocked = failed = 0
     for row in await pool.fetch(QUERIES["contacts_due_a_survey"], now, within, limit):
         reason = await _refusal(pool, row, rules, now)

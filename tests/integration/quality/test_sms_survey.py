@@ -196,3 +196,27 @@ async def test_quiet_hours_keep_the_survey_unsent_with_the_gates_reason(pool: as
         "SELECT detail FROM audit_log WHERE kind = 'compliance_decision' ORDER BY audit_id DESC"
     )
     assert decision["detail"]["verdict"] == "DELAY"  # the gate's decision is audited
+
+
+async def test_two_runs_at_once_send_each_survey_once(pool: asyncpg.Pool) -> None:
+    import asyncio
+
+    rep = await make_user(pool, Role.TELESALES_REP, "rep-twice")
+    campaign_id = await _campaign(pool)
+    async with telephony_stack(recordings_pool=pool) as stack:
+        for n in range(5):
+            await _contact(pool, campaign_id, rep, f"+86139000011{n:02d}", MORNING)
+
+        async def run_once():
+            return await send_due_surveys(
+                pool,
+                stack.provider,
+                rules=DEFAULT_GATE_RULES,
+                from_number=CALLER_ID,
+                firm_name="Example Securities",
+                now=MORNING + timedelta(minutes=5),
+            )
+
+        runs = await asyncio.gather(run_once(), run_once(), run_once())
+        assert sum(r.sent for r in runs) == 5
+        assert len(stack.simulator.messages) == 5
