@@ -46,6 +46,10 @@ from dialer.limits import JSON_MAX_BYTES, make_body_limit_middleware
 from dialer.lists import routes as list_routes
 from dialer.lists.import_jobs import import_pool_context
 from dialer.lists.uploads import upload_sweep_context
+from dialer.quality import routes as quality_routes
+from dialer.quality.background import sms_survey_background
+from dialer.recordings import routes as recording_routes
+from dialer.recordings.background import recording_retention_background
 from dialer.reports import routes as report_routes
 from dialer.revenue import routes as revenue_routes
 from dialer.routes import campaigns, customers, health, people
@@ -73,6 +77,8 @@ FEATURES: tuple[ModuleType, ...] = (
     list_routes,
     lead_routes,
     revenue_routes,
+    recording_routes,
+    quality_routes,
     console_routes,
     compliance_routes,
     teamlead_routes,
@@ -92,7 +98,13 @@ WEB_BACKGROUND: tuple[Background, ...] = (
     upload_sweep_context,
     wallboard_context,
 )
-ENGINE_BACKGROUND: tuple[Background, ...] = (console_background, lead_background, worker_context)
+ENGINE_BACKGROUND: tuple[Background, ...] = (
+    console_background,
+    lead_background,
+    recording_retention_background,
+    sms_survey_background,
+    worker_context,
+)
 
 
 def features_of(role: ProcessRole) -> tuple[ModuleType, ...]:

@@ -30,6 +30,8 @@ class Role(StrEnum):
     BRANCH_MANAGER = "branch_manager"
     ACCOUNT_MANAGER = "account_manager"
     ADMIN = "admin"
+    QA_REVIEWER = "qa_reviewer"
+    COMPLIANCE_OFFICER = "compliance_officer"
 
 
 class BodyClass(StrEnum):

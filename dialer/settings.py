@@ -13,6 +13,7 @@ import phonenumbers
 from pydantic import AliasChoices, BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from compliance.recording_retention import RetentionInvalid, check_retention
 from compliance.rules import DEFAULT_POLICY, DEFAULT_RULE_BOOK, FirmPolicy, GateRules, RuleBook
 
 # Pinned: a new major of the SDK changes the Device API that console/audio.js uses.
@@ -98,6 +99,14 @@ class Settings(BaseSettings):
     sim_speed: float = Field(default=1.0, gt=0)
     sim_seed: int = 1
 
+    # days a call recording is kept, by "JURISDICTION" or "JURISDICTION/purpose" (JSON);
+    # unset keys: compliance.recording_retention's defaults (CN 20 years)
+    recording_retention_days: dict[str, int] = Field(default_factory=dict)
+    recording_purge_every_seconds: float = Field(default=3600.0, gt=0)
+    # the SMS satisfaction survey after a contact: the sender and how often it is sent
+    sms_survey_from: str | None = None
+    sms_survey_every_seconds: float = Field(default=30.0, gt=0)
+
     firm_name: str = "Example Securities"
     firm_callback_number: str = "+862195500000"
     default_region: str = "CN"
@@ -127,6 +136,11 @@ class Settings(BaseSettings):
         for number in value:
             require_e164(number)
         return value
+
+    @field_validator("sms_survey_from")
+    @classmethod
+    def _sms_sender_is_e164(cls, value: str | None) -> str | None:
+        return None if value is None else require_e164(value)
 
     @field_validator("firm_callback_number")
     @classmethod
@@ -161,6 +175,14 @@ class Settings(BaseSettings):
         if not value.startswith(("https://", "http://", "/")):
             raise ValueError("must be an https:// URL (or a path on this service) of twilio.min.js")
         return value
+
+    @field_validator("recording_retention_days")
+    @classmethod
+    def _retention_is_usable(cls, value: dict[str, int]) -> dict[str, int]:
+        try:
+            return check_retention(value)
+        except RetentionInvalid as exc:
+            raise ValueError(f"DIALER_RECORDING_RETENTION_DAYS: {exc}") from exc
 
     @field_validator("compliance_rule_book")
     @classmethod

@@ -36,7 +36,9 @@ CREATE TYPE public.user_role AS ENUM (
     'campaign_manager',
     'branch_manager',
     'account_manager',
-    'admin'
+    'admin',
+    'qa_reviewer',
+    'compliance_officer'
 );
 
 --
@@ -549,6 +551,46 @@ ALTER TABLE public.call_attempts ALTER COLUMN call_attempt_id ADD GENERATED ALWA
 );
 
 --
+-- Name: call_recordings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.call_recordings (
+    recording_id bigint NOT NULL,
+    call_attempt_id bigint NOT NULL,
+    provider text NOT NULL,
+    provider_recording_id text NOT NULL,
+    provider_call_id text NOT NULL,
+    status text DEFAULT 'in_progress'::text NOT NULL,
+    channels integer,
+    duration_seconds integer,
+    started_at timestamp with time zone NOT NULL,
+    completed_at timestamp with time zone,
+    media_type text,
+    media bytea,
+    media_bytes integer,
+    jurisdiction text NOT NULL,
+    purpose text NOT NULL,
+    retain_until timestamp with time zone,
+    deleted_at timestamp with time zone,
+    CONSTRAINT call_recordings_channels_check CHECK ((channels = ANY (ARRAY[1, 2]))),
+    CONSTRAINT call_recordings_duration_seconds_check CHECK ((duration_seconds >= 0)),
+    CONSTRAINT call_recordings_status_check CHECK ((status = ANY (ARRAY['in_progress'::text, 'completed'::text, 'absent'::text, 'failed'::text, 'deleted'::text])))
+);
+
+--
+-- Name: call_recordings_recording_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.call_recordings ALTER COLUMN recording_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.call_recordings_recording_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: callbacks; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -688,11 +730,15 @@ CREATE TABLE public.campaigns (
     finished_at timestamp with time zone,
     script text DEFAULT ''::text NOT NULL,
     dialing boolean DEFAULT false NOT NULL,
+    recording_policy text DEFAULT 'record'::text NOT NULL,
+    recording_channels text DEFAULT 'dual'::text NOT NULL,
     CONSTRAINT campaigns_caller_id_check CHECK (((caller_id IS NULL) OR (caller_id ~ '^\+[1-9][0-9]{6,14}$'::text))),
     CONSTRAINT campaigns_jurisdiction_check CHECK ((jurisdiction = ANY (ARRAY['US'::text, 'UK'::text, 'CN'::text]))),
     CONSTRAINT campaigns_name_check CHECK ((length(name) > 0)),
     CONSTRAINT campaigns_pacing_mode_check CHECK ((pacing_mode = ANY (ARRAY['preview'::text, 'progressive'::text, 'power'::text, 'RATIO'::text, 'ADAPT_HARD_LIMIT'::text, 'ADAPT_AVERAGE'::text, 'ADAPT_TAPERED'::text, 'predictive'::text]))),
     CONSTRAINT campaigns_purpose_check CHECK ((purpose = ANY (ARRAY['marketing'::text, 'service'::text]))),
+    CONSTRAINT campaigns_recording_channels_check CHECK ((recording_channels = ANY (ARRAY['dual'::text, 'mono'::text]))),
+    CONSTRAINT campaigns_recording_policy_check CHECK ((recording_policy = ANY (ARRAY['record'::text, 'do_not_record'::text]))),
     CONSTRAINT campaigns_ring_seconds_check CHECK (((ring_seconds >= 15) AND (ring_seconds <= 60))),
     CONSTRAINT campaigns_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'running'::text, 'paused'::text, 'finished'::text]))),
     CONSTRAINT campaigns_voicemail_policy_check CHECK ((voicemail_policy = ANY (ARRAY['hangup'::text, 'leave_message'::text]))),
@@ -750,6 +796,62 @@ CREATE SEQUENCE public.carrier_grants_carrier_grant_id_seq
 --
 
 ALTER SEQUENCE public.carrier_grants_carrier_grant_id_seq OWNED BY public.carrier_grants.carrier_grant_id;
+
+--
+-- Name: complaint_calls; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.complaint_calls (
+    complaint_id bigint NOT NULL,
+    call_attempt_id bigint NOT NULL
+);
+
+--
+-- Name: complaint_people; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.complaint_people (
+    complaint_id bigint NOT NULL,
+    user_id bigint NOT NULL
+);
+
+--
+-- Name: complaints; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.complaints (
+    complaint_id bigint NOT NULL,
+    account_id bigint NOT NULL,
+    source text NOT NULL,
+    about_marketing boolean DEFAULT true NOT NULL,
+    summary text NOT NULL,
+    received_at timestamp with time zone NOT NULL,
+    status text DEFAULT 'open'::text NOT NULL,
+    recorded_by bigint,
+    investigator_id bigint,
+    closed_at timestamp with time zone,
+    closed_by bigint,
+    finding text,
+    evidence jsonb DEFAULT '[]'::jsonb NOT NULL,
+    dnc_applied boolean DEFAULT false NOT NULL,
+    CONSTRAINT complaints_check CHECK (((status = ANY (ARRAY['upheld'::text, 'not_upheld'::text])) = (closed_at IS NOT NULL))),
+    CONSTRAINT complaints_source_check CHECK ((source = ANY (ARRAY['customer'::text, 'branch'::text, 'regulator'::text]))),
+    CONSTRAINT complaints_status_check CHECK ((status = ANY (ARRAY['open'::text, 'investigating'::text, 'upheld'::text, 'not_upheld'::text]))),
+    CONSTRAINT complaints_summary_check CHECK ((length(summary) > 0))
+);
+
+--
+-- Name: complaints_complaint_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.complaints ALTER COLUMN complaint_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.complaints_complaint_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 --
 -- Name: consents; Type: TABLE; Schema: public; Owner: -
@@ -985,6 +1087,30 @@ ALTER TABLE public.dnc_snapshots ALTER COLUMN snapshot_id ADD GENERATED ALWAYS A
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
+);
+
+--
+-- Name: excellent_recording_serial; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.excellent_recording_serial
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: excellent_recordings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.excellent_recordings (
+    serial text NOT NULL,
+    recording_id bigint NOT NULL,
+    review_id bigint,
+    nominated_by bigint NOT NULL,
+    note text DEFAULT ''::text NOT NULL,
+    added_at timestamp with time zone NOT NULL
 );
 
 --
@@ -1349,6 +1475,171 @@ CREATE TABLE public.provider_callbacks (
 );
 
 --
+-- Name: qa_comments; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.qa_comments (
+    comment_id bigint NOT NULL,
+    review_id bigint NOT NULL,
+    author_id bigint NOT NULL,
+    offset_seconds numeric NOT NULL,
+    body text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT qa_comments_body_check CHECK ((length(body) > 0)),
+    CONSTRAINT qa_comments_offset_seconds_check CHECK ((offset_seconds >= (0)::numeric))
+);
+
+--
+-- Name: qa_comments_comment_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.qa_comments ALTER COLUMN comment_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.qa_comments_comment_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: qa_review_items; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.qa_review_items (
+    review_id bigint NOT NULL,
+    item_key text NOT NULL,
+    passed boolean NOT NULL
+);
+
+--
+-- Name: qa_reviews; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.qa_reviews (
+    review_id bigint NOT NULL,
+    call_attempt_id bigint NOT NULL,
+    recording_id bigint,
+    rep_user_id bigint NOT NULL,
+    scorecard_id bigint NOT NULL,
+    reason text NOT NULL,
+    reviewer_id bigint,
+    status text DEFAULT 'queued'::text NOT NULL,
+    score numeric,
+    must_pass_failed boolean,
+    sampled_on date NOT NULL,
+    sampled_at timestamp with time zone NOT NULL,
+    scored_at timestamp with time zone,
+    acknowledged_at timestamp with time zone,
+    disputed_at timestamp with time zone,
+    dispute_reason text,
+    disputes_review_id bigint,
+    CONSTRAINT qa_reviews_reason_check CHECK ((reason = ANY (ARRAY['random'::text, 'warm_lead'::text, 'complaint'::text, 'dnc_disposition'::text, 'dispute'::text]))),
+    CONSTRAINT qa_reviews_score_check CHECK (((score >= (0)::numeric) AND (score <= (1)::numeric))),
+    CONSTRAINT qa_reviews_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'scored'::text, 'acknowledged'::text, 'disputed'::text, 'rescored'::text])))
+);
+
+--
+-- Name: qa_reviews_review_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.qa_reviews ALTER COLUMN review_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.qa_reviews_review_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: qa_sampling_plans; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.qa_sampling_plans (
+    team_id bigint NOT NULL,
+    random_share numeric DEFAULT 0.1 NOT NULL,
+    min_talk_seconds integer DEFAULT 10 NOT NULL,
+    scorecard_id bigint,
+    CONSTRAINT qa_sampling_plans_min_talk_seconds_check CHECK ((min_talk_seconds >= 0)),
+    CONSTRAINT qa_sampling_plans_random_share_check CHECK (((random_share >= (0)::numeric) AND (random_share <= (1)::numeric)))
+);
+
+--
+-- Name: qa_scorecards; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.qa_scorecards (
+    scorecard_id bigint NOT NULL,
+    name text NOT NULL,
+    items jsonb NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT qa_scorecards_name_check CHECK ((length(name) > 0))
+);
+
+--
+-- Name: qa_scorecards_scorecard_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.qa_scorecards ALTER COLUMN scorecard_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.qa_scorecards_scorecard_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: recording_callbacks; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.recording_callbacks (
+    dedupe_key text NOT NULL,
+    provider text NOT NULL,
+    provider_recording_id text NOT NULL,
+    recording_status text NOT NULL,
+    received_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: recording_deletions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.recording_deletions (
+    deletion_id bigint NOT NULL,
+    recording_id bigint NOT NULL,
+    reason text NOT NULL,
+    carrier_deleted boolean NOT NULL,
+    carrier_detail text DEFAULT ''::text NOT NULL,
+    deleted_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: recording_deletions_deletion_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.recording_deletions ALTER COLUMN deletion_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.recording_deletions_deletion_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: recording_opt_outs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.recording_opt_outs (
+    account_id bigint NOT NULL,
+    opted_out_at timestamp with time zone NOT NULL,
+    recorded_by bigint,
+    note text DEFAULT ''::text NOT NULL
+);
+
+--
 -- Name: revenue_ledger; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1420,6 +1711,104 @@ CREATE TABLE public.schema_migrations (
     name text NOT NULL,
     checksum text NOT NULL,
     applied_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: service_coefficient_rules; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.service_coefficient_rules (
+    version integer NOT NULL,
+    effective_from date NOT NULL,
+    rule jsonb NOT NULL,
+    stored_at timestamp with time zone NOT NULL,
+    CONSTRAINT service_coefficient_rules_version_check CHECK ((version > 0))
+);
+
+--
+-- Name: service_coefficients; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.service_coefficients (
+    coefficient_id bigint NOT NULL,
+    user_id bigint NOT NULL,
+    period text NOT NULL,
+    score numeric NOT NULL,
+    rule_version integer,
+    inputs jsonb DEFAULT '{}'::jsonb NOT NULL,
+    override_reason text,
+    computed_at timestamp with time zone NOT NULL,
+    CONSTRAINT service_coefficients_check CHECK (((rule_version IS NULL) = (override_reason IS NOT NULL))),
+    CONSTRAINT service_coefficients_period_check CHECK ((period ~ '^[0-9]{4}-[0-9]{2}$'::text)),
+    CONSTRAINT service_coefficients_score_check CHECK (((score >= (0)::numeric) AND (score <= (1)::numeric)))
+);
+
+--
+-- Name: service_coefficients_coefficient_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.service_coefficients ALTER COLUMN coefficient_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.service_coefficients_coefficient_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: sms_opt_outs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sms_opt_outs (
+    e164 text NOT NULL,
+    opted_out_at timestamp with time zone NOT NULL,
+    provider_message_id text NOT NULL
+);
+
+--
+-- Name: sms_replies; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sms_replies (
+    provider_message_id text NOT NULL,
+    survey_id bigint,
+    e164 text NOT NULL,
+    body text NOT NULL,
+    received_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: sms_surveys; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sms_surveys (
+    survey_id bigint NOT NULL,
+    call_attempt_id bigint NOT NULL,
+    account_id bigint NOT NULL,
+    rep_user_id bigint,
+    e164 text NOT NULL,
+    status text NOT NULL,
+    blocked_reason text,
+    provider_message_id text,
+    sent_at timestamp with time zone NOT NULL,
+    rating integer,
+    answered_at timestamp with time zone,
+    CONSTRAINT sms_surveys_rating_check CHECK (((rating >= 1) AND (rating <= 5))),
+    CONSTRAINT sms_surveys_status_check CHECK ((status = ANY (ARRAY['sent'::text, 'blocked'::text, 'answered'::text, 'opted_out'::text])))
+);
+
+--
+-- Name: sms_surveys_survey_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.sms_surveys ALTER COLUMN survey_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.sms_surveys_survey_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 --
@@ -1684,6 +2073,20 @@ ALTER TABLE ONLY public.call_attempts
     ADD CONSTRAINT call_attempts_provider_call_id_key UNIQUE (provider_call_id);
 
 --
+-- Name: call_recordings call_recordings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.call_recordings
+    ADD CONSTRAINT call_recordings_pkey PRIMARY KEY (recording_id);
+
+--
+-- Name: call_recordings call_recordings_provider_provider_recording_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.call_recordings
+    ADD CONSTRAINT call_recordings_provider_provider_recording_id_key UNIQUE (provider, provider_recording_id);
+
+--
 -- Name: callbacks callbacks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1738,6 +2141,27 @@ ALTER TABLE ONLY public.carrier_budgets
 
 ALTER TABLE ONLY public.carrier_grants
     ADD CONSTRAINT carrier_grants_pkey PRIMARY KEY (carrier_grant_id);
+
+--
+-- Name: complaint_calls complaint_calls_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.complaint_calls
+    ADD CONSTRAINT complaint_calls_pkey PRIMARY KEY (complaint_id, call_attempt_id);
+
+--
+-- Name: complaint_people complaint_people_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.complaint_people
+    ADD CONSTRAINT complaint_people_pkey PRIMARY KEY (complaint_id, user_id);
+
+--
+-- Name: complaints complaints_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.complaints
+    ADD CONSTRAINT complaints_pkey PRIMARY KEY (complaint_id);
 
 --
 -- Name: consents consents_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1822,6 +2246,20 @@ ALTER TABLE ONLY public.dnc_entries
 
 ALTER TABLE ONLY public.dnc_snapshots
     ADD CONSTRAINT dnc_snapshots_pkey PRIMARY KEY (snapshot_id);
+
+--
+-- Name: excellent_recordings excellent_recordings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.excellent_recordings
+    ADD CONSTRAINT excellent_recordings_pkey PRIMARY KEY (serial);
+
+--
+-- Name: excellent_recordings excellent_recordings_recording_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.excellent_recordings
+    ADD CONSTRAINT excellent_recordings_recording_id_key UNIQUE (recording_id);
 
 --
 -- Name: import_jobs import_jobs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1964,6 +2402,76 @@ ALTER TABLE ONLY public.provider_callbacks
     ADD CONSTRAINT provider_callbacks_pkey PRIMARY KEY (dedupe_key);
 
 --
+-- Name: qa_comments qa_comments_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_comments
+    ADD CONSTRAINT qa_comments_pkey PRIMARY KEY (comment_id);
+
+--
+-- Name: qa_review_items qa_review_items_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_review_items
+    ADD CONSTRAINT qa_review_items_pkey PRIMARY KEY (review_id, item_key);
+
+--
+-- Name: qa_reviews qa_reviews_call_attempt_id_reason_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_reviews
+    ADD CONSTRAINT qa_reviews_call_attempt_id_reason_key UNIQUE (call_attempt_id, reason);
+
+--
+-- Name: qa_reviews qa_reviews_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_reviews
+    ADD CONSTRAINT qa_reviews_pkey PRIMARY KEY (review_id);
+
+--
+-- Name: qa_sampling_plans qa_sampling_plans_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_sampling_plans
+    ADD CONSTRAINT qa_sampling_plans_pkey PRIMARY KEY (team_id);
+
+--
+-- Name: qa_scorecards qa_scorecards_name_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_scorecards
+    ADD CONSTRAINT qa_scorecards_name_key UNIQUE (name);
+
+--
+-- Name: qa_scorecards qa_scorecards_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_scorecards
+    ADD CONSTRAINT qa_scorecards_pkey PRIMARY KEY (scorecard_id);
+
+--
+-- Name: recording_callbacks recording_callbacks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.recording_callbacks
+    ADD CONSTRAINT recording_callbacks_pkey PRIMARY KEY (dedupe_key);
+
+--
+-- Name: recording_deletions recording_deletions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.recording_deletions
+    ADD CONSTRAINT recording_deletions_pkey PRIMARY KEY (deletion_id);
+
+--
+-- Name: recording_opt_outs recording_opt_outs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.recording_opt_outs
+    ADD CONSTRAINT recording_opt_outs_pkey PRIMARY KEY (account_id);
+
+--
 -- Name: revenue_ledger revenue_ledger_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1990,6 +2498,62 @@ ALTER TABLE ONLY public.revenue_rule_sets
 
 ALTER TABLE ONLY public.schema_migrations
     ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (number);
+
+--
+-- Name: service_coefficient_rules service_coefficient_rules_effective_from_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.service_coefficient_rules
+    ADD CONSTRAINT service_coefficient_rules_effective_from_key UNIQUE (effective_from);
+
+--
+-- Name: service_coefficient_rules service_coefficient_rules_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.service_coefficient_rules
+    ADD CONSTRAINT service_coefficient_rules_pkey PRIMARY KEY (version);
+
+--
+-- Name: service_coefficients service_coefficients_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.service_coefficients
+    ADD CONSTRAINT service_coefficients_pkey PRIMARY KEY (coefficient_id);
+
+--
+-- Name: sms_opt_outs sms_opt_outs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sms_opt_outs
+    ADD CONSTRAINT sms_opt_outs_pkey PRIMARY KEY (e164);
+
+--
+-- Name: sms_replies sms_replies_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sms_replies
+    ADD CONSTRAINT sms_replies_pkey PRIMARY KEY (provider_message_id);
+
+--
+-- Name: sms_surveys sms_surveys_call_attempt_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sms_surveys
+    ADD CONSTRAINT sms_surveys_call_attempt_id_key UNIQUE (call_attempt_id);
+
+--
+-- Name: sms_surveys sms_surveys_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sms_surveys
+    ADD CONSTRAINT sms_surveys_pkey PRIMARY KEY (survey_id);
+
+--
+-- Name: sms_surveys sms_surveys_provider_message_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sms_surveys
+    ADD CONSTRAINT sms_surveys_provider_message_id_key UNIQUE (provider_message_id);
 
 --
 -- Name: sub_team_points sub_team_points_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -2164,6 +2728,18 @@ CREATE UNIQUE INDEX call_attempts_one_live_per_number ON public.call_attempts US
 CREATE INDEX call_attempts_unconfirmed ON public.call_attempts USING btree (created_at) WHERE ((status = 'created'::text) AND (provider_call_id IS NULL));
 
 --
+-- Name: call_recordings_attempt; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX call_recordings_attempt ON public.call_recordings USING btree (call_attempt_id);
+
+--
+-- Name: call_recordings_retention; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX call_recordings_retention ON public.call_recordings USING btree (retain_until) WHERE (deleted_at IS NULL);
+
+--
 -- Name: callbacks_due; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2222,6 +2798,12 @@ CREATE INDEX campaign_numbers_phone ON public.campaign_numbers USING btree (phon
 --
 
 CREATE INDEX carrier_grants_provider ON public.carrier_grants USING btree (provider, granted_at);
+
+--
+-- Name: complaint_people_user; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX complaint_people_user ON public.complaint_people USING btree (user_id);
 
 --
 -- Name: consents_account; Type: INDEX; Schema: public; Owner: -
@@ -2398,10 +2980,34 @@ CREATE INDEX provider_callbacks_attempt ON public.provider_callbacks USING btree
 CREATE INDEX provider_callbacks_call ON public.provider_callbacks USING btree (provider_call_id);
 
 --
+-- Name: qa_reviews_queue; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX qa_reviews_queue ON public.qa_reviews USING btree (reviewer_id, status);
+
+--
+-- Name: qa_reviews_rep; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX qa_reviews_rep ON public.qa_reviews USING btree (rep_user_id, scored_at);
+
+--
 -- Name: revenue_ledger_period; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX revenue_ledger_period ON public.revenue_ledger USING btree (period, party_kind, party_id);
+
+--
+-- Name: service_coefficients_latest; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX service_coefficients_latest ON public.service_coefficients USING btree (user_id, period, coefficient_id DESC);
+
+--
+-- Name: sms_surveys_number; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX sms_surveys_number ON public.sms_surveys USING btree (e164, sent_at DESC);
 
 --
 -- Name: sub_team_points_month; Type: INDEX; Schema: public; Owner: -
@@ -2561,6 +3167,13 @@ ALTER TABLE ONLY public.call_attempts
     ADD CONSTRAINT call_attempts_reserved_agent_user_id_fkey FOREIGN KEY (reserved_agent_user_id) REFERENCES public.users(user_id);
 
 --
+-- Name: call_recordings call_recordings_call_attempt_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.call_recordings
+    ADD CONSTRAINT call_recordings_call_attempt_id_fkey FOREIGN KEY (call_attempt_id) REFERENCES public.call_attempts(call_attempt_id);
+
+--
 -- Name: callbacks callbacks_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2680,6 +3293,62 @@ ALTER TABLE ONLY public.carrier_grants
     ADD CONSTRAINT carrier_grants_provider_fkey FOREIGN KEY (provider) REFERENCES public.carrier_budgets(provider);
 
 --
+-- Name: complaint_calls complaint_calls_call_attempt_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.complaint_calls
+    ADD CONSTRAINT complaint_calls_call_attempt_id_fkey FOREIGN KEY (call_attempt_id) REFERENCES public.call_attempts(call_attempt_id);
+
+--
+-- Name: complaint_calls complaint_calls_complaint_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.complaint_calls
+    ADD CONSTRAINT complaint_calls_complaint_id_fkey FOREIGN KEY (complaint_id) REFERENCES public.complaints(complaint_id);
+
+--
+-- Name: complaint_people complaint_people_complaint_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.complaint_people
+    ADD CONSTRAINT complaint_people_complaint_id_fkey FOREIGN KEY (complaint_id) REFERENCES public.complaints(complaint_id);
+
+--
+-- Name: complaint_people complaint_people_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.complaint_people
+    ADD CONSTRAINT complaint_people_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(user_id);
+
+--
+-- Name: complaints complaints_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.complaints
+    ADD CONSTRAINT complaints_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.accounts(account_id);
+
+--
+-- Name: complaints complaints_closed_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.complaints
+    ADD CONSTRAINT complaints_closed_by_fkey FOREIGN KEY (closed_by) REFERENCES public.users(user_id);
+
+--
+-- Name: complaints complaints_investigator_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.complaints
+    ADD CONSTRAINT complaints_investigator_id_fkey FOREIGN KEY (investigator_id) REFERENCES public.users(user_id);
+
+--
+-- Name: complaints complaints_recorded_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.complaints
+    ADD CONSTRAINT complaints_recorded_by_fkey FOREIGN KEY (recorded_by) REFERENCES public.users(user_id);
+
+--
 -- Name: consents consents_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2776,6 +3445,27 @@ ALTER TABLE ONLY public.dnc_entries
 
 ALTER TABLE ONLY public.dnc_entries
     ADD CONSTRAINT dnc_entries_snapshot_id_fkey FOREIGN KEY (snapshot_id) REFERENCES public.dnc_snapshots(snapshot_id);
+
+--
+-- Name: excellent_recordings excellent_recordings_nominated_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.excellent_recordings
+    ADD CONSTRAINT excellent_recordings_nominated_by_fkey FOREIGN KEY (nominated_by) REFERENCES public.users(user_id);
+
+--
+-- Name: excellent_recordings excellent_recordings_recording_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.excellent_recordings
+    ADD CONSTRAINT excellent_recordings_recording_id_fkey FOREIGN KEY (recording_id) REFERENCES public.call_recordings(recording_id);
+
+--
+-- Name: excellent_recordings excellent_recordings_review_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.excellent_recordings
+    ADD CONSTRAINT excellent_recordings_review_id_fkey FOREIGN KEY (review_id) REFERENCES public.qa_reviews(review_id);
 
 --
 -- Name: import_jobs import_jobs_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -2995,6 +3685,104 @@ ALTER TABLE ONLY public.provider_callbacks
     ADD CONSTRAINT provider_callbacks_call_attempt_id_fkey FOREIGN KEY (call_attempt_id) REFERENCES public.call_attempts(call_attempt_id);
 
 --
+-- Name: qa_comments qa_comments_author_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_comments
+    ADD CONSTRAINT qa_comments_author_id_fkey FOREIGN KEY (author_id) REFERENCES public.users(user_id);
+
+--
+-- Name: qa_comments qa_comments_review_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_comments
+    ADD CONSTRAINT qa_comments_review_id_fkey FOREIGN KEY (review_id) REFERENCES public.qa_reviews(review_id);
+
+--
+-- Name: qa_review_items qa_review_items_review_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_review_items
+    ADD CONSTRAINT qa_review_items_review_id_fkey FOREIGN KEY (review_id) REFERENCES public.qa_reviews(review_id);
+
+--
+-- Name: qa_reviews qa_reviews_call_attempt_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_reviews
+    ADD CONSTRAINT qa_reviews_call_attempt_id_fkey FOREIGN KEY (call_attempt_id) REFERENCES public.call_attempts(call_attempt_id);
+
+--
+-- Name: qa_reviews qa_reviews_disputes_review_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_reviews
+    ADD CONSTRAINT qa_reviews_disputes_review_id_fkey FOREIGN KEY (disputes_review_id) REFERENCES public.qa_reviews(review_id);
+
+--
+-- Name: qa_reviews qa_reviews_recording_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_reviews
+    ADD CONSTRAINT qa_reviews_recording_id_fkey FOREIGN KEY (recording_id) REFERENCES public.call_recordings(recording_id);
+
+--
+-- Name: qa_reviews qa_reviews_rep_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_reviews
+    ADD CONSTRAINT qa_reviews_rep_user_id_fkey FOREIGN KEY (rep_user_id) REFERENCES public.users(user_id);
+
+--
+-- Name: qa_reviews qa_reviews_reviewer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_reviews
+    ADD CONSTRAINT qa_reviews_reviewer_id_fkey FOREIGN KEY (reviewer_id) REFERENCES public.users(user_id);
+
+--
+-- Name: qa_reviews qa_reviews_scorecard_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_reviews
+    ADD CONSTRAINT qa_reviews_scorecard_id_fkey FOREIGN KEY (scorecard_id) REFERENCES public.qa_scorecards(scorecard_id);
+
+--
+-- Name: qa_sampling_plans qa_sampling_plans_scorecard_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_sampling_plans
+    ADD CONSTRAINT qa_sampling_plans_scorecard_id_fkey FOREIGN KEY (scorecard_id) REFERENCES public.qa_scorecards(scorecard_id);
+
+--
+-- Name: qa_sampling_plans qa_sampling_plans_team_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_sampling_plans
+    ADD CONSTRAINT qa_sampling_plans_team_id_fkey FOREIGN KEY (team_id) REFERENCES public.teams(team_id);
+
+--
+-- Name: recording_deletions recording_deletions_recording_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.recording_deletions
+    ADD CONSTRAINT recording_deletions_recording_id_fkey FOREIGN KEY (recording_id) REFERENCES public.call_recordings(recording_id);
+
+--
+-- Name: recording_opt_outs recording_opt_outs_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.recording_opt_outs
+    ADD CONSTRAINT recording_opt_outs_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.accounts(account_id);
+
+--
+-- Name: recording_opt_outs recording_opt_outs_recorded_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.recording_opt_outs
+    ADD CONSTRAINT recording_opt_outs_recorded_by_fkey FOREIGN KEY (recorded_by) REFERENCES public.users(user_id);
+
+--
 -- Name: revenue_ledger revenue_ledger_call_attempt_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3028,6 +3816,48 @@ ALTER TABLE ONLY public.revenue_ledger
 
 ALTER TABLE ONLY public.revenue_ledger
     ADD CONSTRAINT revenue_ledger_rule_set_id_fkey FOREIGN KEY (rule_set_id) REFERENCES public.revenue_rule_sets(rule_set_id);
+
+--
+-- Name: service_coefficients service_coefficients_rule_version_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.service_coefficients
+    ADD CONSTRAINT service_coefficients_rule_version_fkey FOREIGN KEY (rule_version) REFERENCES public.service_coefficient_rules(version);
+
+--
+-- Name: service_coefficients service_coefficients_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.service_coefficients
+    ADD CONSTRAINT service_coefficients_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(user_id);
+
+--
+-- Name: sms_replies sms_replies_survey_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sms_replies
+    ADD CONSTRAINT sms_replies_survey_id_fkey FOREIGN KEY (survey_id) REFERENCES public.sms_surveys(survey_id);
+
+--
+-- Name: sms_surveys sms_surveys_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sms_surveys
+    ADD CONSTRAINT sms_surveys_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.accounts(account_id);
+
+--
+-- Name: sms_surveys sms_surveys_call_attempt_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sms_surveys
+    ADD CONSTRAINT sms_surveys_call_attempt_id_fkey FOREIGN KEY (call_attempt_id) REFERENCES public.call_attempts(call_attempt_id);
+
+--
+-- Name: sms_surveys sms_surveys_rep_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sms_surveys
+    ADD CONSTRAINT sms_surveys_rep_user_id_fkey FOREIGN KEY (rep_user_id) REFERENCES public.users(user_id);
 
 --
 -- Name: sub_team_points sub_team_points_recorded_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -99,14 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument(
         "--role",
         required=True,
-        choices=[
-            "telesales_rep",
-            "team_leader",
-            "campaign_manager",
-            "branch_manager",
-            "account_manager",
-            "admin",
-        ],
+        choices=[role.value for role in Role],
     )
     add.add_argument("--branch", help="branch code (branch and account managers)")
     add.add_argument("--team", help="team name (reps and team leaders)")

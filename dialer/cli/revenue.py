@@ -18,9 +18,11 @@ from pydantic import ValidationError
 from dialer import db
 from dialer.cli.context import CommandContext, firm_time_zone, parse_or_exit_code, run_with_database
 from dialer.leads.errors import LeadError
+from dialer.quality.coefficients import record_overrides, refresh_coefficients
 from dialer.revenue.conversions import ImportReport, import_conversions
 from dialer.revenue.corrections import claw_back_account, reverse_by_reference
-from dialer.revenue.ledger import PostingReport, post_revenue, read_scores, store_rule_set
+from dialer.revenue.ledger import post_revenue, read_scores, store_rule_set
+from dialer.revenue.restatement import restate_coefficients
 from dialer.revenue.statements import MonthCheck, reconcile_ledger
 from dialer.settings import SettingsError
 from revenue.conversion_files import Rejection, decode
@@ -91,20 +93,32 @@ def conversions_main(argv: list[str]) -> int:
     return 1 if report.rejected else 0
 
 
-def post_main(argv: list[str]) -> int:
-    """`dialer revenue post [--rules FILE.json]`: store a rule version if given, then split
-    and post every attributed revenue row not yet on the ledger. Exit 0, or 2 on errors."""
-    prog = "dialer revenue post"
+def _post_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog=prog,
-        description="Split attributed revenue under the firm's rules and post it to the ledger.",
+        prog="dialer revenue post",
+        description="Compute the service coefficients of every month with revenue, split "
+        "attributed revenue under the firm's rules, post it, and restate what a changed "
+        "coefficient scaled (reversing and new entries).",
     )
     parser.add_argument("--rules", type=Path, help="a rule version (JSON) to store first")
     parser.add_argument("--time-zone", default="Asia/Shanghai", help=_TIME_ZONE_HELP)
     parser.add_argument(
-        "--scores", type=Path, help="service coefficients from complaints: CSV user_id,score"
+        "--scores",
+        type=Path,
+        help="an override of service coefficients for --month: CSV user_id,score (with --reason)",
     )
-    args = parse_or_exit_code(parser, argv)
+    parser.add_argument("--month", help="YYYY-MM the --scores override is for")
+    parser.add_argument("--reason", default="", help="why the --scores override (recorded)")
+    return parser
+
+
+def post_main(argv: list[str]) -> int:
+    """`dialer revenue post [--rules FILE.json] [--scores FILE --month M --reason TEXT]`:
+    store a rule version if given, record an override if given, compute the months'
+    coefficients, post every attributed revenue row not yet on the ledger and restate
+    entries whose coefficient changed. Exit 0, or 2 on errors (nothing written then)."""
+    prog = "dialer revenue post"
+    args = parse_or_exit_code(_post_parser(), argv)
     if isinstance(args, int):
         return args
     try:
@@ -114,26 +128,39 @@ def post_main(argv: list[str]) -> int:
             if args.rules
             else None
         )
-        scores = read_scores(args.scores.read_text(encoding="utf-8")) if args.scores else {}
+        scores = read_scores(args.scores.read_text(encoding="utf-8")) if args.scores else None
+        if scores is not None and (not args.month or not args.reason.strip()):
+            raise LeadError("--scores is an override: give the --month it is for and a --reason")
+        month = Month.parse(args.month) if args.month else None
 
-        async def post(command: CommandContext) -> PostingReport:
+        async def post(command: CommandContext) -> dict[str, object]:
+            now = command.now()
             if rule_set is not None:
                 await store_rule_set(command.pool, rule_set)
-            return await post_revenue(
-                command.pool, now=command.now(), time_zone=time_zone, service_scores=scores
-            )
+            if scores is not None and month is not None:
+                await record_overrides(command.pool, month, scores, reason=args.reason, now=now)
+            figures = await refresh_coefficients(command.pool, tz=time_zone, now=now)
+            report = await post_revenue(command.pool, now=now, time_zone=time_zone)
+            restated = await restate_coefficients(command.pool, now=now, time_zone=time_zone)
+            return report.to_dict() | {
+                "coefficients": {
+                    period: {str(user): str(f.score) for user, f in people.items()}
+                    for period, people in figures.items()
+                },
+                "restated": restated.to_dict(),
+            }
 
-        report = run_with_database(post)
+        summary = run_with_database(post)
     except ValidationError as error:
         print(f"{prog}: error: invalid rules: {error}", file=sys.stderr)
         return 2
-    except (LeadError, SettingsError, db.DatabaseError, OSError) as error:
+    except (LeadError, RevenueError, SettingsError, db.DatabaseError, OSError) as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 2
     except (ZoneInfoNotFoundError, ValueError) as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 2
-    print(json.dumps(report.to_dict(), ensure_ascii=False))
+    print(json.dumps(summary, ensure_ascii=False))
     return 0
 
 

@@ -10,6 +10,8 @@ from dialer.engine.service import TELEPHONY
 from dialer.floor.audio_rooms import phone_leg_ended, rep_of_leg, rep_room_decision
 from dialer.http import PUBLIC, Handler, Problem, Role, Routes, json_response, path_int
 from dialer.keys import CLOCK, GATE_RULES, pool_of
+from dialer.quality.sms import apply_reply
+from dialer.recordings.recorder import recording_status_webhook
 from dialer.telephony.provider import WEBHOOK_HOOKS, CallEventKind, EndReason
 from dialer.telephony.providers import fixed_webhook_paths
 
@@ -63,12 +65,31 @@ async def _rep_leg_status(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
+async def _recording_status(request: web.Request) -> web.Response:
+    """A recording's end (signed by the carrier): its audio is fetched and kept."""
+    telephony = request.app[TELEPHONY]
+    params = await telephony.webhooks.verified(request)
+    return await recording_status_webhook(request, telephony.provider, telephony.recorder, params)
+
+
+async def _sms_reply(request: web.Request) -> web.Response:
+    """A customer's SMS (signed by the carrier): a survey rating, or STOP."""
+    telephony = request.app[TELEPHONY]
+    params = await telephony.webhooks.verified(request)
+    reply = telephony.provider.parse_sms_reply(params)
+    if reply is not None:
+        await apply_reply(pool_of(request), reply, request.app[CLOCK]())
+    return web.Response(status=204)
+
+
 _HOOKS: dict[str, Handler] = {
     "answer": _answer,
     "status": _status,
     "amd": _amd,
     "rep-room": _rep_room,
     "rep-leg-status": _rep_leg_status,
+    "recording-status": _recording_status,
+    "sms-reply": _sms_reply,
 }
 assert set(_HOOKS) == set(WEBHOOK_HOOKS)
 

@@ -32,6 +32,7 @@ from dialer.engine.pg_store import PostgresEngineStore
 from dialer.engine.settings import load_campaign
 from dialer.events import EventBus
 from dialer.keys import CLOCK, EVENTS, GATE_RULES, POOL, PROCESS_ROLE, SETTINGS, TELEPHONY
+from dialer.recordings.recorder import Recorder
 from dialer.runtime.leases import CarrierBudget, Lease, LeaseStore
 from dialer.runtime.worker import WORKERS_CHANNEL, Worker
 from dialer.settings import Settings
@@ -121,6 +122,9 @@ class TelephonyService:
         self.spool = CallbackSpool(
             settings.spool_dir or settings.data_dir / "spool", max_bytes=settings.spool_max_bytes
         )
+        self.recorder = Recorder(
+            pool, self.provider, retention_days=settings.recording_retention_days, clock=clock
+        )
         self.webhooks = TelephonyWebhooks(
             self.provider,
             settings.public_base_url,
@@ -129,6 +133,7 @@ class TelephonyService:
             wall_clock=clock,
             spool=self.spool,
             unreachable_answer=PlayAndHangUp(abandon_message(settings)),
+            on_bridged=self.recorder.on_bridged,
         )
         self.engines: dict[int, CampaignEngine] = {}
         # the engines whose loops run in this process, each under its campaign's lease

@@ -26,8 +26,10 @@ from dialer.leads.handoff import assign_lead
 from dialer.leads.inbox import Scope, take_step
 from dialer.leads.lifecycle import Action, TransitionRefused
 from dialer.leads.sla_jobs import run_sla_pass
+from dialer.quality.coefficients import refresh_coefficients
 from dialer.revenue.conversions import import_rows
 from dialer.revenue.ledger import post_revenue, store_rule_set
+from dialer.revenue.restatement import restate_coefficients
 from dialer.sql import load_queries
 from revenue.conversion_files import ConversionRow
 from revenue.conversions import RevenueKind
@@ -112,7 +114,10 @@ async def advance_branches(pool: asyncpg.Pool, now: datetime) -> dict[str, int]:
         await import_rows(
             pool, rows, [], len(rows), now=now, time_zone=FIRM_ZONE, file_name="demo back office"
         )
+    # the months' service coefficients (complaints, QA, SMS) scale the pay they post
+    await refresh_coefficients(pool, tz=FIRM_ZONE, now=now)
     posted = await post_revenue(pool, now=now, time_zone=FIRM_ZONE)
+    await restate_coefficients(pool, now=now, time_zone=FIRM_ZONE)
     sla = await run_sla_pass(pool, now)
     return {
         **moved,

@@ -26,6 +26,7 @@ import asyncpg
 import structlog
 
 from dialer.leads.errors import LeadError
+from dialer.quality.coefficients import standing_coefficients
 from dialer.sql import load_queries
 from revenue.attribution import Attribution, LeadHandoff
 from revenue.conversions import Conversion, ConversionKind, RevenueItem, RevenueKind
@@ -117,53 +118,24 @@ async def post_revenue(
 ) -> PostingReport:
     """Split and post every attributed revenue row not yet on the ledger, in one transaction.
 
-    ``service_scores`` maps a user id to their service coefficient from complaints (0..1);
-    a rep's or account manager's share is scaled by its band, the firm keeps the difference.
-    People without a score are paid unadjusted. Each entry stores the score and the
-    multiplier applied, so statements show them. A row that is not posted (its lead outside
-    the rule set's attribution window, no rules in force, revenue the rules do not count)
-    keeps the reason in ``conversions.not_posted_reason`` until it is posted.
+    A rep's or account manager's share is scaled by the band of their service coefficient
+    (0..1) for the revenue's month: the latest figure in ``service_coefficients``
+    (``dialer.quality.coefficients``: computed, or an override with its reason), or, when
+    ``service_scores`` is given, that one mapping (user id -> score) for every month. The
+    firm keeps the difference. People without a figure are paid unadjusted. Each entry
+    stores the score and the multiplier applied, so statements show them. A row that is not
+    posted (its lead outside the rule set's attribution window, no rules in force, revenue
+    the rules do not count) keeps the reason in ``conversions.not_posted_reason`` until it
+    is posted.
     """
-    scores = dict(service_scores or {})
     report = PostingReport()
     async with pool.acquire() as connection, connection.transaction():
         await connection.execute(QUERIES["lock_revenue_posting"])
         book, rule_ids = await load_rule_book(connection)
         candidates = await connection.fetch(QUERIES["unposted_revenue"])
-        paid: dict[int, dict[Party, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-        for row in await connection.fetch(
-            QUERIES["paid_by_lead"], sorted({c["lead_id"] for c in candidates})
-        ):
-            role = Party(row["party_kind"])
-            role = Party.ACCOUNT_MANAGER if role is Party.BRANCH_POOL else role
-            paid[row["lead_id"]][role] += from_cents(row["cents"])
-        columns: list[list[Any]] = [[] for _ in range(11)]
-        for row in candidates:
-            entries = _split(
-                row, book, paid[row["lead_id"]], _scores_of(row, scores), now, time_zone, report
-            )
-            for entry in entries:
-                values = (
-                    row["conversion_id"],
-                    row["lead_id"],
-                    row["call_attempt_id"],
-                    rule_ids[entry.rule_version],
-                    entry.party.value,
-                    int(entry.payee_id) if entry.payee_id is not None else None,
-                    to_cents(entry.amount),
-                    row["period"] or row["occurred_on"].strftime("%Y-%m"),
-                    "split",
-                    entry.service_score,
-                    entry.service_multiplier,
-                )
-                for column, value in zip(columns, values, strict=True):
-                    column.append(value)
-                report.cents_by_party[entry.party.value] += to_cents(entry.amount)
-                if entry.party.side is Side.BRANCH and row["branch_id"] is not None:
-                    report.cents_by_branch[row["branch_id"]] += to_cents(entry.amount)
-            report.entries += len(entries)
-        if columns[0]:
-            await connection.execute(QUERIES["insert_ledger_entries"], *columns, now)
+        await post_rows(
+            connection, book, rule_ids, candidates, service_scores, now, time_zone, report
+        )
         # Each refusal's reason stays on its revenue row until it is posted.
         refused = dict(report.not_posted)
         if candidates:
@@ -180,6 +152,70 @@ async def post_revenue(
             not_posted=len(report.not_posted),
         )
     return report
+
+
+def revenue_period(row: asyncpg.Record) -> str:
+    """The month a revenue row belongs to (its statement month)."""
+    return str(row["period"] or row["occurred_on"].strftime("%Y-%m"))
+
+
+async def post_rows(
+    connection: asyncpg.Connection,
+    book: RuleBook,
+    rule_ids: dict[int, int],
+    candidates: list[asyncpg.Record],
+    service_scores: Mapping[int, Decimal] | None,
+    now: datetime,
+    time_zone: ZoneInfo,
+    report: PostingReport,
+    *,
+    reason: str = "split",
+    booked_period: str | None = None,
+) -> None:
+    """Split `candidates` (rows shaped as ``unposted_revenue``) and append their entries,
+    each in its revenue's month unless `booked_period` (a correction's month) is given."""
+    if service_scores is None:
+        periods = sorted({revenue_period(row) for row in candidates})
+        by_period = await standing_coefficients(connection, periods)
+    paid: dict[int, dict[Party, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for row in await connection.fetch(
+        QUERIES["paid_by_lead"], sorted({c["lead_id"] for c in candidates})
+    ):
+        role = Party(row["party_kind"])
+        role = Party.ACCOUNT_MANAGER if role is Party.BRANCH_POOL else role
+        paid[row["lead_id"]][role] += from_cents(row["cents"])
+    columns: list[list[Any]] = [[] for _ in range(11)]
+    for row in candidates:
+        scores = (
+            dict(service_scores)
+            if service_scores is not None
+            else by_period.get(revenue_period(row), {})
+        )
+        entries = _split(
+            row, book, paid[row["lead_id"]], _scores_of(row, scores), now, time_zone, report
+        )
+        for entry in entries:
+            values = (
+                row["conversion_id"],
+                row["lead_id"],
+                row["call_attempt_id"],
+                rule_ids[entry.rule_version],
+                entry.party.value,
+                int(entry.payee_id) if entry.payee_id is not None else None,
+                to_cents(entry.amount),
+                booked_period or revenue_period(row),
+                reason,
+                entry.service_score,
+                entry.service_multiplier,
+            )
+            for column, value in zip(columns, values, strict=True):
+                column.append(value)
+            report.cents_by_party[entry.party.value] += to_cents(entry.amount)
+            if entry.party.side is Side.BRANCH and row["branch_id"] is not None:
+                report.cents_by_branch[row["branch_id"]] += to_cents(entry.amount)
+        report.entries += len(entries)
+    if columns[0]:
+        await connection.execute(QUERIES["insert_ledger_entries"], *columns, now)
 
 
 def _scores_of(row: asyncpg.Record, scores: dict[int, Decimal]) -> dict[Party, Decimal]:

@@ -200,3 +200,45 @@ UNION ALL
 SELECT 'team', team_id::text, name FROM teams
 UNION ALL
 SELECT 'branch', branch_id::text, code || ' ' || name FROM branches;
+
+-- Service coefficient restatements ----------------------------------------------------
+
+-- name: standing_payee_entries
+-- Split entries still standing (not reversals, not reversed) of paid people, with the
+-- month of the revenue they were split from (whose coefficient applies).
+SELECT g.entry_id, g.conversion_id, g.party_id, g.service_score,
+       coalesce(c.period, to_char(c.occurred_on, 'YYYY-MM')) AS revenue_period
+FROM revenue_ledger g
+JOIN conversions c ON c.conversion_id = g.conversion_id
+WHERE g.reverses_entry_id IS NULL
+  AND g.party_kind IN ('rep', 'account_manager')
+  AND g.party_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM revenue_ledger r WHERE r.reverses_entry_id = g.entry_id);
+
+-- name: unreversed_entries_of
+SELECT g.entry_id FROM revenue_ledger g
+WHERE g.conversion_id = ANY($1::bigint[]) AND g.reverses_entry_id IS NULL
+  AND NOT EXISTS (SELECT 1 FROM revenue_ledger r WHERE r.reverses_entry_id = g.entry_id)
+ORDER BY g.entry_id;
+
+-- name: revenue_rows
+-- The given revenue rows, shaped as unposted_revenue (for a re-split).
+SELECT c.conversion_id, c.account_id, c.kind AS revenue_kind, c.amount_cents, c.occurred_on,
+       c.period, c.lead_id,
+       l.handed_off_at, l.call_attempt_id, l.rep_user_id, rep.team_id, l.branch_id,
+       l.assigned_to, earning.conversion_id AS earning_id, earning.kind AS earning_kind,
+       earning.occurred_on AS earning_on
+FROM conversions c
+JOIN leads l ON l.lead_id = c.lead_id
+JOIN users rep ON rep.user_id = l.rep_user_id
+LEFT JOIN LATERAL (
+    SELECT e.conversion_id, e.kind, e.occurred_on
+    FROM conversions e
+    WHERE e.lead_id = c.lead_id
+      AND e.kind NOT IN ('net_commission', 'advisory_fee')
+      AND e.occurred_on <= c.occurred_on
+    ORDER BY e.occurred_on DESC, e.conversion_id DESC
+    LIMIT 1
+) earning ON true
+WHERE c.conversion_id = ANY($1::bigint[])
+ORDER BY c.occurred_on, c.conversion_id;

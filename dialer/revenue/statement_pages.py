@@ -16,6 +16,7 @@ from aiohttp import web
 from dialer import auth
 from dialer.http import ConsoleLink, Problem, Role, Routes
 from dialer.keys import now_of, pool_of
+from dialer.quality.coefficients import month_coefficients
 from dialer.revenue.statements import check_month
 from dialer.sql import load_queries
 from dialer.web import i18n
@@ -60,6 +61,13 @@ i18n.register(
         "multiplier": {"zh": "服务系数倍数", "en": "Service multiplier"},
         "amount": {"zh": "金额", "en": "Amount"},
         "total": {"zh": "合计", "en": "Total"},
+        "coefficient": {"zh": "本月服务系数", "en": "This month's service coefficient"},
+        "coefficient_made_of": {
+            "zh": "成立投诉 {upheld} 件; 质检 {qa_reviews} 次, 均分 {qa_mean}; 短信评价 {sms} 条, 均分 {sms_mean}",
+            "en": "{upheld} upheld complaint(s); {qa_reviews} QA review(s), mean {qa_mean}; "
+            "{sms} SMS rating(s), mean {sms_mean}",
+        },
+        "coefficient_override": {"zh": "人工调整: {reason}", "en": "Set by hand: {reason}"},
     }
 )
 
@@ -115,6 +123,7 @@ async def statements_page(request: web.Request) -> web.Response:
         reconciliation=check.reconciliation if user.role in _CENTRE else None,
         names=names,
         zone=FIRM_ZONE,
+        coefficients={str(f.user_id): f for f in await month_coefficients(pool, month)},
     )
     return web.Response(text=html, content_type="text/html")
 

@@ -19,7 +19,15 @@ if TYPE_CHECKING:
     from dialer.telephony.decisions import AnswerDecision, AnsweredCall
 
 #: the webhooks a provider's calls reach, at /telephony/<provider name>/<hook>
-WEBHOOK_HOOKS = ("answer", "status", "amd", "rep-room", "rep-leg-status")
+WEBHOOK_HOOKS = (
+    "answer",
+    "status",
+    "amd",
+    "rep-room",
+    "rep-leg-status",
+    "recording-status",
+    "sms-reply",
+)
 
 
 class TelephonyError(Exception):
@@ -128,6 +136,30 @@ class CallEvent:
     duration_seconds: int | None = None
     received_at: datetime | None = field(default=None, compare=False)
     raw: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingEvent:
+    """A recording's status, from a verified recording-status webhook. `dedupe_keys` are
+    the keys under which the carrier may deliver it twice (its idempotency token, and the
+    recording id + status)."""
+
+    provider: str
+    recording_id: str
+    call_id: str
+    status: str  # 'completed', 'absent' (nothing to keep) or 'failed'
+    dedupe_keys: tuple[str, ...]
+    duration_seconds: int | None = None
+    channels: int | None = None
+    started_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SmsReply:
+    message_id: str
+    from_number: str
+    to_number: str
+    body: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +329,39 @@ class TelephonyProvider(abc.ABC):
     async def remove_monitor(self, room: str, monitor_call_id: str) -> None:
         """Take the supervisor out of the room (already gone: nothing to do)."""
         raise TelephonyError(f"{self.name} cannot take a supervisor out of a call")
+
+    # -- recordings (a carrier that cannot record refuses, and nothing is recorded) ------
+
+    async def start_recording(self, call_id: str, attempt_ref: str, *, dual_channel: bool) -> str:
+        """Record a live (bridged) call from now to its end, each leg on its own channel
+        when `dual_channel`; its end is reported to the recording-status webhook (the URL
+        names `attempt_ref`). Returns the carrier's recording id."""
+        raise TelephonyError(f"{self.name} cannot record calls")
+
+    def parse_recording_event(
+        self, params: Mapping[str, str], headers: Mapping[str, str]
+    ) -> RecordingEvent | None:
+        """A verified recording-status webhook as an event (None: nothing to record)."""
+        return None
+
+    async def fetch_recording_audio(self, recording_id: str) -> tuple[str, bytes]:
+        """The recording's audio (content type, bytes), fetched with the account's
+        credentials. Raises TelephonyError when the carrier does not give it."""
+        raise TelephonyError(f"{self.name} keeps no recordings")
+
+    async def delete_recording(self, recording_id: str) -> bool:
+        """Delete the recording at the carrier; False when it was already gone."""
+        raise TelephonyError(f"{self.name} keeps no recordings")
+
+    # -- messaging (SMS surveys) -----------------------------------------------------------
+
+    async def send_sms(self, to_number: str, from_number: str, body: str) -> str:
+        """Send one SMS; replies arrive at the sms-reply webhook. Returns the message id."""
+        raise TelephonyError(f"{self.name} sends no SMS")
+
+    def parse_sms_reply(self, params: Mapping[str, str]) -> SmsReply | None:
+        """A verified inbound-SMS webhook as a reply (None: not a message)."""
+        return None
 
     @abc.abstractmethod
     async def close(self) -> None: ...

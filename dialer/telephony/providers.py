@@ -129,6 +129,8 @@ def build_twilio(settings: Settings, clock: Clock) -> Carrier:
         speed=settings.sim_speed,
         clock=clock,
     )
+    # the messaging URL of the firm's number: simulated customers' SMS replies go there
+    simulator.inbound_sms_url = f"{settings.public_base_url.rstrip('/')}/telephony/twilio/sms-reply"
     config = TwilioConfig(
         account_sid=SIM_ACCOUNT_SID,
         auth_token=token,

@@ -53,6 +53,7 @@ from dialer.telephony.provider import (
 )
 from dialer.telephony.twilio_conferences import ConferenceMonitoring
 from dialer.telephony.twilio_errors import placement_failure
+from dialer.telephony.twilio_recordings import TwilioRecordings
 
 log = structlog.get_logger(__name__)
 
@@ -174,7 +175,7 @@ def _wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
-class TwilioProvider(ConferenceMonitoring, TelephonyProvider):
+class TwilioProvider(ConferenceMonitoring, TwilioRecordings, TelephonyProvider):
     name = "twilio"
 
     def _account(self) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,8 +58,11 @@ class TelephonyWebhooks:
         wall_clock: Callable[[], datetime] = _wall_clock,
         spool: CallbackSpool | None = None,
         unreachable_answer: AnswerDecision | None = None,
+        on_bridged: Callable[[AnsweredCall], Awaitable[None]] | None = None,
     ) -> None:
         self._provider = provider
+        # what happens once a callee is bridged to a rep (the recorder starts recording)
+        self._on_bridged = on_bridged
         # signed callbacks that find the database away are kept here and applied later
         self.spool = spool
         # what a callee hears when the database is away at the answer: the firm's message
@@ -130,6 +133,8 @@ class TelephonyWebhooks:
         room = decision.room if isinstance(decision, BridgeToRoom) else None
         # Recorded after the reply: the callee must not wait on a database write.
         self._spawn(self._record_answer(call, room, self._wall_clock()))
+        if room is not None and self._on_bridged is not None:
+            self._spawn(self._bridged(call))
         content_type, body = self._provider.render_answer(decision)
         log.info("call_answer_decided", call=call.call_id, decision=type(decision).__name__)
         return web.Response(text=body, content_type=content_type)
@@ -266,6 +271,13 @@ class TelephonyWebhooks:
             await self._ledger.record_answer(call.call_id, call.attempt_ref, room, at)
         except Exception as exc:  # the call goes on; only the bridged_at stamp is missing
             log.error("call_answer_not_recorded", call=call.call_id, error=repr(exc))
+
+    async def _bridged(self, call: AnsweredCall) -> None:
+        assert self._on_bridged is not None
+        try:
+            await self._on_bridged(call)
+        except Exception as exc:  # the call goes on unrecorded; the log says why
+            log.error("call_bridged_hook_failed", call=call.call_id, error=repr(exc))
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)

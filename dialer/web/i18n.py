@@ -24,6 +24,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "role_branch_manager": {"zh": "营业部负责人", "en": "Branch manager"},
     "role_account_manager": {"zh": "客户经理", "en": "Account manager"},
     "role_admin": {"zh": "系统管理员", "en": "Administrator"},
+    "role_qa_reviewer": {"zh": "质检员", "en": "QA reviewer"},
+    "role_compliance_officer": {"zh": "合规专员", "en": "Compliance officer"},
     "api_docs": {"zh": "接口文档", "en": "API document"},
     "language": {"zh": "语言", "en": "Language"},
 }

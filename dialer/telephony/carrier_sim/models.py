@@ -87,9 +87,9 @@ class FaultPlan(BaseModel):
     )
     create_delay_seconds: float = Field(default=10.0, ge=0)
     # callbacks of these events are always lost (a `completed` that never comes)
-    lose_events: list[Literal["initiated", "ringing", "answered", "completed", "amd"]] = Field(
-        default_factory=list
-    )
+    lose_events: list[
+        Literal["initiated", "ringing", "answered", "completed", "amd", "recording"]
+    ] = Field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -33,12 +33,11 @@ import structlog
 from aiohttp import web
 
 from campaigns.population import CallFate
-from dialer.telephony.carrier_sim.calls import CallLife
 from dialer.telephony.carrier_sim.conferences import ConferenceApi
+from dialer.telephony.carrier_sim.messaging import Messaging
 from dialer.telephony.carrier_sim.models import (
     API_VERSION,
     E164,
-    ERROR_DOCS,
     STAFF_ANSWER_SECONDS,
     TWILIO_TIMEOUT_BUFFER_SECONDS,
     FaultPlan,
@@ -49,7 +48,7 @@ from dialer.telephony.carrier_sim.models import (
 log = structlog.get_logger(__name__)
 
 
-class CarrierSimulator(ConferenceApi, CallLife):
+class CarrierSimulator(ConferenceApi, Messaging):
     """The simulator's state and behaviour; `app` serves it over HTTP (Twilio's Calls API
     and the simulator's own /sim endpoints)."""
 
@@ -66,6 +65,8 @@ class CarrierSimulator(ConferenceApi, CallLife):
         app.router.add_post("/sim/faults", self.sim_faults)
         app.router.add_post("/sim/staff-phones", self.sim_staff_phones)
         app.router.add_post("/sim/staff-phones/hang-up", self.sim_staff_phones_hang_up)
+        self.recording_routes(app)
+        self.messaging_routes(app)
 
         async def lifecycle(_app: web.Application) -> Any:
             await self.start()
@@ -74,15 +75,6 @@ class CarrierSimulator(ConferenceApi, CallLife):
 
         app.cleanup_ctx.append(lifecycle)
         return app
-
-    def _error(self, http_status: int, code: int, message: str) -> web.Response:
-        body = {
-            "code": code,
-            "message": message,
-            "more_info": f"{ERROR_DOCS}{code}",
-            "status": http_status,
-        }
-        return web.json_response(body, status=http_status)
 
     @web.middleware
     async def _faults_middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:

@@ -58,6 +58,19 @@ async def test_demo_runs_a_campaign_and_prints_the_databases_figures(
         )
         assert summary["dispositions"] == dispositions
         assert await connection.fetchval("SELECT count(*) FROM accounts") == 300
+        # quality: recordings, QA reviews, SMS answers and upheld complaints are the database's
+        quality = await connection.fetchrow(
+            "SELECT (SELECT count(*) FROM call_recordings WHERE status = 'completed') AS rec,"
+            " (SELECT count(*) FROM qa_reviews WHERE status IN ('scored', 'acknowledged')) AS qa,"
+            " (SELECT count(*) FROM sms_surveys WHERE status = 'answered') AS sms,"
+            " (SELECT count(*) FROM complaints WHERE status = 'upheld') AS upheld,"
+            " (SELECT count(*) FROM service_coefficients) AS coefficients"
+        )
+        assert summary["recordings"] == quality["rec"] and quality["rec"] > 0
+        assert summary["qa_reviews"] == quality["qa"]
+        assert summary["sms_surveys_answered"] == quality["sms"]
+        assert summary["complaints_upheld"] == quality["upheld"]
+        assert quality["coefficients"] > 0
     finally:
         await connection.close()
     # the revenue split adds up to the cent

@@ -93,8 +93,14 @@ async def test_the_stage_reports_the_summary_figures(brokerage: Brokerage) -> No
         "revenue_by_branch",
     }
     assert result["leads_won"] == 1
-    # 379.19 of commission: the branch's 20 % is 75.838, and with the rep's 18.9595 it has
-    # one of the two cents left after rounding down (largest remainders: rep .95, branch .8).
+    # 379.19 of commission; the month's service coefficients are computed before posting,
+    # and a clean month (no complaint, no QA or SMS shortfall) is 1, so x1.03: the branch's
+    # 20 % is 75.838 x 1.03 = 78.113, to the cent 78.11.
     assert demo_stage._commission_cents(1) == 37_919
-    assert result["revenue_by_branch"] == {"BR-A": "75.84"}
+    assert result["revenue_by_branch"] == {"BR-A": "78.11"}
+    rep_entry = await b.pool.fetchrow(
+        "SELECT amount_cents, service_score, service_multiplier FROM revenue_ledger"
+        " WHERE party_kind = 'rep'"
+    )
+    assert rep_entry["service_score"] == 1 and rep_entry["service_multiplier"] == Decimal("1.03")
     assert "1 handed off, 1 won" in context.lines[-1]

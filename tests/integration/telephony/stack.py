@@ -6,11 +6,15 @@ import contextlib
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 from aiohttp import web
 
 from campaigns.population import Scenario
+from dialer.quality.sms import apply_reply
+from dialer.recordings.recorder import Recorder, recording_status_webhook
 from dialer.telephony.carrier_sim import CarrierSimulator, FaultPlan
 from dialer.telephony.decisions import CallDecisions, FirstFreeRoom
 from dialer.telephony.ledger import CallLedger, MemoryCallLedger
@@ -61,6 +65,7 @@ class Stack:
     webhooks: TelephonyWebhooks
     public_base_url: str
     simulator_url: str
+    recorder: Recorder | None = None
 
     async def settle(self, timeout: float = 20.0) -> None:
         await self.simulator.wait_idle(timeout)
@@ -80,7 +85,10 @@ async def telephony_stack(
     decisions: CallDecisions | None = None,
     account_calls_per_second: float | None = None,
     spool: CallbackSpool | None = None,
+    recordings_pool: asyncpg.Pool | None = None,
 ) -> AsyncIterator[Stack]:
+    """With `recordings_pool`, bridged calls are recorded (`Stack.recorder`), the
+    recording-status webhook is served, and simulated customers' SMS replies are applied."""
     simulator = CarrierSimulator(
         ACCOUNT_SID,
         AUTH_TOKEN,
@@ -113,9 +121,40 @@ async def telephony_stack(
         rooms if rooms is not None else {"rep-1": "alice", "rep-2": "bob"},
         abandon_message="Example Securities calling; please call us back on 400 000 0000.",
     )
-    webhooks = TelephonyWebhooks(provider, public_base_url, ledger, decisions, spool=spool)
+    recorder = (
+        Recorder(recordings_pool, provider, retention_days={}, clock=lambda: datetime.now(UTC))
+        if recordings_pool is not None
+        else None
+    )
+    webhooks = TelephonyWebhooks(
+        provider,
+        public_base_url,
+        ledger,
+        decisions,
+        spool=spool,
+        on_bridged=recorder.on_bridged if recorder is not None else None,
+    )
     app = web.Application()
     webhooks.add_routes(app)
+    if recorder is not None:
+        active = recorder
+
+        async def recording_status(request: web.Request) -> web.Response:
+            params = await webhooks.verified(request)
+            return await recording_status_webhook(request, provider, active, params)
+
+        app.router.add_post("/telephony/twilio/recording-status", recording_status)
+        sms_pool = recordings_pool
+
+        async def sms_reply(request: web.Request) -> web.Response:
+            params = await webhooks.verified(request)
+            reply = provider.parse_sms_reply(params)
+            if reply is not None:
+                await apply_reply(sms_pool, reply, datetime.now(UTC))
+            return web.Response(status=204)
+
+        app.router.add_post("/telephony/twilio/sms-reply", sms_reply)
+        simulator.inbound_sms_url = f"{public_base_url}/telephony/twilio/sms-reply"
     service_runner = web.AppRunner(app)
     await service_runner.setup()
     await web.SockSite(service_runner, service_socket).start()
@@ -128,6 +167,7 @@ async def telephony_stack(
             webhooks=webhooks,
             public_base_url=public_base_url,
             simulator_url=simulator_url,
+            recorder=recorder,
         )
     finally:
         await provider.close()

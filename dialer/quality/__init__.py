@@ -1,0 +1,1 @@
+"""Quality and pay: complaints, QA review, SMS satisfaction and the service coefficient."""

@@ -1,0 +1,1 @@
+"""Call recordings: the recorder (policy, callbacks, retention) and listening to them."""
