@@ -39,7 +39,7 @@ async def test_a_team_leader_plays_a_recording_and_scores_it(live_server, page, 
     await page.wait_for_selector("#player")
     await page.click("#play")
     await page.wait_for_function(
-        "document.getElementById('player').currentTime > 0.5", timeout=15000
+        "() => document.getElementById('player').currentTime > 0.5", timeout=15000
     )
     await page.evaluate("document.getElementById('player').pause()")
     duration = await page.evaluate("document.getElementById('player').duration")
