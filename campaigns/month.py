@@ -147,6 +147,7 @@ def history_rows(
         "contacted",
         "lead",
         "revenue_cents",
+        "callback",
     ):
         rows[name] = history.column(name, start)[: stop - start]
     return rows
@@ -159,9 +160,13 @@ def train(
     window: int = TRAINING_WINDOW,
     end: int | None = None,
 ) -> PropensityModel | None:
-    """Fit the propensity model on the `window` attempts before `end` (default: all)."""
+    """Fit the propensity model on the `window` attempts before `end` (default: all).
+    Callbacks are left out: the customer chose their time, and they are dialled first
+    whatever their score."""
     stop = hopper.history.size if end is None else end
     rows = history_rows(hopper, max(0, stop - window), stop)
+    chosen = rows.pop("callback") == 0
+    rows = {name: values[chosen] for name, values in rows.items()}
     return fit_model(
         vocabulary,
         rows,

@@ -45,14 +45,22 @@ class CallHistory:
     """Every attempt: who, when (local hour, weekday), the campaign's earlier attempts,
     and what came of it. Columns grow by doubling."""
 
-    COLUMNS = ("account", "local_hour", "weekday", "campaign_attempts", "contacted", "lead")
+    COLUMNS = (
+        "account",
+        "local_hour",
+        "weekday",
+        "campaign_attempts",
+        "contacted",
+        "lead",
+        "callback",
+    )
 
     def __init__(self) -> None:
         self.size = 0
         self._data = {name: np.zeros(4096, dtype=np.int64) for name in self.COLUMNS}
         self._revenue = np.zeros(4096, dtype=np.int64)
 
-    def add(self, values: tuple[int, int, int, int, int, int], revenue_cents: int) -> None:
+    def add(self, values: tuple[int, int, int, int, int, int, int], revenue_cents: int) -> None:
         if self.size == self._revenue.shape[0]:
             for name in self.COLUMNS:
                 self._data[name] = np.concatenate(
@@ -339,7 +347,10 @@ class PopulationHopper:
             self.reached[account] = True
             lead, revenue = self._conversation(account)
         hour, weekday = self._local_hour(dialed_at, account)
-        self.history.add((account, hour, weekday, min(earlier, 5), int(contacted), lead), revenue)
+        self.history.add(
+            (account, hour, weekday, min(earlier, 5), int(contacted), lead, int(was_callback)),
+            revenue,
+        )
         if outcome is CallOutcome.CONNECTED:
             if not lead and not was_callback and self._rng.random() < self.spec.callback_rate:
                 self._schedule_callback(account, at)

@@ -48,6 +48,8 @@ from dialer.routes import campaigns, customers, health, people
 from dialer.runtime.loop_lag import loop_lag_context
 from dialer.runtime.roles import ProcessRole
 from dialer.runtime.worker import worker_context
+from dialer.scoring import routes as scoring_routes
+from dialer.scoring.background import scoring_background
 from dialer.settings import Settings, load_gate_rules
 from dialer.web import pages
 
@@ -68,6 +70,7 @@ FEATURES: tuple[ModuleType, ...] = (
     revenue_routes,
     console_routes,
     compliance_routes,
+    scoring_routes,
 )
 #: what a worker serves over HTTP: its health and metrics
 WORKER_FEATURES: tuple[ModuleType, ...] = (health,)
@@ -79,7 +82,12 @@ Background = Callable[[web.Application], AsyncIterator[None]]
 #: the sweeps and the timed jobs
 BACKGROUND: tuple[Background, ...] = (loop_lag_context, telephony_context)
 WEB_BACKGROUND: tuple[Background, ...] = (import_pool_context,)
-ENGINE_BACKGROUND: tuple[Background, ...] = (console_background, lead_background, worker_context)
+ENGINE_BACKGROUND: tuple[Background, ...] = (
+    console_background,
+    lead_background,
+    scoring_background,
+    worker_context,
+)
 
 
 def features_of(role: ProcessRole) -> tuple[ModuleType, ...]:
