@@ -63,6 +63,7 @@ RETURNING version;
 -- The campaign's pending numbers with what the scorer may know of each.
 -- $1 campaign, $2 now
 SELECT n.phone_id, n.list_id, n.priority, n.fairness_rank, n.attempts, n.last_attempt_at,
+       n.next_attempt_at, n.scored_at, n.callback_due_at,
        (n.callback_due_at IS NOT NULL AND n.callback_due_at <= $2) AS callback_due,
        a.segment::text AS segment, a.tier::text AS tier, a.assets_cents, a.opened_on,
        a.last_trade_on,
@@ -99,3 +100,12 @@ LEFT JOIN LATERAL (
     ORDER BY priority, phone_id LIMIT 1
 ) p ON true
 WHERE a.account_id = $1;
+
+-- name: place_retry
+-- Move a pending retry into its best predicted hour (only later, never earlier, and only
+-- if the number was not touched since it was read). $1 campaign, $2 phone, $3 read time,
+-- $4 the new time
+UPDATE campaign_numbers
+SET next_attempt_at = $4, reason = coalesce(reason, '') || ' (best time to call)'
+WHERE campaign_id = $1 AND phone_id = $2 AND state = 'pending' AND next_attempt_at = $3
+  AND $4 > $3;

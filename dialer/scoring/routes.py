@@ -12,9 +12,7 @@ from dialer import auth
 from dialer.http import Problem, Routes, json_response, path_int
 from dialer.keys import now_of, pool_of
 from dialer.routes.customers import BRANCH_SCOPED, VIEWERS
-from dialer.scoring.service import FIRM, QUERIES, facts_of, latest_model, model_for_campaign
-from scoring.accounts import rows_of
-from scoring.reasons import explain
+from dialer.scoring.service import QUERIES, account_reasons
 
 routes = Routes()
 
@@ -35,12 +33,10 @@ async def account_score(request: web.Request) -> web.Response:
     campaign = request.query.get("campaign_id")
     if campaign is not None and not campaign.isdigit():
         raise Problem(400, "Bad request", "campaign_id must be an integer.")
-    stored = (
-        await model_for_campaign(pool, int(campaign))
-        if campaign
-        else await latest_model(pool, FIRM)
+    score = await account_reasons(
+        pool, account_id, int(campaign) if campaign else None, now_of(request)
     )
-    if stored is None:
+    if score is None:
         return json_response(
             {
                 "account_id": account_id,
@@ -50,26 +46,4 @@ async def account_score(request: web.Request) -> web.Response:
                 "note": "no model trained yet: the hopper dials in tier order",
             }
         )
-    now = now_of(request)
-    rows = rows_of(stored.model.vocabulary, [facts_of(row, 0)], [now])
-    score = explain(
-        stored.model,
-        rows,
-        tier=row["tier"],
-        segment=row["segment"],
-        last_trade_on=row["last_trade_on"],
-        today=now.date(),
-    )
-    return json_response(
-        {
-            "account_id": account_id,
-            "model_version": stored.version,
-            "scope": stored.scope,
-            "p_contact_now": round(score.p_contact_now, 4),
-            "p_lead_if_contacted": round(score.p_lead, 4),
-            "lead_value_cents": score.value_cents,
-            "expected_value_cents": score.expected_value_cents,
-            "best_hour_local": score.best_hour_local,
-            "reasons": [reason.text for reason in score.reasons],
-        }
-    )
+    return json_response({"account_id": account_id, **score})

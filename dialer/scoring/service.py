@@ -17,7 +17,7 @@ import asyncio
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -25,15 +25,19 @@ import numpy as np
 import structlog
 
 from dialer.sql import load_queries
-from scoring.accounts import AccountFacts, rows_of
-from scoring.features import Vocabulary
+from scoring.accounts import AccountFacts, rows_of, zone
+from scoring.best_time import HOURS_PER_WEEK, best_retry_at, open_hours_of_week
+from scoring.features import Rows, Vocabulary
 from scoring.model import PropensityModel, fit_model
 from scoring.priority import EXPLORATION_SHARE, dialing_order, expected_value, tier_priority
+from scoring.reasons import explain
 
 QUERIES = load_queries("dialer.scoring")
 log = structlog.get_logger(__name__)
 FIRM = "firm"
 TRAINING_ROWS = 100_000
+# local hours a retry may be placed in (the compliance gate has the last word at dial time)
+CALLING_WINDOW = (8, 21)
 
 
 @dataclass(frozen=True)
@@ -184,6 +188,7 @@ async def rescore_campaign(pool: asyncpg.Pool, campaign_id: int, now: datetime) 
         score=score,
         explore=rng.random(len(numbers)) < EXPLORATION_SHARE,
     )
+    await place_retries(pool, campaign_id, model, numbers, rows, now)
     places = np.empty(len(numbers), dtype=np.int64)
     places[order] = np.arange(len(numbers))
     await pool.execute(
@@ -194,6 +199,55 @@ async def rescore_campaign(pool: asyncpg.Pool, campaign_id: int, now: datetime) 
         now,
     )
     return len(numbers)
+
+
+# the week-aligned clock of scoring.best_time: any Monday 00:00 UTC
+WEEK_EPOCH = datetime(2026, 3, 2, tzinfo=UTC)
+ALL_HOURS = np.ones(HOURS_PER_WEEK, dtype=bool)
+
+
+async def place_retries(
+    pool: asyncpg.Pool,
+    campaign_id: int,
+    model: PropensityModel,
+    numbers: list[asyncpg.Record],
+    rows: Rows,
+    now: datetime,
+) -> int:
+    """Best time to call: each retry scheduled since the last pass (attempted, not a
+    callback, due later) moves to its best predicted local hour in the calling window
+    within three days (scoring.best_time); the gate still decides at dial time."""
+    moved = 0
+    weekday = model.weekday_logit()
+    for index, number in enumerate(numbers):
+        last, due = number["last_attempt_at"], number["next_attempt_at"]
+        if last is None or due <= now or number["callback_due_at"] is not None:
+            continue
+        if number["scored_at"] is not None and number["scored_at"] >= last:
+            continue  # placed already
+        offset = zone(number["time_zone"]).utcoffset(due)
+        offset_hours = offset.total_seconds() / 3600.0 if offset else 0.0
+        open_hours = open_hours_of_week(
+            utc_offset_hours=offset_hours, window_local=CALLING_WINDOW, shift_utc_hours=ALL_HOURS
+        )
+        earliest = (due - WEEK_EPOCH).total_seconds()
+        best = best_retry_at(
+            earliest,
+            hourly_logit=model.hourly_contact_logit(int(rows["segment"][index])),
+            weekday_logit=weekday,
+            utc_offset_hours=offset_hours,
+            open_hours=open_hours,
+        )
+        if best > earliest:
+            await pool.execute(
+                QUERIES["place_retry"],
+                campaign_id,
+                number["phone_id"],
+                due,
+                WEEK_EPOCH + timedelta(seconds=best),
+            )
+            moved += 1
+    return moved
 
 
 def schedule_scoring_job(
@@ -214,3 +268,41 @@ def schedule_scoring_job(
         max_instances=1,
         coalesce=True,
     )
+
+
+async def account_reasons(
+    pool: asyncpg.Pool | asyncpg.Connection,
+    account_id: int,
+    campaign_id: int | None,
+    now: datetime,
+) -> dict[str, Any] | None:
+    """An account's score now and its top reasons under the campaign's model (or the
+    firm-wide one); None when the account does not exist or no model is trained."""
+    row = await pool.fetchrow(QUERIES["account_facts"], account_id)
+    if row is None:
+        return None
+    stored = None
+    if campaign_id is not None:
+        stored = await latest_model(pool, campaign_scope(campaign_id))
+    stored = stored or await latest_model(pool, FIRM)
+    if stored is None:
+        return None
+    rows = rows_of(stored.model.vocabulary, [facts_of(row, 0)], [now])
+    score = explain(
+        stored.model,
+        rows,
+        tier=row["tier"],
+        segment=row["segment"],
+        last_trade_on=row["last_trade_on"],
+        today=now.date(),
+    )
+    return {
+        "model_version": stored.version,
+        "scope": stored.scope,
+        "p_contact_now": round(score.p_contact_now, 4),
+        "p_lead_if_contacted": round(score.p_lead, 4),
+        "lead_value_cents": score.value_cents,
+        "expected_value_cents": score.expected_value_cents,
+        "best_hour_local": score.best_hour_local,
+        "reasons": [reason.text for reason in score.reasons],
+    }

@@ -102,14 +102,45 @@ async def test_retrain_is_single_across_processes_and_orders_the_hopper(pool, db
 
     # the new campaign has no history of its own: it is ranked by the firm-wide prior
     assert await latest_model(pool, f"campaign:{fresh}") is None
-    ranked = await rescore_campaign(pool, fresh, NOW)
+    # later that night: a number tried half an hour ago, due again in 90 minutes by the
+    # retry policy
+    later = NOW + timedelta(hours=2)
+    retry = await pool.fetchrow(
+        "UPDATE campaign_numbers n SET attempts = 1, last_attempt_at = $2, next_attempt_at = $3"
+        " FROM accounts a WHERE n.account_id = a.account_id AND n.campaign_id = $1"
+        " AND n.phone_id = (SELECT min(phone_id) FROM campaign_numbers m JOIN accounts b"
+        " USING (account_id) WHERE m.campaign_id = $1 AND b.segment = 'lapsed')"
+        " RETURNING n.phone_id",
+        fresh,
+        later - timedelta(minutes=30),
+        later + timedelta(minutes=90),
+    )
+    ranked = await rescore_campaign(pool, fresh, later)
     assert ranked == await pool.fetchval(
         "SELECT count(*) FROM campaign_numbers WHERE campaign_id = $1 AND state = 'pending'",
         fresh,
     )
-    # at 01:00 UTC it is evening in the Americas and morning in East Asia; the claim
-    # follows the learned places exactly
-    claimed = await hopper.claim(pool, fresh, NOW, 20, "engine-a")
+    # best time to call: moved later, into the evening hours lapsed customers answer in
+    placed = await pool.fetchrow(
+        "SELECT n.next_attempt_at, coalesce(p.time_zones[1], 'UTC') AS time_zone"
+        " FROM campaign_numbers n JOIN account_phones p USING (phone_id)"
+        " WHERE n.campaign_id = $1 AND n.phone_id = $2",
+        fresh,
+        retry["phone_id"],
+    )
+    assert placed["next_attempt_at"] > later + timedelta(minutes=90)
+    hour, _ = local_hour_and_weekday(placed["next_attempt_at"], placed["time_zone"])
+    assert 18 <= hour < 21
+    # a second pass leaves it where it is
+    await rescore_campaign(pool, fresh, later + timedelta(minutes=5))
+    assert placed["next_attempt_at"] == await pool.fetchval(
+        "SELECT next_attempt_at FROM campaign_numbers WHERE campaign_id = $1 AND phone_id = $2",
+        fresh,
+        retry["phone_id"],
+    )
+    # the claim follows the learned places exactly
+    await rescore_campaign(pool, fresh, later)
+    claimed = await hopper.claim(pool, fresh, later, 20, "engine-a")
     places = [
         await pool.fetchval(
             "SELECT scored_rank FROM campaign_numbers WHERE campaign_id = $1 AND phone_id = $2",
