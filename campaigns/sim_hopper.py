@@ -37,6 +37,7 @@ QUEUE_LIMIT = 5000
 DRY_PAUSE_SECONDS = 60.0
 # 2026-03-02 was a Monday: the week-aligned clock's 0 as a date, for the retry policy
 EPOCH = datetime(2026, 3, 2, tzinfo=UTC)
+EPOCH_SECONDS = EPOCH.timestamp()
 
 _PENDING, _IN_CALL, _DONE = 0, 1, 2
 
@@ -337,7 +338,7 @@ class PopulationHopper:
         self.attempts[account] = earlier + 1
         self.last_attempt[account] = dialed_at
         zone = self._zones[self._regions[account]]
-        local_dialed = (EPOCH + timedelta(seconds=dialed_at)).astimezone(zone)
+        local_dialed = datetime.fromtimestamp(EPOCH_SECONDS + dialed_at, zone)
         times = self._attempt_times.setdefault(account, [])
         times.append(local_dialed)
         contacted = outcome in (CallOutcome.CONNECTED, CallOutcome.ABANDONED)
@@ -357,7 +358,7 @@ class PopulationHopper:
                 return
             self.state[account] = _DONE
             return
-        local_now = (EPOCH + timedelta(seconds=at)).astimezone(zone)
+        local_now = datetime.fromtimestamp(EPOCH_SECONDS + at, zone)
         decision = next_attempt(
             self.policy, outcome, local_now, number_attempts=times, account_attempts=times
         )
