@@ -18,6 +18,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from campaigns.errors import CampaignError
+from campaigns.people import PopulationSpec, RetrySettings
 
 Outcome = Literal["human", "machine", "busy", "no_answer", "invalid"]
 AmdVerdict = Literal["human", "machine"]
@@ -147,6 +148,11 @@ class Scenario(_Strict):
     answer_rate_by_hour: list[float] | None = None
     abandon_cap: float = Field(default=0.03, gt=0, lt=1)
     reference: Reference | None = None
+    # a population of accounts (docs/population.md): the run becomes `days` shifts in a row
+    population: PopulationSpec | None = None
+    days: int = Field(default=1, ge=1)
+    retry: RetrySettings | None = None
+    pacing_mode: str | None = None
 
     @property
     def shift_seconds(self) -> float:
@@ -247,30 +253,7 @@ class Population:
             if draw < cumulative:
                 outcome = candidate
                 break
-        seconds = scenario.result_seconds_distribution(outcome).sample(rng)
-        talk = wrap = 0.0
-        verdict: AmdVerdict | None = None
-        verdict_seconds: float | None = None
-        if outcome == "human":
-            talk = scenario.talk_seconds.sample(rng)
-            wrap = scenario.wrap_seconds.sample(rng)
-        elif outcome == "machine":
-            talk = MACHINE_RECOGNITION_SECONDS
-        if outcome in ("human", "machine") and isinstance(scenario.amd, AmdAsync):
-            verdict_seconds = scenario.amd.verdict_seconds.sample(rng)
-            error = rng.random()
-            if outcome == "human":
-                verdict = "machine" if error < scenario.amd.false_machine_rate else "human"
-            else:
-                verdict = "human" if error < scenario.amd.false_human_rate else "machine"
-        return CallFate(
-            outcome=outcome,
-            seconds_to_result=seconds,
-            talk_seconds=talk,
-            wrap_seconds=wrap,
-            amd_verdict=verdict,
-            amd_verdict_seconds=verdict_seconds,
-        )
+        return fate_for(scenario, outcome, rng)
 
     def talk_seconds(self) -> float:
         """A talk time for a simulated rep's call, from the scenario's distribution."""
@@ -279,3 +262,32 @@ class Population:
     def wrap_seconds(self) -> float:
         """A wrap-up time for a simulated rep, from the scenario's distribution."""
         return self.scenario.wrap_seconds.sample(self._rep_rng)
+
+
+def fate_for(scenario: Scenario, outcome: Outcome, rng: random.Random) -> CallFate:
+    """The durations and the AMD verdict of a dial whose outcome is drawn: from the
+    scenario's distributions, in this order from `rng`."""
+    seconds = scenario.result_seconds_distribution(outcome).sample(rng)
+    talk = wrap = 0.0
+    verdict: AmdVerdict | None = None
+    verdict_seconds: float | None = None
+    if outcome == "human":
+        talk = scenario.talk_seconds.sample(rng)
+        wrap = scenario.wrap_seconds.sample(rng)
+    elif outcome == "machine":
+        talk = MACHINE_RECOGNITION_SECONDS
+    if outcome in ("human", "machine") and isinstance(scenario.amd, AmdAsync):
+        verdict_seconds = scenario.amd.verdict_seconds.sample(rng)
+        error = rng.random()
+        if outcome == "human":
+            verdict = "machine" if error < scenario.amd.false_machine_rate else "human"
+        else:
+            verdict = "human" if error < scenario.amd.false_human_rate else "machine"
+    return CallFate(
+        outcome=outcome,
+        seconds_to_result=seconds,
+        talk_seconds=talk,
+        wrap_seconds=wrap,
+        amd_verdict=verdict,
+        amd_verdict_seconds=verdict_seconds,
+    )

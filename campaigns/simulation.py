@@ -18,6 +18,7 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from campaigns.agents import Rep, RepState
 from campaigns.governor import AbandonRule
@@ -29,6 +30,7 @@ from campaigns.pacing import (
     make_pacer,
 )
 from campaigns.population import CallFate, Population, Scenario, ScenarioError
+from campaigns.retry import CallOutcome
 from campaigns.routing import route_call
 
 SIMULATED_MODES: tuple[PacingMode, ...] = (
@@ -75,9 +77,46 @@ ROLLING_WINDOW_SECONDS = 3600.0
 class _Call:
     fate: CallFate
     dialed_at: float
+    token: int
     state: int = _RINGING
     answered_at: float = 0.0
     rep: int = -1
+
+
+class DialSource(Protocol):
+    """Who is dialled and what becomes of it: the hopper and the people behind it.
+
+    `next_dial(now)` gives the fate of the next dial and a token for it, or None when no
+    number may be dialled now; `settled(token, outcome, now)` reports how the dial ended
+    as the live engine's retry policy sees it (connected, abandoned, machine, ...)."""
+
+    def next_dial(self, now: float) -> tuple[CallFate, int] | None: ...
+
+    def settled(self, token: int, outcome: CallOutcome, now: float) -> None: ...
+
+
+class SyntheticSource:
+    """Every dial a fresh number whose fate is drawn from the scenario's one distribution."""
+
+    def __init__(self, population: Population, seed: int) -> None:
+        self.population = population
+        self.seed = seed
+        self._next = 0
+
+    def next_dial(self, now: float) -> tuple[CallFate, int]:
+        token = self._next
+        self._next += 1
+        return self.population.fate(f"{self.seed}-{token}", now), token
+
+    def settled(self, token: int, outcome: CallOutcome, now: float) -> None:
+        return None
+
+
+_UNANSWERED = {
+    "busy": CallOutcome.BUSY,
+    "no_answer": CallOutcome.NO_ANSWER,
+    "invalid": CallOutcome.INVALID,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,12 +187,14 @@ class ShiftSimulation:
         shift_seconds: float | None = None,
         vicidial: VicidialSettings | None = None,
         lines_per_rep: float | None = None,
+        source: DialSource | None = None,
     ) -> None:
         self.scenario = scenario
         self.mode = PacingMode(mode)
         self.seed = seed
         self.shift_seconds = shift_seconds if shift_seconds is not None else scenario.shift_seconds
         self.population = Population(scenario, seed)
+        self.source: DialSource = source or SyntheticSource(self.population, seed)
         rule = AbandonRule(cap=scenario.abandon_cap, target=scenario.abandon_cap * 5 / 6)
         settings = vicidial or VicidialSettings(
             dropped_percentage=100 * scenario.abandon_cap,
@@ -211,16 +252,22 @@ class ShiftSimulation:
         decision = self.pacer.decide(self._state(now))
         if decision.launch <= 0:
             return
+        launched = 0
         for _ in range(decision.launch):
+            dial = self.source.next_dial(now)
+            if dial is None:
+                break
+            fate, token = dial
             call_id = self._next_call
             self._next_call += 1
-            fate = self.population.fate(f"{self.seed}-{call_id}", now)
-            self._calls[call_id] = _Call(fate, now)
+            self._calls[call_id] = _Call(fate, now, token)
             self._ringing[call_id] = now
             self._launches.append(now)
             self._schedule(now + fate.seconds_to_result, _RESULT, call_id)
-        self.dials += decision.launch
-        self.pacer.observe_launch(now, decision.launch)
+            launched += 1
+        if launched:
+            self.dials += launched
+            self.pacer.observe_launch(now, launched)
 
     # -- call life --------------------------------------------------------------------------
     def _end(self, call_id: int) -> None:
@@ -233,6 +280,7 @@ class ShiftSimulation:
         age = now - call.dialed_at
         if not fate.answered:
             self.pacer.observe_ring(age, False)
+            self.source.settled(call.token, _UNANSWERED[fate.outcome], now)
             self._end(call_id)
             return
         self.pacer.observe_ring(age, True)
@@ -243,6 +291,7 @@ class ShiftSimulation:
             if person:
                 self._needs_rep(now, call_id, call)
             else:
+                self.source.settled(call.token, CallOutcome.MACHINE, now)
                 self._end(call_id)
             return
         call.state = _SCREENING
@@ -260,6 +309,7 @@ class ShiftSimulation:
         else:
             # The voicemail policy and the retry policy take it from here. A person taken for
             # a machine is not offered to a rep: AMD error, not a pacing abandon.
+            self.source.settled(call.token, CallOutcome.MACHINE, now)
             self._end(call_id)
 
     def _needs_rep(self, now: float, call_id: int, call: _Call) -> None:
@@ -291,6 +341,10 @@ class ShiftSimulation:
             self.person_answers += 1
             self.person_events.append((now, False))
             self.pacer.observe_person(now, False)
+        # a machine put through by an AMD error: the rep hears it and marks it a machine
+        self.source.settled(
+            call.token, CallOutcome.CONNECTED if human else CallOutcome.MACHINE, now
+        )
         self._schedule(now + call.fate.talk_seconds, _HANGUP, call_id)
 
     def _abandon(self, now: float, call_id: int, call: _Call) -> None:
@@ -300,6 +354,7 @@ class ShiftSimulation:
             self.person_answers += 1
             self.abandoned += 1
             self.person_events.append((now, True))
+        self.source.settled(call.token, CallOutcome.ABANDONED, now)
         self._end(call_id)
 
     def _on_timeout(self, now: float, call_id: int) -> None:
@@ -401,7 +456,7 @@ def simulate_shift(
 
 
 # -- command line (the edge: the only place that reads the wall clock, to report speedup) ---
-def _parse_seeds(values: list[str]) -> list[int]:
+def parse_seeds(values: list[str]) -> list[int]:
     seeds: list[int] = []
     for value in values:
         for part in value.split(","):
@@ -489,7 +544,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     modes = [PacingMode(m) for m in args.mode] if args.mode else list(SIMULATED_MODES)
     try:
-        seeds = _parse_seeds(args.seeds) if args.seeds else list(scenario.seeds)
+        seeds = parse_seeds(args.seeds) if args.seeds else list(scenario.seeds)
     except ValueError:
         print("error: --seeds takes integers, e.g. --seeds 1 2 3", file=sys.stderr)
         return 2

@@ -56,6 +56,8 @@ from dialer.routes import campaigns, customers, health, people
 from dialer.runtime.loop_lag import loop_lag_context
 from dialer.runtime.roles import ProcessRole
 from dialer.runtime.worker import worker_context
+from dialer.scoring import routes as scoring_routes
+from dialer.scoring.background import scoring_background
 from dialer.settings import Settings, load_gate_rules
 from dialer.teamlead import routes as teamlead_routes
 from dialer.teamlead.wallboard import wallboard_context
@@ -83,6 +85,7 @@ FEATURES: tuple[ModuleType, ...] = (
     compliance_routes,
     teamlead_routes,
     report_routes,
+    scoring_routes,
 )
 #: what a worker serves over HTTP: its health and metrics
 WORKER_FEATURES: tuple[ModuleType, ...] = (health,)
@@ -103,6 +106,7 @@ ENGINE_BACKGROUND: tuple[Background, ...] = (
     lead_background,
     recording_retention_background,
     sms_survey_background,
+    scoring_background,
     worker_context,
 )
 

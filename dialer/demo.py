@@ -27,6 +27,7 @@ from dialer.demo_context import DemoContext, DemoStage
 from dialer.engine import demo_stage as campaign
 from dialer.leads import demo_stage as branches
 from dialer.quality import demo_stage as quality
+from dialer.scoring import demo_stage as scoring
 from dialer.seed import DEMO_PASSWORD, seed
 from dialer.settings import Settings
 
@@ -35,7 +36,7 @@ log = structlog.get_logger(__name__)
 
 def _load_stages() -> list[DemoStage]:
     """The stages that run while the demo's server is up, side by side."""
-    return [campaign.run, branches.run, quality.run]
+    return [campaign.run, branches.run, quality.run, scoring.run]
 
 
 async def population_summary(pool: asyncpg.Pool) -> dict[str, Any]:

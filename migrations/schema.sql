@@ -694,6 +694,8 @@ CREATE TABLE public.campaign_numbers (
     reason text,
     preview_only boolean DEFAULT false NOT NULL,
     callback_id bigint,
+    scored_rank integer,
+    scored_at timestamp with time zone,
     CONSTRAINT campaign_numbers_attempts_check CHECK ((attempts >= 0)),
     CONSTRAINT campaign_numbers_check CHECK (((state <> 'leased'::text) OR ((leased_by IS NOT NULL) AND (lease_expires_at IS NOT NULL)))),
     CONSTRAINT campaign_numbers_check1 CHECK (((state <> 'dialing'::text) OR (call_attempt_id IS NOT NULL))),
@@ -732,7 +734,9 @@ CREATE TABLE public.campaigns (
     dialing boolean DEFAULT false NOT NULL,
     recording_policy text DEFAULT 'record'::text NOT NULL,
     recording_channels text DEFAULT 'dual'::text NOT NULL,
+    dialing_priority text DEFAULT 'learned'::text NOT NULL,
     CONSTRAINT campaigns_caller_id_check CHECK (((caller_id IS NULL) OR (caller_id ~ '^\+[1-9][0-9]{6,14}$'::text))),
+    CONSTRAINT campaigns_dialing_priority_check CHECK ((dialing_priority = ANY (ARRAY['tier'::text, 'learned'::text]))),
     CONSTRAINT campaigns_jurisdiction_check CHECK ((jurisdiction = ANY (ARRAY['US'::text, 'UK'::text, 'CN'::text]))),
     CONSTRAINT campaigns_name_check CHECK ((length(name) > 0)),
     CONSTRAINT campaigns_pacing_mode_check CHECK ((pacing_mode = ANY (ARRAY['preview'::text, 'progressive'::text, 'power'::text, 'RATIO'::text, 'ADAPT_HARD_LIMIT'::text, 'ADAPT_AVERAGE'::text, 'ADAPT_TAPERED'::text, 'predictive'::text]))),
@@ -1714,6 +1718,38 @@ CREATE TABLE public.schema_migrations (
 );
 
 --
+-- Name: scoring_models; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.scoring_models (
+    scoring_model_id bigint NOT NULL,
+    scope text NOT NULL,
+    campaign_id bigint,
+    version integer NOT NULL,
+    run_key text NOT NULL,
+    trained_at timestamp with time zone NOT NULL,
+    trained_rows integer NOT NULL,
+    model jsonb NOT NULL,
+    CONSTRAINT scoring_models_check CHECK (((scope = 'firm'::text) = (campaign_id IS NULL))),
+    CONSTRAINT scoring_models_scope_check CHECK (((scope = 'firm'::text) OR (scope ~ '^campaign:[0-9]+$'::text))),
+    CONSTRAINT scoring_models_trained_rows_check CHECK ((trained_rows >= 0)),
+    CONSTRAINT scoring_models_version_check CHECK ((version > 0))
+);
+
+--
+-- Name: scoring_models_scoring_model_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.scoring_models ALTER COLUMN scoring_model_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.scoring_models_scoring_model_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: service_coefficient_rules; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2500,6 +2536,27 @@ ALTER TABLE ONLY public.schema_migrations
     ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (number);
 
 --
+-- Name: scoring_models scoring_models_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.scoring_models
+    ADD CONSTRAINT scoring_models_pkey PRIMARY KEY (scoring_model_id);
+
+--
+-- Name: scoring_models scoring_models_run_key_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.scoring_models
+    ADD CONSTRAINT scoring_models_run_key_key UNIQUE (run_key);
+
+--
+-- Name: scoring_models scoring_models_scope_version_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.scoring_models
+    ADD CONSTRAINT scoring_models_scope_version_key UNIQUE (scope, version);
+
+--
 -- Name: service_coefficient_rules service_coefficient_rules_effective_from_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2996,6 +3053,12 @@ CREATE INDEX qa_reviews_rep ON public.qa_reviews USING btree (rep_user_id, score
 --
 
 CREATE INDEX revenue_ledger_period ON public.revenue_ledger USING btree (period, party_kind, party_id);
+
+--
+-- Name: scoring_models_latest; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX scoring_models_latest ON public.scoring_models USING btree (scope, version DESC);
 
 --
 -- Name: service_coefficients_latest; Type: INDEX; Schema: public; Owner: -
@@ -3816,6 +3879,13 @@ ALTER TABLE ONLY public.revenue_ledger
 
 ALTER TABLE ONLY public.revenue_ledger
     ADD CONSTRAINT revenue_ledger_rule_set_id_fkey FOREIGN KEY (rule_set_id) REFERENCES public.revenue_rule_sets(rule_set_id);
+
+--
+-- Name: scoring_models scoring_models_campaign_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.scoring_models
+    ADD CONSTRAINT scoring_models_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.campaigns(campaign_id);
 
 --
 -- Name: service_coefficients service_coefficients_rule_version_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -40,7 +40,7 @@ class CommandError(Exception):
 # subcommands implemented by feature modules: `dialer <words…>` → module.main(argv), or
 # "module:function" when one module holds several commands
 DELEGATED: dict[tuple[str, ...], str] = {
-    ("simulate",): "campaigns.simulation",
+    ("simulate",): "campaigns.simulate_cli",
     ("sim-carrier",): "dialer.cli.carrier",
     ("lists", "import"): "dialer.cli.lists:import_main",
     ("lists", "presets"): "dialer.cli.lists:presets_main",

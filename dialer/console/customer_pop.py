@@ -17,6 +17,7 @@ import asyncpg
 
 from dialer.floor.calls import call_attempt, campaign_with_product, customer_account, rep_profile
 from dialer.floor.customers import customer_time_zone, mask_number
+from dialer.scoring.service import account_reasons
 from dialer.sql import load_queries
 
 QUERIES = load_queries("dialer.console")
@@ -142,6 +143,8 @@ async def build_pop(
             {**dict(row), "current": row["call_attempt_id"] == call_attempt_id} for row in history
         ],
         "callbacks": [dict(row) for row in callbacks],
+        # why the hopper put this customer first: the learned score's top reasons
+        "score": await account_reasons(connection, call["account_id"], call["campaign_id"], now),
         "script": script_text(
             campaign["jurisdiction"],
             campaign["script"],

@@ -46,6 +46,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "console_not_suitable": {"zh": "适当性不匹配", "en": "Not suitable"},
     "console_phone": {"zh": "电话", "en": "Phone"},
     "console_local_time": {"zh": "客户当地时间", "en": "Customer's local time"},
+    "console_score_reasons": {"zh": "评分理由", "en": "Why now"},
     "console_history": {"zh": "联络历史", "en": "Contact history"},
     "console_history_empty": {"zh": "无联络记录", "en": "No earlier contact"},
     "console_when": {"zh": "时间", "en": "When"},

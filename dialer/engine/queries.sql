@@ -26,9 +26,10 @@ WHERE state = 'leased' AND lease_expires_at < $1
 RETURNING campaign_id, phone_id;
 
 -- name: claim_numbers
--- Dialing order (scoring.priority.dialing_order_key): due callbacks, then the priority
--- (tier, then longest since the last attempt, never-attempted first), then fairness
--- across lists (fairness_rank interleaves the lists' numbers).
+-- Dialing order (scoring.priority.dialing_order): due callbacks, then the learned order's
+-- place (scored_rank, written by dialer.scoring.rescore from the same function; numbers
+-- not ranked yet come after), then the tier rule (tier, then longest since the last
+-- attempt, never-attempted first), then fairness across lists (fairness_rank).
 -- An engine holding the campaign's lease claims under its epoch ($6): a stale epoch (its
 -- worker lost the lease) claims nothing. NULL: an engine that holds no lease (tests).
 -- $1 campaign, $2 now, $3 how many, $4 engine id, $5 lease seconds, $6 lease epoch
@@ -38,6 +39,7 @@ WITH next AS (
     WHERE campaign_id = $1 AND state = 'pending' AND next_attempt_at <= $2
       AND ($6::bigint IS NULL OR campaign_lease_current($1, $6::bigint))
     ORDER BY (callback_due_at IS NOT NULL AND callback_due_at <= $2) DESC,
+             scored_rank ASC NULLS LAST,
              priority DESC, last_attempt_at ASC NULLS FIRST, fairness_rank
     LIMIT $3
     FOR UPDATE SKIP LOCKED

@@ -30,6 +30,8 @@ _VIEWERS = {
     Role.ACCOUNT_MANAGER,
     Role.ADMIN,
 }
+# the same rule for the other account routes (the account's score: dialer/scoring/routes.py)
+BRANCH_SCOPED, VIEWERS = _BRANCH_SCOPED, _VIEWERS
 
 
 class AccountQuery(BaseModel):

@@ -71,6 +71,10 @@ async def test_demo_runs_a_campaign_and_prints_the_databases_figures(
         assert summary["sms_surveys_answered"] == quality["sms"]
         assert summary["complaints_upheld"] == quality["upheld"]
         assert quality["coefficients"] > 0
+        # the firm-wide scoring model the demo trained (None: too few calls ended yet)
+        assert summary["scoring_model_version"] == await connection.fetchval(
+            "SELECT max(version) FROM scoring_models WHERE scope = 'firm'"
+        )
     finally:
         await connection.close()
     # the revenue split adds up to the cent
