@@ -47,7 +47,7 @@ from dialer.lists import routes as list_routes
 from dialer.lists.import_jobs import import_pool_context
 from dialer.lists.uploads import upload_sweep_context
 from dialer.revenue import routes as revenue_routes
-from dialer.routes import campaigns, customers, health, people
+from dialer.routes import campaigns, customers, health, people, tokens
 from dialer.runtime.loop_lag import loop_lag_context
 from dialer.runtime.roles import ProcessRole
 from dialer.runtime.worker import worker_context
@@ -63,6 +63,7 @@ WEB_DIR = Path(__file__).parent / "web"
 FEATURES: tuple[ModuleType, ...] = (
     health,
     people,
+    tokens,
     customers,
     campaigns,
     pages,

@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] = "json"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     session_max_age_hours: int = Field(default=12, gt=0)
+    # how long a new API token lives, and how many live ones a user may hold
+    api_token_days: int = Field(default=90, ge=1, le=3650)
+    api_tokens_per_user: int = Field(default=10, ge=1, le=1000)
     # a rep whose consoles are all closed this long, while ready or on a call, is
     # wrapped up with DISCONNECTED and paused (dialer/console/disconnects.py)
     console_disconnect_grace_seconds: float = Field(default=30.0, gt=0, le=3600)
