@@ -128,7 +128,11 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         except web.HTTPException as exc:
             if exc.status_code < 400 or not request.path.startswith("/api/"):
                 raise
-            response = problem_response(exc.status_code, exc.reason, request_id=request_id)
+            # aiohttp's 405 names the allowed methods: the problem keeps the header
+            allow = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+            response = problem_response(
+                exc.status_code, exc.reason, request_id=request_id, headers=allow
+            )
         except (asyncpg.DataError, asyncpg.exceptions._base.DataError) as exc:
             # a value the database cannot hold (out of range, not valid text): the input's
             # fault; the checks at the edge (dialer.http.check_input) should have said so

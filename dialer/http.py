@@ -249,6 +249,10 @@ class RouteSpec:
     api: bool = True
     csrf_exempt: bool = False  # webhooks authenticate by signature instead
     body_class: BodyClass = BodyClass.JSON
+    #: the success statuses the handler answers (default: 201 for POST, else 200)
+    statuses: tuple[int, ...] = ()
+    #: path parameters that are text although named `..._id` (the others are bigints)
+    path_text: tuple[str, ...] = ()
 
 
 @dataclass
@@ -270,6 +274,8 @@ class Routes:
         api: bool | None = None,
         csrf_exempt: bool = False,
         body_class: BodyClass | None = None,
+        statuses: tuple[int, ...] | None = None,
+        path_text: tuple[str, ...] = (),
     ) -> Callable[[Handler], Handler]:
         """Declare a route. Its body class defaults from what it is: a webhook (CSRF-exempt,
         signed), a page's form (not under /api/), or the JSON API."""
@@ -293,6 +299,8 @@ class Routes:
                     api=is_api,
                     csrf_exempt=csrf_exempt,
                     body_class=body_class,
+                    statuses=statuses or ((201,) if method.upper() == "POST" else (200,)),
+                    path_text=path_text,
                 )
             )
             return handler

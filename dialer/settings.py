@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     clock_offset_seconds: float = 0.0
     # processes a web process runs list imports in (reading and validation are CPU-bound)
     import_processes: int = Field(default=1, ge=1, le=16)
+    # what one list import may use in its child process: memory beyond the process's own
+    # size, and CPU seconds; past either the import fails, changing nothing
+    import_max_memory_mb: int = Field(default=1024, ge=64)
+    import_max_seconds: int = Field(default=600, ge=1)
     # the largest list file an upload may carry (streamed to disk; larger: 413)
     upload_max_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
 

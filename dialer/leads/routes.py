@@ -118,6 +118,7 @@ async def lead_detail(request: web.Request) -> web.Response:
 @routes.route(
     "POST",
     "/api/v1/leads/{lead_id}/assign",
+    statuses=(200,),
     roles={Role.BRANCH_MANAGER},
     summary="Assign or reassign one of your branch's open leads to an account manager.",
     body=Assignment,
@@ -167,6 +168,7 @@ async def _step(request: web.Request, action: Action, note: str = "") -> web.Res
 @routes.route(
     "POST",
     "/api/v1/leads/{lead_id}/accept",
+    statuses=(200,),
     roles={Role.ACCOUNT_MANAGER},
     summary="Accept a lead given to you.",
 )
@@ -177,6 +179,7 @@ async def lead_accept(request: web.Request) -> web.Response:
 @routes.route(
     "POST",
     "/api/v1/leads/{lead_id}/contacts",
+    statuses=(200,),
     roles={Role.ACCOUNT_MANAGER},
     summary="Log a contact attempt on your lead (reached or not).",
     body=ContactAttempt,
@@ -190,6 +193,7 @@ async def lead_contact(request: web.Request) -> web.Response:
 @routes.route(
     "POST",
     "/api/v1/leads/{lead_id}/outcome",
+    statuses=(200,),
     roles={Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER},
     summary="Close a lead as won or lost.",
     body=Outcome,
@@ -215,6 +219,7 @@ async def lead_pool(request: web.Request) -> web.Response:
 @routes.route(
     "POST",
     "/api/v1/lead-pool/{lead_id}/reroute",
+    statuses=(200,),
     roles=_CENTRE,
     summary="Re-route a pool lead: to the customer's account manager, else to the "
     "customer's branch or the one named, assigned by that branch's policy.",

@@ -205,6 +205,7 @@ async def patch_user(request: web.Request) -> web.Response:
 @routes.route(
     "POST",
     "/api/v1/users/{user_id}/unlock",
+    statuses=(200,),
     roles={Role.ADMIN},
     summary="Lift a user's sign-in lockout (after 30 wrong passwords) and backoff; audited.",
 )
