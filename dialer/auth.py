@@ -26,7 +26,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from dialer.clock import system_clock
-from dialer.http import PUBLIC, BodyClass, Handler, Problem, Role, spec_for
+from dialer.http import PUBLIC, BodyClass, Handler, Problem, Role, read_form, spec_for
 from dialer.sql import load_queries
 
 SESSION_COOKIE = "dialer_session"
@@ -265,7 +265,7 @@ def make_auth_middleware(
                     "multipart/form-data",
                 )
             ):
-                sent = str((await request.post()).get("csrf_token", ""))
+                sent = str((await read_form(request)).get("csrf_token", ""))
             if not sent or not secrets.compare_digest(sent, user.csrf_token):
                 raise Problem(403, "CSRF check failed", "Reload the page and try again.")
         request[USER_KEY] = user

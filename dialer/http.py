@@ -159,6 +159,15 @@ def check_input(raw: Any) -> None:
         raise Problem(422, "Invalid request", "Some fields are out of range.", errors=errors)
 
 
+async def read_form(request: web.Request) -> Any:
+    """The form fields; 400 for a form aiohttp cannot parse (a multipart body without its
+    boundary, a broken part)."""
+    try:
+        return await request.post()
+    except (ValueError, AssertionError, UnicodeDecodeError) as exc:
+        raise Problem(400, "Malformed form", f"The form body cannot be read: {exc}") from exc
+
+
 async def read_body(request: web.Request, model: type[ModelT]) -> ModelT:
     """Parse and validate a JSON (or form) body; 422 naming each bad field."""
     if request.content_type == "application/json":
@@ -173,7 +182,7 @@ async def read_body(request: web.Request, model: type[ModelT]) -> ModelT:
                 400, "Malformed JSON", f"The body nests deeper than {MAX_JSON_DEPTH} levels."
             ) from exc
     elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        raw = dict(await request.post())
+        raw = dict(await read_form(request))
     else:
         raise Problem(415, "Unsupported media type", "Send the body as application/json.")
     check_input(raw)

@@ -12,7 +12,7 @@ import jinja2
 from aiohttp import web
 
 from dialer import auth, login_guard
-from dialer.http import ALL_ROLES, PUBLIC, Routes
+from dialer.http import ALL_ROLES, PUBLIC, Routes, read_form
 from dialer.keys import CLOCK, CONSOLE_LINKS, SETTINGS, pool_of
 from dialer.web.i18n import translate
 from dialer.web.security import safe_next
@@ -79,7 +79,7 @@ async def login_page(request: web.Request) -> web.Response:
 
 @routes.route("POST", "/login", roles=PUBLIC, summary="Sign in.", api=False)
 async def login_submit(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
+    form = await read_form(request)
     pool = pool_of(request)
     now = request.app[CLOCK]()
     next_path = _safe_next(str(form.get("next", "")))
