@@ -54,6 +54,8 @@ class ImportJobRequest:
     #: what the job may use: address space beyond the child's size, and CPU seconds
     memory_bytes: int = 1024 * 1024 * 1024
     cpu_seconds: int = 600
+    #: the name the file was uploaded under (the stored copy's name is a uuid)
+    file_name: str = ""
 
 
 def import_pool(processes: int = 1) -> concurrent.futures.ProcessPoolExecutor:
@@ -159,6 +161,8 @@ async def _import(request: ImportJobRequest) -> None:
                     )
         except (ListLoadError, ListImportError) as exc:
             error = str(exc)
+            if request.file_name:  # say which file, as the person who uploaded named it
+                error = error.replace(request.path.name, request.file_name)
         except MemoryError:
             error = (
                 f"the file needs more memory than an import may use "

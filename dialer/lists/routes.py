@@ -158,6 +158,7 @@ async def upload_list(request: web.Request) -> web.Response:
         now,
         memory_bytes=settings.import_max_memory_mb * 1024 * 1024,
         cpu_seconds=settings.import_max_seconds,
+        file_name=file_name,
     )
     task = asyncio.create_task(run_job(pool, request.app[IMPORT_POOL], job, request.app[CLOCK]))
     _TASKS.add(task)

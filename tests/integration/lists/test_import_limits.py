@@ -53,6 +53,7 @@ async def test_a_spreadsheet_bomb_ends_its_job_with_the_reason(
     job = await wait_for(client, (await response.json())["status_url"], headers)
     assert job["status"] == "failed"
     assert "compression bomb" in job["error"]
+    assert job["error"].startswith("weekly.xlsx: ")  # the name it was uploaded under
     assert await pool.fetchval("SELECT count(*) FROM list_imports") == 0
     assert await pool.fetchval("SELECT count(*) FROM accounts") == 0
 
