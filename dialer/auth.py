@@ -25,7 +25,8 @@ from aiohttp.typedefs import Middleware
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from dialer.http import PUBLIC, BodyClass, Handler, Problem, Role, spec_for
+from dialer.clock import system_clock
+from dialer.http import PUBLIC, BodyClass, Handler, Problem, Role, read_form, spec_for
 from dialer.sql import load_queries
 
 SESSION_COOKIE = "dialer_session"
@@ -106,15 +107,26 @@ def _user(row: asyncpg.Record, csrf: str | None) -> CurrentUser:
     )
 
 
-async def authenticate_password(pool: asyncpg.Pool, username: str, password: str) -> int | None:
+@dataclass(frozen=True)
+class PasswordCheck:
+    """One sign-in's verdict: who signed in (None: refused), and whose account the
+    username names (None: no active user by that name)."""
+
+    user_id: int | None
+    account_user_id: int | None
+
+
+async def authenticate_password(pool: asyncpg.Pool, username: str, password: str) -> PasswordCheck:
+    """Exactly one argon2 verification whatever the username: unknown, locked, wrong or
+    right (no probing usernames or lockouts by timing). A locked account is refused even
+    with the right password."""
     row = await pool.fetchrow(QUERIES["user_password"], username)
     if row is None:
-        # spend the same time as a real check so usernames cannot be probed by timing
         await verify_password_off_loop(await _unknown_user_hash_off_loop(), password)
-        return None
-    if await verify_password_off_loop(row["password_hash"], password):
-        return int(row["user_id"])
-    return None
+        return PasswordCheck(None, None)
+    user_id = int(row["user_id"])
+    verified = await verify_password_off_loop(row["password_hash"], password)
+    return PasswordCheck(user_id if verified and not row["locked"] else None, user_id)
 
 
 async def _unknown_user_hash_off_loop() -> str:
@@ -143,14 +155,36 @@ async def close_session(pool: asyncpg.Pool, token: str) -> None:
     await pool.execute(QUERIES["delete_session"], _digest(token))
 
 
-async def issue_api_token(pool: asyncpg.Pool, user_id: int, label: str = "") -> str:
+#: how long a token lives unless the settings say otherwise (DIALER_API_TOKEN_DAYS)
+DEFAULT_TOKEN_LIFETIME = timedelta(days=90)
+#: live tokens a user may hold (DIALER_API_TOKENS_PER_USER)
+DEFAULT_TOKENS_PER_USER = 10
+#: last_used_at is written at most this often per token (not on every request)
+_LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+class TokenLimitReached(Exception):
+    """The user already holds as many live API tokens as allowed: revoke one first."""
+
+
+async def issue_api_token(
+    pool: asyncpg.Pool,
+    user_id: int,
+    label: str = "",
+    *,
+    now: datetime | None = None,
+    lifetime: timedelta = DEFAULT_TOKEN_LIFETIME,
+    limit: int = DEFAULT_TOKENS_PER_USER,
+) -> str:
+    """A new token for the user, shown once (stored hashed); TokenLimitReached when they
+    hold `limit` live ones. `now` defaults to the system clock (the CLI's edge)."""
+    at = now or system_clock()
     token = "dlr_" + secrets.token_urlsafe(32)
-    await pool.execute(
-        QUERIES["insert_api_token"],
-        user_id,
-        _digest(token),
-        label,
+    made = await pool.fetchval(
+        QUERIES["insert_api_token"], user_id, _digest(token), label, at, at + lifetime, limit
     )
+    if made is None:
+        raise TokenLimitReached(f"user {user_id} already holds {limit} live API tokens")
     return token
 
 
@@ -169,12 +203,14 @@ async def user_for_session(pool: asyncpg.Pool, token: str, now: datetime) -> Cur
     return _user(row, row["csrf_token"]) if row else None
 
 
-async def user_for_api_token(pool: asyncpg.Pool, token: str) -> CurrentUser | None:
-    row = await pool.fetchrow(
-        QUERIES["user_for_api_token"],
-        _digest(token),
-    )
-    return _user(row, None) if row else None
+async def user_for_api_token(pool: asyncpg.Pool, token: str, now: datetime) -> CurrentUser | None:
+    """The user of a live token (not revoked, not expired); its last use is noted."""
+    row = await pool.fetchrow(QUERIES["user_for_api_token"], _digest(token), now)
+    if row is None:
+        return None
+    if row["last_used_at"] is None or now - row["last_used_at"] >= _LAST_USED_PRECISION:
+        await pool.execute(QUERIES["token_used"], row["token_id"], now)
+    return _user(row, None)
 
 
 def current_user(request: web.Request) -> CurrentUser:
@@ -201,9 +237,9 @@ def make_auth_middleware(
         user: CurrentUser | None = None
         authorization = request.headers.get("Authorization", "")
         if authorization.startswith("Bearer "):
-            user = await user_for_api_token(pool_of(request), authorization[7:].strip())
+            user = await user_for_api_token(pool_of(request), authorization[7:].strip(), clock())
             if user is None:
-                raise Problem(401, "Invalid API token", "The token is unknown or revoked.")
+                raise Problem(401, "Invalid API token", "The token is unknown, expired or revoked.")
         elif (cookie := request.cookies.get(SESSION_COOKIE)) is not None:
             user = await user_for_session(pool_of(request), cookie, clock())
         if user is None:
@@ -229,7 +265,7 @@ def make_auth_middleware(
                     "multipart/form-data",
                 )
             ):
-                sent = str((await request.post()).get("csrf_token", ""))
+                sent = str((await read_form(request)).get("csrf_token", ""))
             if not sent or not secrets.compare_digest(sent, user.csrf_token):
                 raise Problem(403, "CSRF check failed", "Reload the page and try again.")
         request[USER_KEY] = user

@@ -161,6 +161,15 @@ def check_input(raw: Any) -> None:
         raise Problem(422, "Invalid request", "Some fields are out of range.", errors=errors)
 
 
+async def read_form(request: web.Request) -> Any:
+    """The form fields; 400 for a form aiohttp cannot parse (a multipart body without its
+    boundary, a broken part)."""
+    try:
+        return await request.post()
+    except (ValueError, AssertionError, UnicodeDecodeError) as exc:
+        raise Problem(400, "Malformed form", f"The form body cannot be read: {exc}") from exc
+
+
 async def read_body(request: web.Request, model: type[ModelT]) -> ModelT:
     """Parse and validate a JSON (or form) body; 422 naming each bad field."""
     if request.content_type == "application/json":
@@ -175,7 +184,7 @@ async def read_body(request: web.Request, model: type[ModelT]) -> ModelT:
                 400, "Malformed JSON", f"The body nests deeper than {MAX_JSON_DEPTH} levels."
             ) from exc
     elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        raw = dict(await request.post())
+        raw = dict(await read_form(request))
     else:
         raise Problem(415, "Unsupported media type", "Send the body as application/json.")
     check_input(raw)
@@ -251,6 +260,10 @@ class RouteSpec:
     api: bool = True
     csrf_exempt: bool = False  # webhooks authenticate by signature instead
     body_class: BodyClass = BodyClass.JSON
+    #: the success statuses the handler answers (default: 201 for POST, else 200)
+    statuses: tuple[int, ...] = ()
+    #: path parameters that are text although named `..._id` (the others are bigints)
+    path_text: tuple[str, ...] = ()
 
 
 @dataclass
@@ -272,6 +285,8 @@ class Routes:
         api: bool | None = None,
         csrf_exempt: bool = False,
         body_class: BodyClass | None = None,
+        statuses: tuple[int, ...] | None = None,
+        path_text: tuple[str, ...] = (),
     ) -> Callable[[Handler], Handler]:
         """Declare a route. Its body class defaults from what it is: a webhook (CSRF-exempt,
         signed), a page's form (not under /api/), or the JSON API."""
@@ -295,6 +310,8 @@ class Routes:
                     api=is_api,
                     csrf_exempt=csrf_exempt,
                     body_class=body_class,
+                    statuses=statuses or ((201,) if method.upper() == "POST" else (200,)),
+                    path_text=path_text,
                 )
             )
             return handler

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from dialer import __version__
-from dialer.http import PUBLIC, Routes
+from dialer.http import INT64_MAX, PUBLIC, Routes, RouteSpec
 
 _PROBLEM = {
     "type": "object",
@@ -38,6 +38,18 @@ def _schema(model: type[BaseModel], components: dict[str, Any]) -> dict[str, str
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
+def _path_schema(name: str, spec: RouteSpec) -> dict[str, Any]:
+    """A path id is what `dialer.http.path_int` takes: a bigint of ASCII digits."""
+    if name.endswith("_id") and name not in spec.path_text:
+        return {"type": "integer", "minimum": 0, "maximum": INT64_MAX}
+    return {"type": "string", "minLength": 1, "pattern": "^[^\\x00-\\x1f\\x7f]+$"}
+
+
+def _query_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """The field's own JSON schema, without pydantic's title."""
+    return {key: value for key, value in schema.items() if key != "title"}
+
+
 def build_openapi(routes: Routes) -> dict[str, Any]:
     components: dict[str, Any] = {"Problem": _PROBLEM}
     paths: dict[str, dict[str, Any]] = {}
@@ -63,13 +75,19 @@ def build_openapi(routes: Routes) -> dict[str, Any]:
         if spec.roles != PUBLIC:
             operation["security"] = [{"bearer": []}, {"session": []}]
         parameters = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            {"name": name, "in": "path", "required": True, "schema": _path_schema(name, spec)}
             for name in re.findall(r"\{(\w+)\}", path)
         ]
         if spec.query is not None:
+            properties = spec.query.model_json_schema()["properties"]
             for name, field in spec.query.model_fields.items():
                 parameters.append(
-                    {"name": name, "in": "query", "required": field.is_required(), "schema": {}}
+                    {
+                        "name": name,
+                        "in": "query",
+                        "required": field.is_required(),
+                        "schema": _query_schema(properties[name]),
+                    }
                 )
         if parameters:
             operation["parameters"] = parameters
@@ -78,10 +96,11 @@ def build_openapi(routes: Routes) -> dict[str, Any]:
                 "required": True,
                 "content": {"application/json": {"schema": _schema(spec.body, components)}},
             }
-        ok: dict[str, Any] = {"description": "OK"}
-        if spec.response is not None:
-            ok["content"] = {"application/json": {"schema": _schema(spec.response, components)}}
-        operation["responses"]["200" if spec.method != "POST" else "201"] = ok
+        for status in spec.statuses:
+            ok: dict[str, Any] = {"description": "No content" if status == 204 else "OK"}
+            if spec.response is not None and status != 204:
+                ok["content"] = {"application/json": {"schema": _schema(spec.response, components)}}
+            operation["responses"][str(status)] = ok
         paths.setdefault(path, {})[spec.method.lower()] = operation
     return {
         "openapi": "3.1.0",

@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     clock_offset_seconds: float = 0.0
     # processes a web process runs list imports in (reading and validation are CPU-bound)
     import_processes: int = Field(default=1, ge=1, le=16)
+    # what one list import may use in its child process: memory beyond the process's own
+    # size, and CPU seconds; past either the import fails, changing nothing
+    import_max_memory_mb: int = Field(default=1024, ge=64)
+    import_max_seconds: int = Field(default=600, ge=1)
     # the largest list file an upload may carry (streamed to disk; larger: 413)
     upload_max_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
 
@@ -113,6 +117,9 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] = "json"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     session_max_age_hours: int = Field(default=12, gt=0)
+    # how long a new API token lives, and how many live ones a user may hold
+    api_token_days: int = Field(default=90, ge=1, le=3650)
+    api_tokens_per_user: int = Field(default=10, ge=1, le=1000)
     # a rep whose consoles are all closed this long, while ready or on a call, is
     # wrapped up with DISCONNECTED and paused (dialer/console/disconnects.py)
     console_disconnect_grace_seconds: float = Field(default=30.0, gt=0, le=3600)

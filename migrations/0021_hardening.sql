@@ -63,3 +63,12 @@ BEGIN
 END $$;
 CREATE TRIGGER users_end_sessions AFTER UPDATE ON users
     FOR EACH ROW EXECUTE FUNCTION end_sessions_on_user_change();
+
+-- API tokens expire (DIALER_API_TOKEN_DAYS, default 90; a token made before this
+-- migration expires 90 days after it was made) and show when they were last used.
+ALTER TABLE api_tokens
+    ADD COLUMN expires_at timestamptz,
+    ADD COLUMN last_used_at timestamptz;
+UPDATE api_tokens SET expires_at = created_at + interval '90 days';
+ALTER TABLE api_tokens ALTER COLUMN expires_at SET NOT NULL;
+CREATE INDEX api_tokens_user ON api_tokens (user_id, expires_at) WHERE revoked_at IS NULL;

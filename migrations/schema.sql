@@ -421,7 +421,9 @@ CREATE TABLE public.api_tokens (
     token_hash text NOT NULL,
     label text DEFAULT ''::text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    revoked_at timestamp with time zone
+    revoked_at timestamp with time zone,
+    expires_at timestamp with time zone NOT NULL,
+    last_used_at timestamp with time zone
 );
 
 --
@@ -2729,6 +2731,12 @@ CREATE INDEX agent_state_changes_order ON public.agent_state_changes USING btree
 --
 
 CREATE INDEX agent_state_changes_session ON public.agent_state_changes USING btree (agent_session_id, at);
+
+--
+-- Name: api_tokens_user; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX api_tokens_user ON public.api_tokens USING btree (user_id, expires_at) WHERE (revoked_at IS NULL);
 
 --
 -- Name: audit_log_compliance_by_account; Type: INDEX; Schema: public; Owner: -

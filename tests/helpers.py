@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import timedelta
 
 import asyncpg
 
@@ -62,7 +63,11 @@ async def make_user(
 
 
 async def token_headers(pool: asyncpg.Pool, user_id: int) -> dict[str, str]:
-    return {"Authorization": "Bearer " + await auth.issue_api_token(pool, user_id, "test")}
+    # long-lived and unlimited: tests run on clocks of their own, and mint many
+    token = await auth.issue_api_token(
+        pool, user_id, "test", lifetime=timedelta(days=3650), limit=10_000
+    )
+    return {"Authorization": "Bearer " + token}
 
 
 async def headers_for(

@@ -19,6 +19,7 @@ from typing import Final, NamedTuple
 
 import charset_normalizer
 
+from campaigns.lists.bombs import check_text_file, check_workbook
 from campaigns.lists.errors import SheetNotFound, UnknownEncoding, UnreadableFile
 
 DELIMITERS: Final = (",", ";", "\t", "|")
@@ -128,11 +129,13 @@ def inspect(path: Path, *, encoding: str | None = None, delimiter: str | None = 
     if not sample:
         raise UnreadableFile(f"{path.name} is empty: export the list again")
     if sample.startswith(_XLSX_MAGIC) or path.suffix.lower() in (".xlsx", ".xlsm"):
+        check_workbook(path)  # before openpyxl: no bomb is ever unpacked
         return ListFile(path, "xlsx", None, None)
     if sample.startswith(_OLE_MAGIC) or path.suffix.lower() == ".xls":
         raise UnreadableFile(
             f"{path.name} is a legacy .xls workbook: save it as .xlsx or CSV and load that"
         )
+    check_text_file(path)
     if encoding is None:
         encoding = detect_encoding(sample)
     else:

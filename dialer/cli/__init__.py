@@ -14,13 +14,14 @@ import json
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import asyncpg
 from aiohttp import web
 from pydantic import ValidationError
 
-from dialer import auth, db, migrations
+from dialer import auth, db, login_guard, migrations
 from dialer.app import create_app
 from dialer.cli.context import configured_settings, database_pool
 from dialer.clock import offset_clock, system_clock
@@ -115,6 +116,10 @@ def _parser() -> argparse.ArgumentParser:
     token = user_commands.add_parser("token", help="print a new API token for a user (scripts)")
     token.add_argument("username")
     token.add_argument("--label", default="", help="what the token is for (shown to admins)")
+    unlock = user_commands.add_parser(
+        "unlock", help="lift a sign-in lockout (after 30 wrong passwords); audited"
+    )
+    unlock.add_argument("username")
 
     seed = commands.add_parser("seed", help="create the synthetic brokerage")
     seed.add_argument("--accounts", type=int, default=20_000)
@@ -219,10 +224,33 @@ def _cmd_user_token(settings: Settings, args: argparse.Namespace) -> int:
         user_id, active = found
         if not active:
             raise CommandError(f"user {args.username} is inactive: no token issued")
-        return await auth.issue_api_token(pool, user_id, args.label)
+        try:
+            return await auth.issue_api_token(
+                pool,
+                user_id,
+                args.label,
+                lifetime=timedelta(days=settings.api_token_days),
+                limit=settings.api_tokens_per_user,
+            )
+        except auth.TokenLimitReached as exc:
+            raise CommandError(f"{exc}: revoke one first") from None
 
     print(asyncio.run(_with_pool(settings, run)))
     return 0
+
+
+def _cmd_user_unlock(settings: Settings, args: argparse.Namespace) -> int:
+
+    async def run(pool: asyncpg.Pool) -> bool:
+        return await login_guard.unlock_user(pool, args.username, None, "cli", system_clock())
+
+    if not asyncio.run(_with_pool(settings, run)):
+        raise CommandError(f"there is no user {args.username}")
+    print(f"unlocked {args.username}")
+    return 0
+
+
+_USER_COMMANDS = {"add": _cmd_user_add, "token": _cmd_user_token, "unlock": _cmd_user_unlock}
 
 
 def _cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
@@ -346,8 +374,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         settings = configured_settings()
         if args.command == "user":
-            user_command = _cmd_user_token if args.user_command == "token" else _cmd_user_add
-            return user_command(settings, args)
+            return _USER_COMMANDS[args.user_command](settings, args)
         return COMMANDS[args.command](settings, args)
     except (SettingsError, db.DatabaseError, MigrationError, CommandError) as exc:
         print(f"dialer: error: {exc}", file=sys.stderr)

@@ -179,6 +179,7 @@ async def account_compliance(request: web.Request) -> web.Response:
 @routes.route(
     "POST",
     "/api/v1/campaigns/{campaign_id}/compliance-check",
+    statuses=(200,),
     roles={Role.CAMPAIGN_MANAGER, Role.ADMIN},
     summary="What stops the campaign from starting now: caller ID, ring time, abandon "
     "message, do-not-call snapshots.",

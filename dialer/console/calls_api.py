@@ -100,7 +100,13 @@ async def get_call(request: web.Request) -> web.Response:
     return json_response(pop)
 
 
-@routes.rep("POST", "/api/v1/console/dispositions", body=NewDisposition, response=DispositionView)
+@routes.rep(
+    "POST",
+    "/api/v1/console/dispositions",
+    statuses=(200, 201),
+    body=NewDisposition,
+    response=DispositionView,
+)
 async def post_disposition(request: web.Request) -> web.Response:
     """Record a call's outcome exactly once (idempotency key); 200 on a replay."""
     user = auth.current_user(request)

@@ -115,13 +115,23 @@ async def _decide(request: web.Request, action: Literal["dial", "skip"]) -> web.
     return json_response(decision, status=200 if decision["replayed"] else 201)
 
 
-@routes.rep("POST", "/api/v1/console/preview/{account_id}/dial", response=PreviewDecision)
+@routes.rep(
+    "POST",
+    "/api/v1/console/preview/{account_id}/dial",
+    statuses=(200, 201),
+    response=PreviewDecision,
+)
 async def preview_dial(request: web.Request) -> web.Response:
     """Preview mode: dial this account (the engine places the call)."""
     return await _decide(request, "dial")
 
 
-@routes.rep("POST", "/api/v1/console/preview/{account_id}/skip", response=PreviewDecision)
+@routes.rep(
+    "POST",
+    "/api/v1/console/preview/{account_id}/skip",
+    statuses=(200, 201),
+    response=PreviewDecision,
+)
 async def preview_skip(request: web.Request) -> web.Response:
     """Preview mode: skip this account."""
     return await _decide(request, "skip")

@@ -134,7 +134,9 @@ async def log_in(request: web.Request) -> web.Response:
     return await _session_reply(request, user.user_id, now, status=201)
 
 
-@routes.rep("POST", "/api/v1/console/state", body=StateChange, response=SessionView)
+@routes.rep(
+    "POST", "/api/v1/console/state", statuses=(200,), body=StateChange, response=SessionView
+)
 async def change_state(request: web.Request) -> web.Response:
     """Go ready, or pause with a pause code (break, lunch, meeting, ...)."""
     user = auth.current_user(request)
@@ -157,7 +159,7 @@ async def change_state(request: web.Request) -> web.Response:
     return await _session_reply(request, user.user_id, now)
 
 
-@routes.rep("POST", "/api/v1/console/logout", response=SessionView)
+@routes.rep("POST", "/api/v1/console/logout", statuses=(200,), response=SessionView)
 async def log_out(request: web.Request) -> web.Response:
     """Log out of the campaign (from ready, paused or wrap-up)."""
     user = auth.current_user(request)

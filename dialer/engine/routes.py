@@ -148,6 +148,7 @@ async def _campaign_status(request: web.Request, campaign_id: int) -> str:
 @routes.route(
     "POST",
     "/api/v1/campaigns/{campaign_id}/start",
+    statuses=(200,),
     roles=_MANAGERS,
     summary="Start (or resume) dialing a campaign in this process.",
 )
@@ -183,6 +184,7 @@ async def start_campaign(request: web.Request) -> web.Response:
 @routes.route(
     "POST",
     "/api/v1/campaigns/{campaign_id}/pause",
+    statuses=(200,),
     roles=_MANAGERS,
     summary="Stop launching new calls; calls in progress finish.",
 )

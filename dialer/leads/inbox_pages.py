@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from dialer import auth
-from dialer.http import ConsoleLink, Problem, Role, Routes, path_int
+from dialer.http import ConsoleLink, Problem, Role, Routes, path_int, read_form
 from dialer.keys import now_of, pool_of
 from dialer.leads.errors import AssignmentRefused, LeadNotFound
 from dialer.leads.handoff import assign_lead
@@ -149,7 +149,7 @@ def _back(state: str, error: str = "") -> web.Response:
 async def inbox_assign(request: web.Request) -> web.Response:
     lead_id = path_int(request, "lead_id")
     user = auth.current_user(request)
-    form = await request.post()
+    form = await read_form(request)
     try:
         manager_id = int(str(form.get("account_manager_id", "")))
     except ValueError:
@@ -211,7 +211,7 @@ async def inbox_accept(request: web.Request) -> web.Response:
     api=False,
 )
 async def inbox_contact(request: web.Request) -> web.Response:
-    form = await request.post()
+    form = await read_form(request)
     reached = str(form.get("reached", "")) in ("1", "on", "true")
     action = Action.CONTACT_REACHED if reached else Action.CONTACT_MISSED
     note = str(form.get("note", ""))[:2000]
@@ -226,7 +226,7 @@ async def inbox_contact(request: web.Request) -> web.Response:
     api=False,
 )
 async def inbox_outcome(request: web.Request) -> web.Response:
-    form = await request.post()
+    form = await read_form(request)
     outcome = str(form.get("outcome", ""))
     if outcome not in ("won", "lost"):
         return _back("contacted", "choose won or lost")

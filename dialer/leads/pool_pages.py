@@ -18,7 +18,7 @@ from aiohttp import web
 
 import dialer.console.messages  # noqa: F401  (registers the segment and tier names shown here)
 from dialer import auth
-from dialer.http import ConsoleLink, Role, Routes, path_int
+from dialer.http import ConsoleLink, Role, Routes, path_int, read_form
 from dialer.keys import now_of, pool_of
 from dialer.leads.errors import LeadNotFound, NotInPool, OpenLeadExists, RerouteRefused
 from dialer.leads.pool import list_pool, reroute_lead
@@ -120,7 +120,7 @@ async def pool_page(request: web.Request) -> web.Response:
 )
 async def pool_reroute(request: web.Request) -> web.Response:
     lead_id = path_int(request, "lead_id")
-    form = await request.post()
+    form = await read_form(request)
     chosen = str(form.get("branch_id", "")).strip()
     branch_id = int(chosen) if chosen.isdigit() else None
     try:

@@ -8,13 +8,23 @@ with no branch) and re-routing from it are the centre's alone: branch staff get 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, Field
 
 from dialer import auth
-from dialer.http import Problem, Role, Routes, json_response, path_int, read_body, read_query
+from dialer.floor import access
+from dialer.http import (
+    Problem,
+    Role,
+    Routes,
+    json_response,
+    path_int,
+    read_body,
+    read_query,
+    route_name,
+)
 from dialer.keys import now_of, pool_of
 from dialer.leads import inbox_pages, pool_pages
 from dialer.leads.errors import (
@@ -82,6 +92,21 @@ def scope_of(user: auth.CurrentUser) -> Scope:
     raise Problem(403, "Forbidden", "Your role sees no leads.")
 
 
+async def _record_reads(request: web.Request, leads: list[dict[str, Any]]) -> None:
+    """The customers of the leads shown, in the access log (PIPL)."""
+    user = auth.current_user(request)
+    branch = user.role in (Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER)
+    await access.record_access(
+        pool_of(request),
+        user_id=user.user_id,
+        role=user.role.value,
+        account_ids=[lead["account_id"] for lead in leads if lead.get("account_id")],
+        route=route_name(request),
+        reason=access.BRANCH if branch else access.CENTRE,
+        now=now_of(request),
+    )
+
+
 def _not_found(lead_id: int) -> Problem:
     return Problem(404, "Not found", f"No lead {lead_id} among the leads you can see.")
 
@@ -97,6 +122,7 @@ async def leads_index(request: web.Request) -> web.Response:
     query = read_query(request, LeadQuery)
     scope = scope_of(auth.current_user(request))
     leads = await list_leads(pool_of(request), scope, state=query.state, limit=query.limit)
+    await _record_reads(request, leads)
     return json_response({"leads": leads})
 
 
@@ -112,12 +138,14 @@ async def lead_detail(request: web.Request) -> web.Response:
         lead = await get_lead(pool_of(request), lead_id, scope_of(auth.current_user(request)))
     except LeadNotFound as exc:
         raise _not_found(lead_id) from exc
+    await _record_reads(request, [lead])
     return json_response({"lead": lead})
 
 
 @routes.route(
     "POST",
     "/api/v1/leads/{lead_id}/assign",
+    statuses=(200,),
     roles={Role.BRANCH_MANAGER},
     summary="Assign or reassign one of your branch's open leads to an account manager.",
     body=Assignment,
@@ -167,6 +195,7 @@ async def _step(request: web.Request, action: Action, note: str = "") -> web.Res
 @routes.route(
     "POST",
     "/api/v1/leads/{lead_id}/accept",
+    statuses=(200,),
     roles={Role.ACCOUNT_MANAGER},
     summary="Accept a lead given to you.",
 )
@@ -177,6 +206,7 @@ async def lead_accept(request: web.Request) -> web.Response:
 @routes.route(
     "POST",
     "/api/v1/leads/{lead_id}/contacts",
+    statuses=(200,),
     roles={Role.ACCOUNT_MANAGER},
     summary="Log a contact attempt on your lead (reached or not).",
     body=ContactAttempt,
@@ -190,6 +220,7 @@ async def lead_contact(request: web.Request) -> web.Response:
 @routes.route(
     "POST",
     "/api/v1/leads/{lead_id}/outcome",
+    statuses=(200,),
     roles={Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER},
     summary="Close a lead as won or lost.",
     body=Outcome,
@@ -209,12 +240,15 @@ async def lead_outcome(request: web.Request) -> web.Response:
 )
 async def lead_pool(request: web.Request) -> web.Response:
     query = read_query(request, PoolQuery)
-    return json_response({"leads": await list_pool(pool_of(request), limit=query.limit)})
+    leads = await list_pool(pool_of(request), limit=query.limit)
+    await _record_reads(request, leads)
+    return json_response({"leads": leads})
 
 
 @routes.route(
     "POST",
     "/api/v1/lead-pool/{lead_id}/reroute",
+    statuses=(200,),
     roles=_CENTRE,
     summary="Re-route a pool lead: to the customer's account manager, else to the "
     "customer's branch or the one named, assigned by that branch's policy.",

@@ -28,6 +28,7 @@ from aiohttp import web
 from campaigns.lists.errors import ListLoadError
 from dialer import db
 from dialer.keys import IMPORT_POOL, SETTINGS
+from dialer.lists.child_limits import ImportTimeLimit, job_limits
 from dialer.lists.importer import ImportOptions, ListImportError, import_file
 from dialer.sql import load_queries
 
@@ -50,6 +51,11 @@ class ImportJobRequest:
     path: Path
     options: ImportOptions
     now: datetime.datetime
+    #: what the job may use: address space beyond the child's size, and CPU seconds
+    memory_bytes: int = 1024 * 1024 * 1024
+    cpu_seconds: int = 600
+    #: the name the file was uploaded under (the stored copy's name is a uuid)
+    file_name: str = ""
 
 
 def import_pool(processes: int = 1) -> concurrent.futures.ProcessPoolExecutor:
@@ -115,6 +121,10 @@ def run_in_child(request: ImportJobRequest) -> None:
     asyncio.run(_import(request))
 
 
+def _limited(request: ImportJobRequest) -> contextlib.AbstractContextManager[None]:
+    return job_limits(request.memory_bytes, request.cpu_seconds)
+
+
 async def _import(request: ImportJobRequest) -> None:
     # the child's clock: the parent's `now` for the import, advanced by the child's own
     # elapsed time for the heartbeats
@@ -141,11 +151,29 @@ async def _import(request: ImportJobRequest) -> None:
         status, result, error = "failed", {}, None
         try:
             async with pool.acquire() as connection:
-                summary = await import_file(
-                    connection, request.path, request.options, now=request.now, progress=progress
-                )
+                with _limited(request):
+                    summary = await import_file(
+                        connection,
+                        request.path,
+                        request.options,
+                        now=request.now,
+                        progress=progress,
+                    )
         except (ListLoadError, ListImportError) as exc:
             error = str(exc)
+            if request.file_name:  # say which file, as the person who uploaded named it
+                error = error.replace(request.path.name, request.file_name)
+        except MemoryError:
+            error = (
+                f"the file needs more memory than an import may use "
+                f"({request.memory_bytes // (1024 * 1024)} MB, DIALER_IMPORT_MAX_MEMORY_MB); "
+                "nothing changed"
+            )
+        except ImportTimeLimit:
+            error = (
+                f"the import used more than {request.cpu_seconds} s of CPU "
+                "(DIALER_IMPORT_MAX_SECONDS); nothing changed"
+            )
         except Exception as exc:  # noqa: BLE001 - reported to the person who uploaded
             error = f"the import failed and changed nothing: {exc}"
         else:

@@ -29,7 +29,7 @@ from dialer.http import (
     path_int,
     read_body,
 )
-from dialer.keys import CLOCK, DATABASE_URL, IMPORT_POOL, now_of, pool_of
+from dialer.keys import CLOCK, DATABASE_URL, IMPORT_POOL, SETTINGS, now_of, pool_of
 from dialer.lists.import_jobs import ImportJobRequest, create_job, job_status, run_job
 from dialer.lists.importer import (
     QUERIES,
@@ -105,6 +105,7 @@ _TASKS: set[asyncio.Task[None]] = set()
 @routes.route(
     "POST",
     "/api/v1/lists/imports",
+    statuses=(202,),
     roles=_MANAGERS,
     summary="Upload a list file (multipart: file, name, region, encoding, mapping, preset, "
     "sheet, force); returns the import job.",
@@ -148,7 +149,17 @@ async def upload_list(request: web.Request) -> web.Response:
     pool = pool_of(request)
     now = now_of(request)
     await create_job(pool, job_id, file_name, name, auth.current_user(request).user_id, now)
-    job = ImportJobRequest(job_id, request.app[DATABASE_URL], path, options, now)
+    settings = request.app[SETTINGS]
+    job = ImportJobRequest(
+        job_id,
+        request.app[DATABASE_URL],
+        path,
+        options,
+        now,
+        memory_bytes=settings.import_max_memory_mb * 1024 * 1024,
+        cpu_seconds=settings.import_max_seconds,
+        file_name=file_name,
+    )
     task = asyncio.create_task(run_job(pool, request.app[IMPORT_POOL], job, request.app[CLOCK]))
     _TASKS.add(task)
     task.add_done_callback(_TASKS.discard)
@@ -161,6 +172,7 @@ async def upload_list(request: web.Request) -> web.Response:
 @routes.route(
     "GET",
     "/api/v1/lists/imports/jobs/{job_id}",
+    path_text=("job_id",),
     roles=_MANAGERS,
     summary="Progress and, when finished, the summary of an import job.",
 )
@@ -246,6 +258,7 @@ async def put_preset(request: web.Request) -> web.Response:
 @routes.route(
     "DELETE",
     "/api/v1/lists/presets/{name}",
+    statuses=(204,),
     roles=_MANAGERS,
     summary="Delete a saved column mapping.",
 )

@@ -99,9 +99,11 @@ async def receive_upload(request: web.Request) -> Upload:
                 if len(upload.fields) >= MAX_FIELDS:
                     raise Problem(413, "Request body too large", "Too many form fields.")
                 upload.fields[part.name] = await _read_field(part)
-    except BaseException:
+    except BaseException as exc:
         if upload.path is not None:
             upload.path.unlink(missing_ok=True)
+        if isinstance(exc, ValueError | AssertionError):  # no boundary, a broken part
+            raise Problem(400, "Malformed form", f"The upload cannot be read: {exc}") from exc
         raise
     return upload
 

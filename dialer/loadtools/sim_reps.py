@@ -1,7 +1,7 @@
 """Simulated reps over the service's HTTP API: the go-live load test (`dialer sim-reps`).
 
 Each rep does what a rep at the page does, through the same routes (docs/console.md):
-signs in on `/login` (the form's CSRF cookie), reads the console's CSRF token from `/rep`,
+signs in on `/login` (the form's token and its pre-login cookie), reads the console's CSRF token from `/rep`,
 opens the console WebSocket `/console/ws`, logs in to the campaign and goes ready. On every
 push on the WebSocket, and at least every poll interval (>= 0.5 s), it reads its session:
 a call that ended into wrap-up gets an outcome after a wrap-up time drawn as
@@ -38,6 +38,7 @@ log = structlog.get_logger(__name__)
 SEED_REP_USERNAME = "rep{index:02d}"
 MIN_POLL_SECONDS = 0.5
 _CONSOLE_CSRF = re.compile(r'data-csrf="([^"]+)"')
+_LOGIN_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _FALLBACK_CODE = "NOT_INTERESTED"
 
 
@@ -120,18 +121,22 @@ class RepConsole:
     async def sign_in(self, password: str) -> None:
         """The sign-in form as a browser submits it, then the console page's CSRF token."""
         try:
+            # the form's token, bound to the pre-login session the cookie names
             async with self.http.get(self._url("/login?next=/rep")) as page:
-                login_csrf = page.cookies.get(LOGIN_CSRF_COOKIE)
+                pre_session = page.cookies.get(LOGIN_CSRF_COOKIE)
+                token = _LOGIN_CSRF.search(await page.text())
             form = {
                 "username": self.username,
                 "password": password,
-                "csrf_token": login_csrf.value if login_csrf else "",
+                "csrf_token": token.group(1) if token else "",
                 "next": "/rep",
             }
             async with self.http.post(
                 self._url("/login"),
                 data=form,
-                headers={"Cookie": f"{LOGIN_CSRF_COOKIE}={form['csrf_token']}"},
+                headers={
+                    "Cookie": f"{LOGIN_CSRF_COOKIE}={pre_session.value if pre_session else ''}"
+                },
                 allow_redirects=False,
             ) as answer:
                 session = answer.cookies.get(SESSION_COOKIE)

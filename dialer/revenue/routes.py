@@ -41,6 +41,7 @@ class ConversionBatch(BaseModel):
 @routes.route(
     "POST",
     "/api/v1/conversions",
+    statuses=(200, 201),
     roles={Role.ADMIN, Role.CAMPAIGN_MANAGER},
     summary="Import conversions from the back office: every row accepted or rejected, "
     "atomic and idempotent by external_ref.",

@@ -8,9 +8,9 @@ import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, Field, field_validator
 
-from dialer import auth
+from dialer import auth, login_guard
 from dialer.http import ALL_ROLES, Problem, Role, Routes, json_response, path_int, read_body
-from dialer.keys import pool_of
+from dialer.keys import now_of, pool_of
 from dialer.settings import require_e164
 
 routes = Routes()
@@ -79,14 +79,6 @@ class UserAudio(BaseModel):
 class CreatedUser(BaseModel):
     user_id: int
     username: str
-
-
-class NewToken(BaseModel):
-    label: str = Field(default="", max_length=100)
-
-
-class IssuedToken(BaseModel):
-    token: str
 
 
 @routes.route("GET", "/api/v1/me", roles=ALL_ROLES, summary="The signed-in user.", response=Me)
@@ -212,15 +204,17 @@ async def patch_user(request: web.Request) -> web.Response:
 
 @routes.route(
     "POST",
-    "/api/v1/tokens",
-    roles=ALL_ROLES,
-    summary="Issue an API token for yourself (shown once).",
-    body=NewToken,
-    response=IssuedToken,
+    "/api/v1/users/{user_id}/unlock",
+    statuses=(200,),
+    roles={Role.ADMIN},
+    summary="Lift a user's sign-in lockout (after 30 wrong passwords) and backoff; audited.",
 )
-async def post_token(request: web.Request) -> web.Response:
-    body = await read_body(request, NewToken)
-    token = await auth.issue_api_token(
-        pool_of(request), auth.current_user(request).user_id, body.label
-    )
-    return json_response(IssuedToken(token=token), status=201)
+async def unlock_user(request: web.Request) -> web.Response:
+    user_id = path_int(request, "user_id")
+    pool = pool_of(request)
+    username = await pool.fetchval("SELECT username FROM users WHERE user_id = $1", user_id)
+    if username is None:
+        raise Problem(404, "Not found", f"No user {user_id}.")
+    admin = auth.current_user(request)
+    await login_guard.unlock_user(pool, username, admin.user_id, "api", now_of(request))
+    return json_response({"user_id": user_id, "username": username, "locked": False})

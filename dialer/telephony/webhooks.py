@@ -17,6 +17,7 @@ import structlog
 from aiohttp import web
 
 from dialer.db import UNREACHABLE
+from dialer.http import read_form
 from dialer.telephony.callstate import Transition, Verdict
 from dialer.telephony.decisions import (
     AnswerDecision,
@@ -101,7 +102,7 @@ class TelephonyWebhooks:
         if request.content_type == "application/json":
             params: Mapping[str, Any] = await _json_params(request)
         else:
-            params = await request.post()
+            params = await read_form(request)
         url = self._public_base_url + request.path_qs
         body = await request.read()  # kept by post() or _json_params: not read twice
         if not self._provider.verify_webhook(url, params, request.headers, body=body):

@@ -14,7 +14,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sign_out": {"zh": "退出", "en": "Sign out"},
     "username": {"zh": "用户名", "en": "Username"},
     "password": {"zh": "密码", "en": "Password"},
-    "bad_login": {"zh": "用户名或密码错误", "en": "Wrong username or password"},
+    "bad_login": {
+        "zh": "用户名或密码错误。多次失败后账户会被锁定，请联系管理员解锁。",
+        "en": "Wrong username or password. After many failures the account is locked: "
+        "ask an administrator to unlock it.",
+    },
+    "login_throttled": {
+        "zh": "尝试次数过多，请稍后再试。",
+        "en": "Too many attempts: wait a moment and try again.",
+    },
     "welcome": {"zh": "欢迎", "en": "Welcome"},
     "your_role": {"zh": "您的角色", "en": "Your role"},
     "consoles": {"zh": "工作台", "en": "Consoles"},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
+import math
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -11,8 +11,8 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from dialer import auth
-from dialer.http import ALL_ROLES, PUBLIC, Routes
+from dialer import auth, login_guard
+from dialer.http import ALL_ROLES, PUBLIC, Routes, read_form
 from dialer.keys import CLOCK, CONSOLE_LINKS, SETTINGS, pool_of
 from dialer.web.i18n import translate
 from dialer.web.security import safe_next
@@ -54,51 +54,58 @@ def _safe_next(target: str | None) -> str:
     return safe_next(target)  # only paths on this site: never an open redirect
 
 
-@routes.route("GET", "/login", roles=PUBLIC, summary="Sign-in page.", api=False)
-async def login_page(request: web.Request) -> web.Response:
-    token = secrets.token_urlsafe(24)
+LOGIN_COOKIE = auth.LOGIN_CSRF_COOKIE
+
+
+async def _login_form(
+    request: web.Request, *, next_path: str, error: str = "", status: int = 200
+) -> web.Response:
+    """The sign-in page with a fresh form: a pre-login session (cookie) and its token."""
+    pre_session, token = await login_guard.new_login_form(pool_of(request), request.app[CLOCK]())
     response = aiohttp_jinja2.render_template(
         "login.html",
         request,
-        page_context(
-            request, login_csrf=token, next=_safe_next(request.query.get("next")), error=False
-        ),
+        page_context(request, login_csrf=token, next=next_path, error=error),
+        status=status,
     )
-    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict", path="/login")
+    response.set_cookie(LOGIN_COOKIE, pre_session, httponly=True, samesite="Strict", path="/login")
     return response
 
 
-LOGIN_COOKIE = auth.LOGIN_CSRF_COOKIE
+@routes.route("GET", "/login", roles=PUBLIC, summary="Sign-in page.", api=False)
+async def login_page(request: web.Request) -> web.Response:
+    return await _login_form(request, next_path=_safe_next(request.query.get("next")))
 
 
 @routes.route("POST", "/login", roles=PUBLIC, summary="Sign in.", api=False)
 async def login_submit(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
-    sent = str(form.get("csrf_token", ""))
-    expected = request.cookies.get(LOGIN_COOKIE, "")
-    if not sent or not expected or not secrets.compare_digest(sent, expected):
-        raise web.HTTPForbidden(text="The sign-in form expired; reload the page and try again.")
+    form = await read_form(request)
     pool = pool_of(request)
-    user_id = await auth.authenticate_password(
-        pool, str(form.get("username", "")).strip().lower(), str(form.get("password", ""))
-    )
-    if user_id is None:
-        token = secrets.token_urlsafe(24)
-        response = aiohttp_jinja2.render_template(
-            "login.html",
-            request,
-            page_context(
-                request, login_csrf=token, next=_safe_next(str(form.get("next", ""))), error=True
-            ),
-            status=401,
-        )
-        response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict", path="/login")
+    now = request.app[CLOCK]()
+    next_path = _safe_next(str(form.get("next", "")))
+    # the form's token must be the one issued to this pre-login session, and serves once
+    if not await login_guard.use_login_form(
+        pool, request.cookies.get(LOGIN_COOKIE, ""), str(form.get("csrf_token", "")), now
+    ):
+        raise web.HTTPForbidden(text="The sign-in form expired; reload the page and try again.")
+    username = str(form.get("username", "")).strip().lower()
+    address = request.remote or "unknown"
+    retry_at = await login_guard.wait_until(pool, username, address, now)
+    if retry_at is not None:
+        seconds = max(1, math.ceil((retry_at - now).total_seconds()))
+        response = await _login_form(request, next_path=next_path, error="throttled", status=429)
+        response.headers["Retry-After"] = str(seconds)
         return response
+    check = await auth.authenticate_password(pool, username, str(form.get("password", "")))
+    if check.user_id is None:
+        await login_guard.record_failure(pool, username, address, check.account_user_id, now)
+        return await _login_form(request, next_path=next_path, error="failed", status=401)
+    await login_guard.record_success(pool, username)
     settings = request.app[SETTINGS]
     session, _csrf = await auth.open_session(
-        pool, user_id, request.app[CLOCK](), timedelta(hours=settings.session_max_age_hours)
+        pool, check.user_id, now, timedelta(hours=settings.session_max_age_hours)
     )
-    response = redirect(_safe_next(str(form.get("next", ""))))
+    response = redirect(next_path)
     response.set_cookie(
         auth.SESSION_COOKIE,
         session,

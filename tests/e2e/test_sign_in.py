@@ -14,7 +14,9 @@ async def test_a_user_signs_in_sees_their_role_and_signs_out(live_server, page, 
     await page.fill("input[name=username]", "zhou")
     await page.fill("input[name=password]", "wrong password")
     await page.click("#sign-in")
-    assert await page.locator("[role=alert]").inner_text() == "用户名或密码错误"
+    assert await page.locator("[role=alert]").inner_text() == (
+        "用户名或密码错误。多次失败后账户会被锁定，请联系管理员解锁。"
+    )
     await page.fill("input[name=username]", "zhou")
     await page.fill("input[name=password]", PASSWORD)
     await page.click("#sign-in")

@@ -7,7 +7,7 @@ import asyncpg
 from aiohttp.test_utils import TestClient
 
 from dialer.http import Role
-from tests.helpers import headers_for
+from tests.helpers import headers_for, make_user, token_headers
 from tests.integration.console.world import MORNING, build_world, connect_call
 
 
@@ -191,4 +191,29 @@ async def test_the_pop_and_the_preview_are_logged(
     assert [(r[1], r[3], r[4]) for r in await _log(pool)] == [
         (preview["account_id"], "GET /api/v1/console/preview", "preview"),
         (world.accounts[1], "GET /api/v1/console/calls/{call_attempt_id}", "call"),
+    ]
+
+
+async def test_reading_leads_is_logged_for_each_customer(
+    console_client: TestClient, pool: asyncpg.Pool
+) -> None:
+    world = await build_world(pool, customers=2)
+    lead_id = await pool.fetchval(
+        "INSERT INTO leads (account_id, campaign_id, rep_user_id, branch_id, handed_off_at)"
+        " VALUES ($1, $2, $3, $4, $5) RETURNING lead_id",
+        world.accounts[0],
+        world.campaign_id,
+        world.rep_id,
+        world.branch_id,
+        MORNING,
+    )
+    branch = await token_headers(
+        pool, await make_user(pool, Role.BRANCH_MANAGER, "bm-sh", branch_code="SH01")
+    )
+    centre = await headers_for(pool, Role.CAMPAIGN_MANAGER)
+    assert (await console_client.get(f"/api/v1/leads/{lead_id}", headers=branch)).status == 200
+    assert (await console_client.get("/api/v1/leads", headers=centre)).status == 200
+    assert [(r[1], r[2], r[3], r[4]) for r in await _log(pool)] == [
+        (world.accounts[0], "branch_manager", "GET /api/v1/leads/{lead_id}", "branch"),
+        (world.accounts[0], "campaign_manager", "GET /api/v1/leads", "centre"),
     ]

@@ -132,3 +132,14 @@ async def test_a_preview_decision_needs_an_account_offered_to_the_rep(
     )
     assert skipped.status == 201, await skipped.text()
     assert json.loads(await skipped.text())["action"] == "skip"
+
+
+async def test_a_form_without_its_boundary_is_a_bad_request(client, pool) -> None:
+    headers = await headers_for(pool, Role.ADMIN)
+    response = await client.post(
+        "/api/v1/tokens",
+        data=b'{"label": ""}',
+        headers={**headers, "Content-Type": "multipart/form-data"},
+    )
+    await _problem(response, 400)
+    assert await pool.fetchval("SELECT count(*) FROM api_tokens") == 1  # the admin's own

@@ -24,9 +24,9 @@ async def test_password_checks_run_on_the_argon2_threads_not_the_loop(
         return verify(password_hash, password)
 
     monkeypatch.setattr(auth, "verify_password", recording_verify)
-    assert await auth.authenticate_password(pool, "rep-one", PASSWORD) is not None
-    assert await auth.authenticate_password(pool, "rep-one", "wrong") is None
-    assert await auth.authenticate_password(pool, "nobody", PASSWORD) is None
+    assert (await auth.authenticate_password(pool, "rep-one", PASSWORD)).user_id is not None
+    assert (await auth.authenticate_password(pool, "rep-one", "wrong")).user_id is None
+    assert (await auth.authenticate_password(pool, "nobody", PASSWORD)).user_id is None
     assert len(threads) == 3
     assert all(name.startswith("argon2") for name in threads), threads
     assert threading.main_thread().name not in threads
@@ -42,7 +42,7 @@ async def test_an_unknown_user_costs_one_verification_and_no_hash(
     monkeypatch.setattr(
         auth, "verify_password", lambda h, p: calls.append("verify") or verify(h, p)
     )
-    assert await auth.authenticate_password(pool, "nobody-at-all", "guess") is None
+    assert (await auth.authenticate_password(pool, "nobody-at-all", "guess")).user_id is None
     assert calls == ["verify"]
 
 

@@ -158,3 +158,35 @@ async def test_a_page_asked_for_before_sign_in_is_where_sign_in_leads(
     assert (path, parse_qs(query)) == ("/login", {"next": ["/rep?tab=calls&x=1"]})
     _shown, location = await _sign_in(client, login.split("?", 1)[1], "/rep?tab=calls&x=1")
     assert location == "/rep?tab=calls&x=1"
+
+
+async def test_a_method_the_api_route_does_not_take_is_405_naming_the_allowed(
+    client: TestClient,
+) -> None:
+    response = await client.delete("/api/v1/accounts")
+    assert response.status == 405
+    assert response.content_type == "application/problem+json"
+    assert "GET" in response.headers["Allow"]
+
+
+async def test_the_openapi_document_is_as_strict_as_the_handlers(client: TestClient) -> None:
+    document = await (await client.get("/api/openapi.json")).json()
+    account = document["paths"]["/api/v1/accounts/{account_id}"]["get"]
+    (parameter,) = account["parameters"]
+    assert parameter["schema"] == {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}
+    job = document["paths"]["/api/v1/lists/imports/jobs/{job_id}"]["get"]["parameters"][0]
+    assert job["schema"]["type"] == "string"
+    listing = {
+        p["name"]: p["schema"] for p in document["paths"]["/api/v1/accounts"]["get"]["parameters"]
+    }
+    assert listing["limit"] == {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            for parameter in operation.get("parameters", []):
+                assert parameter["schema"], (method, path, parameter["name"])
+    responses = lambda path, method: set(document["paths"][path][method]["responses"]) - {"default"}  # noqa: E731
+    assert responses("/api/v1/lists/imports", "post") == {"202"}
+    assert responses("/api/v1/console/state", "post") == {"200"}
+    assert responses("/api/v1/console/dispositions", "post") == {"200", "201"}
+    assert responses("/api/v1/campaigns", "post") == {"201"}
+    assert responses("/api/v1/lists/presets/{name}", "delete") == {"204"}
