@@ -34,6 +34,9 @@ SELECT figure, target FROM team_targets WHERE team_id = $1;
 -- name: teams
 SELECT team_id, name FROM teams ORDER BY name;
 
+-- name: team_exists
+SELECT EXISTS (SELECT 1 FROM teams WHERE team_id = $1);
+
 -- name: leaderboard_weights
 SELECT figure, weight FROM leaderboard_weights ORDER BY figure;
 

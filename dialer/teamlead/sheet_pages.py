@@ -193,6 +193,8 @@ async def set_targets(request: web.Request) -> web.Response:
     if bad:
         raise Problem(422, "Targets refused", f"No target may be set on {', '.join(bad)}.")
     async with pool_of(request).acquire() as connection, connection.transaction():
+        if not await connection.fetchval(QUERIES["team_exists"], team_id):
+            raise Problem(404, "No such team", f"There is no team {team_id}.")
         for figure, target in body.targets.items():
             await connection.execute(QUERIES["set_team_target"], team_id, figure.value, target)
     return json_response(
