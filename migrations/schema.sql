@@ -497,7 +497,12 @@ CREATE TABLE public.campaigns (
     finished_at timestamp with time zone,
     script text DEFAULT ''::text NOT NULL,
     dialing boolean DEFAULT false NOT NULL,
+    disclosures text DEFAULT ''::text NOT NULL,
+    coverage_target numeric(5,4),
+    coverage_days integer,
     CONSTRAINT campaigns_caller_id_check CHECK (((caller_id IS NULL) OR (caller_id ~ '^\+[1-9][0-9]{6,14}$'::text))),
+    CONSTRAINT campaigns_coverage_days_check CHECK (((coverage_days IS NULL) OR (coverage_days > 0))),
+    CONSTRAINT campaigns_coverage_target_check CHECK (((coverage_target IS NULL) OR ((coverage_target > (0)::numeric) AND (coverage_target <= (1)::numeric)))),
     CONSTRAINT campaigns_jurisdiction_check CHECK ((jurisdiction = ANY (ARRAY['US'::text, 'UK'::text, 'CN'::text]))),
     CONSTRAINT campaigns_name_check CHECK ((length(name) > 0)),
     CONSTRAINT campaigns_pacing_mode_check CHECK ((pacing_mode = ANY (ARRAY['preview'::text, 'progressive'::text, 'power'::text, 'RATIO'::text, 'ADAPT_HARD_LIMIT'::text, 'ADAPT_AVERAGE'::text, 'ADAPT_TAPERED'::text, 'predictive'::text]))),
@@ -964,6 +969,40 @@ CREATE TABLE public.lists (
 
 ALTER TABLE public.lists ALTER COLUMN list_id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.lists_list_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: planner_jobs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.planner_jobs (
+    planner_job_id bigint NOT NULL,
+    campaign_id bigint NOT NULL,
+    status text DEFAULT 'queued'::text NOT NULL,
+    question jsonb NOT NULL,
+    result jsonb,
+    error text,
+    created_by bigint,
+    created_at timestamp with time zone NOT NULL,
+    claimed_by text,
+    heartbeat_at timestamp with time zone,
+    finished_at timestamp with time zone,
+    CONSTRAINT planner_jobs_check CHECK (((status <> 'done'::text) OR (result IS NOT NULL))),
+    CONSTRAINT planner_jobs_check1 CHECK (((status <> 'failed'::text) OR (error IS NOT NULL))),
+    CONSTRAINT planner_jobs_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'done'::text, 'failed'::text])))
+);
+
+--
+-- Name: planner_jobs_planner_job_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.planner_jobs ALTER COLUMN planner_job_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.planner_jobs_planner_job_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -1517,6 +1556,13 @@ ALTER TABLE ONLY public.lists
     ADD CONSTRAINT lists_pkey PRIMARY KEY (list_id);
 
 --
+-- Name: planner_jobs planner_jobs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.planner_jobs
+    ADD CONSTRAINT planner_jobs_pkey PRIMARY KEY (planner_job_id);
+
+--
 -- Name: preview_decisions preview_decisions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1865,6 +1911,18 @@ CREATE INDEX list_imports_hash ON public.list_imports USING btree (content_sha25
 --
 
 CREATE INDEX list_memberships_account ON public.list_memberships USING btree (account_id);
+
+--
+-- Name: planner_jobs_campaign; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX planner_jobs_campaign ON public.planner_jobs USING btree (campaign_id, created_at DESC);
+
+--
+-- Name: planner_jobs_queued; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX planner_jobs_queued ON public.planner_jobs USING btree (created_at) WHERE (status = ANY (ARRAY['queued'::text, 'running'::text]));
 
 --
 -- Name: preview_decisions_campaign; Type: INDEX; Schema: public; Owner: -
@@ -2371,6 +2429,20 @@ ALTER TABLE ONLY public.list_memberships
 
 ALTER TABLE ONLY public.lists
     ADD CONSTRAINT lists_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.users(user_id);
+
+--
+-- Name: planner_jobs planner_jobs_campaign_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.planner_jobs
+    ADD CONSTRAINT planner_jobs_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.campaigns(campaign_id);
+
+--
+-- Name: planner_jobs planner_jobs_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.planner_jobs
+    ADD CONSTRAINT planner_jobs_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.users(user_id);
 
 --
 -- Name: preview_decisions preview_decisions_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

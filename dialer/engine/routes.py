@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from aiohttp import web
 
 from dialer.compliance.gatekeeper import campaign_start_problems
@@ -10,6 +12,7 @@ from dialer.engine.service import TELEPHONY
 from dialer.floor.audio_rooms import phone_leg_ended, rep_of_leg, rep_room_decision
 from dialer.http import PUBLIC, Handler, Problem, Role, Routes, json_response, path_int
 from dialer.keys import CLOCK, GATE_RULES, pool_of
+from dialer.runtime.metrics import WEBHOOK_SECONDS
 from dialer.telephony.provider import WEBHOOK_HOOKS, CallEventKind, EndReason
 from dialer.telephony.providers import fixed_webhook_paths
 
@@ -78,7 +81,12 @@ async def _to_active_provider(request: web.Request, provider: str, hook: str) ->
     handler = _HOOKS.get(hook)
     if handler is None or provider != request.app[TELEPHONY].provider.name:
         raise Problem(404, "Not found", "No such webhook on this service.")
-    return await handler(request)
+    # the process's own monotonic clock: this measures the answer's latency, not business time
+    started = time.perf_counter()
+    try:
+        return await handler(request)
+    finally:
+        WEBHOOK_SECONDS.labels(provider, hook).observe(time.perf_counter() - started)
 
 
 @routes.route(
