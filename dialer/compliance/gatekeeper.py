@@ -42,6 +42,8 @@ from compliance.rules import (
     FirmPolicy,
     GateRules,
     RuleBook,
+    WeeklyHours,
+    campaign_hours,
 )
 from dialer.engine.hopper import ClaimedNumber
 from dialer.sql import load_queries
@@ -80,6 +82,8 @@ class _CampaignFacts:
     campaign: Row
     product: Row | None
     snapshots: Sequence[Row]
+    # the campaign's own calling windows (None: only the gate's)
+    hours: WeeklyHours | None = None
 
 
 def attempt_lookback(
@@ -109,7 +113,12 @@ async def _campaign_facts(connection: asyncpg.Connection, campaign_id: int) -> _
             "required_registration": campaign["required_registration"],
         }
     snapshots = [dict(r) for r in await connection.fetch(QUERIES["gate_latest_snapshots"])]
-    return _CampaignFacts(campaign=campaign, product=product, snapshots=snapshots)
+    return _CampaignFacts(
+        campaign=campaign,
+        product=product,
+        snapshots=snapshots,
+        hours=campaign_hours(campaign["calling_windows"]),
+    )
 
 
 @dataclass(frozen=True)
@@ -294,7 +303,14 @@ def _decide_number(
         agent_registrations=batch.registrations,
     )
     rules = question.rules
-    decision = decide(request, facts, question.now, rule_book=rules.rule_book, policy=rules.policy)
+    decision = decide(
+        request,
+        facts,
+        question.now,
+        rule_book=rules.rule_book,
+        policy=rules.policy,
+        campaign_hours=campaign.hours,
+    )
     entry = audit_entry(decision, request, facts)
     detail = {
         **entry["detail"],

@@ -185,6 +185,26 @@ async def pause_campaign(request: web.Request) -> web.Response:
 
 
 @routes.route(
+    "POST",
+    "/api/v1/campaigns/{campaign_id}/finish",
+    roles=_MANAGERS,
+    summary="Finish a campaign for good: no more calls (calls in progress finish); it "
+    "cannot be started again, only cloned.",
+)
+async def finish_campaign(request: web.Request) -> web.Response:
+    campaign_id = path_int(request, "campaign_id")
+    await _campaign_status(request, campaign_id)
+    await request.app[TELEPHONY].stop_campaign(campaign_id)
+    await pool_of(request).execute(
+        "UPDATE campaigns SET status = 'finished', finished_at = coalesce(finished_at, $2)"
+        " WHERE campaign_id = $1",
+        campaign_id,
+        request.app[CLOCK](),
+    )
+    return json_response({"campaign_id": campaign_id, "status": "finished"})
+
+
+@routes.route(
     "GET",
     "/api/v1/campaigns/{campaign_id}/figures",
     roles=_WATCHERS,
