@@ -43,6 +43,9 @@ from dialer.leads import routes as lead_routes
 from dialer.leads.background import lead_background
 from dialer.lists import routes as list_routes
 from dialer.lists.import_jobs import import_pool_context
+from dialer.manager import routes as manager_routes
+from dialer.manager.live import live_background
+from dialer.manager.planner import planner_background
 from dialer.revenue import routes as revenue_routes
 from dialer.routes import campaigns, customers, health, people
 from dialer.runtime.loop_lag import loop_lag_context
@@ -68,6 +71,7 @@ FEATURES: tuple[ModuleType, ...] = (
     revenue_routes,
     console_routes,
     compliance_routes,
+    manager_routes,
 )
 #: what a worker serves over HTTP: its health and metrics
 WORKER_FEATURES: tuple[ModuleType, ...] = (health,)
@@ -78,8 +82,13 @@ Background = Callable[[web.Application], AsyncIterator[None]]
 #: engine side); the web side imports lists; the engine side runs the leased campaigns,
 #: the sweeps and the timed jobs
 BACKGROUND: tuple[Background, ...] = (loop_lag_context, telephony_context)
-WEB_BACKGROUND: tuple[Background, ...] = (import_pool_context,)
-ENGINE_BACKGROUND: tuple[Background, ...] = (console_background, lead_background, worker_context)
+WEB_BACKGROUND: tuple[Background, ...] = (import_pool_context, live_background)
+ENGINE_BACKGROUND: tuple[Background, ...] = (
+    console_background,
+    lead_background,
+    worker_context,
+    planner_background,
+)
 
 
 def features_of(role: ProcessRole) -> tuple[ModuleType, ...]:
@@ -182,6 +191,10 @@ def create_app(
         specs[(spec.method, resource.resource.canonical if resource.resource else spec.path)] = spec
     app[ROUTE_SPECS] = specs
     app.router.add_static("/static", WEB_DIR / "static", name="static")
+    for feature in features_of(role):
+        # a feature's own scripts and styles, under its own prefix
+        if (static := getattr(feature, "static_files", None)) is not None:
+            app.router.add_static(static[0], static[1])
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),

@@ -10,6 +10,11 @@ ALTER TABLE campaigns
         CHECK (coverage_target IS NULL OR (coverage_target > 0 AND coverage_target <= 1)),
     ADD COLUMN coverage_days integer CHECK (coverage_days IS NULL OR coverage_days > 0);
 
+-- the rules that blocked a number (the gate's rule ids), for the list penetration's
+-- "blocked by which rule"; empty for a number not blocked by the gate
+ALTER TABLE campaign_numbers
+    ADD COLUMN blocked_rules text[] NOT NULL DEFAULT '{}';
+
 -- a what-if question ("how many reps to finish this list by Friday?") and its forecast,
 -- run in the background by whichever process claims it: web processes stay stateless
 CREATE TABLE planner_jobs (

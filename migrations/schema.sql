@@ -461,6 +461,7 @@ CREATE TABLE public.campaign_numbers (
     reason text,
     preview_only boolean DEFAULT false NOT NULL,
     callback_id bigint,
+    blocked_rules text[] DEFAULT '{}'::text[] NOT NULL,
     CONSTRAINT campaign_numbers_attempts_check CHECK ((attempts >= 0)),
     CONSTRAINT campaign_numbers_check CHECK (((state <> 'leased'::text) OR ((leased_by IS NOT NULL) AND (lease_expires_at IS NOT NULL)))),
     CONSTRAINT campaign_numbers_check1 CHECK (((state <> 'dialing'::text) OR (call_attempt_id IS NOT NULL))),

@@ -462,6 +462,22 @@ async def put_campaign(request: web.Request) -> web.Response:
 
 
 @routes.route(
+    "GET",
+    "/api/v1/campaigns/{campaign_id}/checks",
+    roles=_MANAGERS,
+    summary="What would stop the campaign starting now (the start's compliance checks).",
+    response=SavedCampaign,
+)
+async def campaign_checks(request: web.Request) -> web.Response:
+    campaign_id = path_int(request, "campaign_id")
+    if not await pool_of(request).fetchval(
+        "SELECT 1 FROM campaigns WHERE campaign_id = $1", campaign_id
+    ):
+        raise Problem(404, "Not found", f"No campaign {campaign_id}.")
+    return json_response(await saved(request, campaign_id))
+
+
+@routes.route(
     "POST",
     "/api/v1/campaigns/{campaign_id}/clone",
     roles=_MANAGERS,
