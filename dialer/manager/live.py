@@ -97,7 +97,6 @@ async def floor_snapshot(
         **floor,
         "at": now.isoformat(),
         "time_zone": zone_name,
-        "status": campaign["status"],
         "windows": counted,
         "abandon": {
             "rate": worst["rate"] if worst else 0.0,

@@ -18,6 +18,7 @@ WITH calls AS (
     WHERE n.campaign_id = $1
 )
 SELECT json_build_object(
+    'status', (SELECT status FROM campaigns WHERE campaign_id = $1),
     'reps', (
         SELECT coalesce(json_agg(r ORDER BY r.display_name), '[]'::json) FROM (
             SELECT s.user_id, u.display_name, s.state, s.pause_code,

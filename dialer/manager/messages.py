@@ -154,6 +154,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Not possible within the most reps",
     },
     "mgr_plan_basis": {"zh": "依据（该活动近期数据）", "en": "Basis (the campaign's recent calls)"},
+    "mgr_plan_defaults": {
+        "zh": "数据不足，按默认参数测算",
+        "en": "too few calls: the defaults are used",
+    },
     "mgr_plan_chart": {"zh": "每日完成预测", "en": "Forecast by day"},
     "mgr_plan_history": {"zh": "历次测算", "en": "Earlier forecasts"},
 }

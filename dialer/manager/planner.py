@@ -222,7 +222,11 @@ class PlannerRunner:
             question.max_reps,
         )
         return {
-            "basis": basis.__dict__ | {"expected_attempts": round(basis.expected_attempts(), 3)},
+            "basis": basis.__dict__
+            | {
+                "expected_attempts": round(basis.expected_attempts(), 3),
+                "defaults": basis.learned_from_dials < MIN_DIALS,
+            },
             "forecast": result.as_json(),
             "asked_at": now.isoformat(),
             "time_zone": str(zone),

@@ -100,6 +100,7 @@
     if (event) event.preventDefault();
     errors.textContent = "";
     status.textContent = "";
+    document.getElementById("form-problems").textContent = "";
     const id = form.dataset.campaign;
     try {
       if (!id) {
@@ -116,6 +117,8 @@
 
   function showSaved(problems) {
     status.textContent = t("mgr_saved");
+    const shown = document.getElementById("form-problems");
+    shown.textContent = "";
     if (problems && problems.length) {
       const list = document.createElement("ul");
       list.id = "start-problems";
@@ -124,8 +127,8 @@
         item.textContent = p;
         list.appendChild(item);
       }
-      status.appendChild(document.createTextNode(" · " + t("mgr_cannot_start")));
-      status.appendChild(list);
+      shown.appendChild(document.createTextNode(t("mgr_cannot_start")));
+      shown.appendChild(list);
     }
   }
 

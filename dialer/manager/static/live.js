@@ -38,7 +38,7 @@
     const figure = document.getElementById("abandon-figure");
     figure.classList.toggle("over", floor.abandon.rate > floor.abandon.target);
     figure.dataset.over = floor.abandon.rate > floor.abandon.cap ? "cap" : floor.abandon.rate > floor.abandon.target ? "target" : "no";
-    text("updated", new Date(floor.at).toLocaleTimeString());
+    text("updated", new Date(floor.at).toLocaleTimeString(undefined, { timeZone: floor.time_zone }) + " " + floor.time_zone);
     const status = floor.status;
     section.dataset.status = status;
     text("campaign-status", t("mgr_status_" + status));

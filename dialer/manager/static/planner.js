@@ -19,6 +19,7 @@
     document.getElementById("p-abandon").textContent = (f.abandon_rate * 100).toFixed(2) + "%";
     document.getElementById("p-basis").textContent =
       t("mgr_plan_basis") + ": " + basis.pacing_mode + " · " + basis.learned_from_dials + " " + t("mgr_dials") +
+      (basis.defaults ? " (" + t("mgr_plan_defaults") + ")" : "") +
       " · " + t("mgr_answers") + " " + (basis.human * 100).toFixed(1) + "% · talk " + Math.round(basis.talk_seconds) +
       " s · wrap " + Math.round(basis.wrap_seconds) + " s · " + basis.expected_attempts + "×";
     document.getElementById("p-answer").dataset.reps = f.reps_needed === null ? "" : f.reps_needed;
