@@ -52,6 +52,8 @@ async def test_pages_render_for_managers_only(client, pool) -> None:
         assert (await client.get(path, headers=rep)).status == 403
     listing = await (await client.get("/manager/campaigns", headers=manager)).text()
     assert "回访 新开户" in listing and "90%" in listing
+    # this manager reads English (the e2e test reads Chinese)
+    assert "Coverage" in listing and "Service (回访)" in listing
     script = await client.get("/manager/static/campaign-form.js")
     assert script.status == 200
 
