@@ -117,8 +117,13 @@ async def _campaign_facts(connection: asyncpg.Connection, campaign_id: int) -> _
         campaign=campaign,
         product=product,
         snapshots=snapshots,
-        hours=campaign_hours(campaign["calling_windows"]),
+        hours=campaign_hours(_json(campaign["calling_windows"])),
     )
+
+
+def _json(value: Any) -> Any:
+    """A jsonb column as read: decoded by the pool's codec, or text on a plain connection."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)

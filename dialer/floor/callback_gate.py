@@ -9,6 +9,7 @@ the gate's inputs and `compliance.gate.decide` (pure) decides.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import asyncpg
@@ -82,7 +83,11 @@ async def check_call(
         at,
         rule_book=rules.rule_book,
         policy=rules.policy,
-        campaign_hours=campaign_hours(campaign["calling_windows"]),
+        campaign_hours=campaign_hours(
+            json.loads(windows)
+            if isinstance(windows := campaign["calling_windows"], str)
+            else windows
+        ),
     )
 
 
