@@ -103,11 +103,11 @@ async def run(  # long: set-up, two timed paths and the report, in order
                 " SELECT $1, n.account_id, n.phone_id, n.e164, 'bench-' || n.phone_id || '-' || g,"
                 "        'completed', t, CASE WHEN g % 3 = 0 THEN t + interval '8 s' END,"
                 "        CASE WHEN g % 3 = 0 THEN (CASE WHEN g % 9 = 0 THEN 'machine' ELSE 'human' END) END,"
-                "        CASE WHEN g % 3 = 0 AND g % 9 <> 0 THEN $3[1 + (n.phone_id + g) % $4] END,"
+                "        CASE WHEN g % 3 = 0 AND g % 9 <> 0 THEN ($3::bigint[])[1 + (n.phone_id + g) % $4::int] END,"
                 "        g % 97 = 0, CASE WHEN g % 3 = 0 THEN 120 END"
                 " FROM campaign_numbers n,"
-                "      generate_series(1, greatest(1, ($4 * 60 * $5) / $6)) g,"
-                "      LATERAL (SELECT $2::timestamptz - make_interval(secs => (n.phone_id * 7919 + g * 104729) % ($5 * 86400)) AS t) x"
+                "      generate_series(1, greatest(1, ($4::int * 60 * $5::int) / $6::int)) g,"
+                "      LATERAL (SELECT $2::timestamptz - make_interval(secs => (n.phone_id * 7919 + g * 104729) % ($5::int * 86400)) AS t) x"
                 " WHERE n.campaign_id = $1",
                 campaign_id,
                 NOW,

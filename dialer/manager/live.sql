@@ -4,10 +4,15 @@
 -- dialer/engine/figures.sql counts them, lines in flight) and the abandon counts in each
 -- of the regulator's windows; the answer rate by local hour over the last 7 days; and the
 -- list penetration per list and segment, with the rules that blocked numbers.
--- $1 campaign, $2 now, $3 the regulator's window starts, $4 the start of today (local),
+-- $1 campaign, $2 now, $3 the regulator's window starts (one or two), $4 the start of
+-- today (local),
 -- $5 the campaign's time zone
-WITH calls AS (
-    SELECT * FROM call_attempts WHERE campaign_id = $1
+WITH calls AS MATERIALIZED (
+    SELECT created_at, agent_user_id, abandoned, answered_by, answered_at, status, talk_seconds,
+           (agent_user_id IS NOT NULL OR abandoned)
+               AND coalesce(answered_by, 'human') <> 'machine' AS person,
+           abandoned AND coalesce(answered_by, 'human') <> 'machine' AS dropped
+    FROM call_attempts WHERE campaign_id = $1
 ), today AS (
     SELECT agent_user_id, count(*) AS calls, coalesce(sum(talk_seconds), 0) AS talk_seconds
     FROM calls WHERE created_at >= $4 AND agent_user_id IS NOT NULL
@@ -16,6 +21,19 @@ WITH calls AS (
     SELECT n.state, n.attempts, n.blocked_rules, n.list_id, a.segment
     FROM campaign_numbers n JOIN accounts a USING (account_id)
     WHERE n.campaign_id = $1
+), counts AS (
+    -- one pass: the totals and each regulator's window ($3: one or two starts)
+    SELECT count(*) AS dials,
+           count(*) FILTER (WHERE person) AS person_answers,
+           count(*) FILTER (WHERE dropped) AS abandons,
+           count(*) FILTER (
+               WHERE status IN ('created', 'queued', 'initiated', 'ringing', 'in_progress')) AS in_flight,
+           count(*) FILTER (WHERE created_at >= $4) AS dials_today,
+           count(*) FILTER (WHERE person AND created_at >= ($3::timestamptz[])[1]) AS w1_answers,
+           count(*) FILTER (WHERE dropped AND created_at >= ($3::timestamptz[])[1]) AS w1_abandons,
+           count(*) FILTER (WHERE person AND created_at >= ($3::timestamptz[])[array_length($3::timestamptz[], 1)]) AS w2_answers,
+           count(*) FILTER (WHERE dropped AND created_at >= ($3::timestamptz[])[array_length($3::timestamptz[], 1)]) AS w2_abandons
+    FROM calls
 )
 SELECT json_build_object(
     'status', (SELECT status FROM campaigns WHERE campaign_id = $1),
@@ -31,29 +49,16 @@ SELECT json_build_object(
             WHERE s.campaign_id = $1 AND s.ended_at IS NULL
         ) r),
     'calls', (
-        SELECT json_build_object(
-            'dials', count(*),
-            'person_answers', count(*) FILTER (
-                WHERE (agent_user_id IS NOT NULL OR abandoned)
-                  AND coalesce(answered_by, 'human') <> 'machine'),
-            'abandons', count(*) FILTER (
-                WHERE abandoned AND coalesce(answered_by, 'human') <> 'machine'),
-            'in_flight', count(*) FILTER (
-                WHERE status IN ('created', 'queued', 'initiated', 'ringing', 'in_progress')),
-            'dials_today', count(*) FILTER (WHERE created_at >= $4))
-        FROM calls),
+        SELECT json_build_object('dials', dials, 'person_answers', person_answers,
+                                 'abandons', abandons, 'in_flight', in_flight,
+                                 'dials_today', dials_today)
+        FROM counts),
     'windows', (
-        SELECT coalesce(json_agg(w ORDER BY w.since), '[]'::json) FROM (
-            SELECT since,
-                   count(c.call_attempt_id) FILTER (
-                       WHERE (c.agent_user_id IS NOT NULL OR c.abandoned)
-                         AND coalesce(c.answered_by, 'human') <> 'machine') AS person_answers,
-                   count(c.call_attempt_id) FILTER (
-                       WHERE c.abandoned AND coalesce(c.answered_by, 'human') <> 'machine') AS abandons
-            FROM unnest($3::timestamptz[]) AS since
-            LEFT JOIN calls c ON c.created_at >= since
-            GROUP BY since
-        ) w),
+        SELECT json_build_array(
+            json_build_object('since', ($3::timestamptz[])[1], 'person_answers', w1_answers, 'abandons', w1_abandons),
+            json_build_object('since', ($3::timestamptz[])[array_length($3::timestamptz[], 1)], 'person_answers', w2_answers,
+                              'abandons', w2_abandons))
+        FROM counts),
     'by_hour', (
         SELECT coalesce(json_agg(h ORDER BY h.hour), '[]'::json) FROM (
             SELECT extract(hour FROM created_at AT TIME ZONE $5)::int AS hour,
