@@ -13,8 +13,9 @@ against it before it goes live.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, time
-from typing import Self
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -73,6 +74,15 @@ class WeeklyHours(_Frozen):
         if len(groups) == 1:
             return f"every day {groups[0][2]}"
         return ", ".join(f"{a}–{b} {t}" if a != b else f"{a} {t}" for a, b, t in groups)
+
+
+def campaign_hours(windows: Mapping[str, Any] | None) -> WeeklyHours | None:
+    """A campaign's own calling windows (`campaigns.calling_windows`: a `WeeklyHours` as
+    JSON, `{"days": [{"start": "09:00", "end": "20:00"}, ..., null]}`, Monday first), or
+    None when it sets none. They only narrow the jurisdiction's and the firm's windows."""
+    if not windows or not windows.get("days"):
+        return None
+    return WeeklyHours.model_validate(windows)
 
 
 class HoursRule(_Frozen):

@@ -46,6 +46,9 @@ from dialer.limits import JSON_MAX_BYTES, make_body_limit_middleware
 from dialer.lists import routes as list_routes
 from dialer.lists.import_jobs import import_pool_context
 from dialer.lists.uploads import upload_sweep_context
+from dialer.manager import routes as manager_routes
+from dialer.manager.live import live_background
+from dialer.manager.planner import planner_background
 from dialer.quality import routes as quality_routes
 from dialer.quality.background import sms_survey_background
 from dialer.recordings import routes as recording_routes
@@ -87,6 +90,7 @@ FEATURES: tuple[ModuleType, ...] = (
     teamlead_routes,
     report_routes,
     scoring_routes,
+    manager_routes,
 )
 #: what a worker serves over HTTP: its health and metrics
 WORKER_FEATURES: tuple[ModuleType, ...] = (health,)
@@ -101,6 +105,7 @@ WEB_BACKGROUND: tuple[Background, ...] = (
     import_pool_context,
     upload_sweep_context,
     wallboard_context,
+    live_background,
 )
 ENGINE_BACKGROUND: tuple[Background, ...] = (
     console_background,
@@ -108,6 +113,7 @@ ENGINE_BACKGROUND: tuple[Background, ...] = (
     recording_retention_background,
     sms_survey_background,
     scoring_background,
+    planner_background,
     worker_context,
 )
 

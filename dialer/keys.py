@@ -26,6 +26,8 @@ if TYPE_CHECKING:  # types only: these modules sit above the keys
 
     from dialer.engine.service import TelephonyService
     from dialer.http import Routes, RouteSpec
+    from dialer.manager.live import FloorViews
+    from dialer.manager.planner import PlannerRunner
     from dialer.runtime.loop_lag import LoopLagMonitor
     from dialer.runtime.roles import ProcessRole
     from dialer.runtime.worker import Worker
@@ -46,6 +48,10 @@ ROUTE_SPECS: web.AppKey[dict[tuple[str, str], RouteSpec]] = web.AppKey("route_sp
 CONSOLE_LINKS: web.AppKey[ConsoleLinks] = web.AppKey("console_links")
 #: the provider, its webhooks and the campaign engines of this process
 TELEPHONY: web.AppKey[TelephonyService] = web.AppKey("telephony")
+#: each campaign's live floor, cached for its viewers (the campaign manager's live view)
+FLOOR_VIEWS: web.AppKey[FloorViews] = web.AppKey("floor_views")
+#: the what-if planner's job runner (engine side)
+PLANNER: web.AppKey[PlannerRunner] = web.AppKey("planner")
 #: the lead SLA's timed jobs (APScheduler)
 LEAD_SCHEDULER: web.AppKey[AsyncIOScheduler] = web.AppKey("lead_scheduler")
 #: how late this process's event loop runs (a gauge on /metrics, a warning over 100 ms)

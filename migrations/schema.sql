@@ -696,6 +696,7 @@ CREATE TABLE public.campaign_numbers (
     reason text,
     preview_only boolean DEFAULT false NOT NULL,
     callback_id bigint,
+    blocked_rules text[] DEFAULT '{}'::text[] NOT NULL,
     scored_rank integer,
     scored_at timestamp with time zone,
     CONSTRAINT campaign_numbers_attempts_check CHECK ((attempts >= 0)),
@@ -734,10 +735,15 @@ CREATE TABLE public.campaigns (
     finished_at timestamp with time zone,
     script text DEFAULT ''::text NOT NULL,
     dialing boolean DEFAULT false NOT NULL,
+    disclosures text DEFAULT ''::text NOT NULL,
+    coverage_target numeric(5,4),
+    coverage_days integer,
     recording_policy text DEFAULT 'record'::text NOT NULL,
     recording_channels text DEFAULT 'dual'::text NOT NULL,
     dialing_priority text DEFAULT 'learned'::text NOT NULL,
     CONSTRAINT campaigns_caller_id_check CHECK (((caller_id IS NULL) OR (caller_id ~ '^\+[1-9][0-9]{6,14}$'::text))),
+    CONSTRAINT campaigns_coverage_days_check CHECK (((coverage_days IS NULL) OR (coverage_days > 0))),
+    CONSTRAINT campaigns_coverage_target_check CHECK (((coverage_target IS NULL) OR ((coverage_target > (0)::numeric) AND (coverage_target <= (1)::numeric)))),
     CONSTRAINT campaigns_dialing_priority_check CHECK ((dialing_priority = ANY (ARRAY['tier'::text, 'learned'::text]))),
     CONSTRAINT campaigns_jurisdiction_check CHECK ((jurisdiction = ANY (ARRAY['US'::text, 'UK'::text, 'CN'::text]))),
     CONSTRAINT campaigns_name_check CHECK ((length(name) > 0)),
@@ -1392,6 +1398,40 @@ CREATE TABLE public.pause_limits (
     pause_code text NOT NULL,
     limit_seconds integer NOT NULL,
     CONSTRAINT pause_limits_limit_seconds_check CHECK ((limit_seconds > 0))
+);
+
+--
+-- Name: planner_jobs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.planner_jobs (
+    planner_job_id bigint NOT NULL,
+    campaign_id bigint NOT NULL,
+    status text DEFAULT 'queued'::text NOT NULL,
+    question jsonb NOT NULL,
+    result jsonb,
+    error text,
+    created_by bigint,
+    created_at timestamp with time zone NOT NULL,
+    claimed_by text,
+    heartbeat_at timestamp with time zone,
+    finished_at timestamp with time zone,
+    CONSTRAINT planner_jobs_check CHECK (((status <> 'done'::text) OR (result IS NOT NULL))),
+    CONSTRAINT planner_jobs_check1 CHECK (((status <> 'failed'::text) OR (error IS NOT NULL))),
+    CONSTRAINT planner_jobs_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'done'::text, 'failed'::text])))
+);
+
+--
+-- Name: planner_jobs_planner_job_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.planner_jobs ALTER COLUMN planner_job_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.planner_jobs_planner_job_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 --
@@ -2405,6 +2445,13 @@ ALTER TABLE ONLY public.pause_limits
     ADD CONSTRAINT pause_limits_pkey PRIMARY KEY (pause_code);
 
 --
+-- Name: planner_jobs planner_jobs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.planner_jobs
+    ADD CONSTRAINT planner_jobs_pkey PRIMARY KEY (planner_job_id);
+
+--
 -- Name: preview_decisions preview_decisions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3013,6 +3060,18 @@ CREATE INDEX login_forms_expiry ON public.login_forms USING btree (expires_at);
 --
 
 CREATE UNIQUE INDEX monitoring_sessions_one_open ON public.monitoring_sessions USING btree (monitor_user_id) WHERE (ended_at IS NULL);
+
+--
+-- Name: planner_jobs_campaign; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX planner_jobs_campaign ON public.planner_jobs USING btree (campaign_id, created_at DESC);
+
+--
+-- Name: planner_jobs_queued; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX planner_jobs_queued ON public.planner_jobs USING btree (created_at) WHERE (status = ANY (ARRAY['queued'::text, 'running'::text]));
 
 --
 -- Name: preview_decisions_campaign; Type: INDEX; Schema: public; Owner: -
@@ -3698,6 +3757,20 @@ ALTER TABLE ONLY public.monitoring_sessions
 
 ALTER TABLE ONLY public.monitoring_sessions
     ADD CONSTRAINT monitoring_sessions_rep_user_id_fkey FOREIGN KEY (rep_user_id) REFERENCES public.users(user_id);
+
+--
+-- Name: planner_jobs planner_jobs_campaign_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.planner_jobs
+    ADD CONSTRAINT planner_jobs_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.campaigns(campaign_id);
+
+--
+-- Name: planner_jobs planner_jobs_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.planner_jobs
+    ADD CONSTRAINT planner_jobs_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.users(user_id);
 
 --
 -- Name: preview_decisions preview_decisions_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

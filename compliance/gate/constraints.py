@@ -1,12 +1,12 @@
 """Every time constraint of a decision, in the order they are checked: per jurisdiction its
 hours, the US states' hours and caps, the firm's hours and the abandon lock; then the
-firm's abandon lock and caps."""
+campaign's own windows, the firm's abandon lock and caps."""
 
 from __future__ import annotations
 
 from compliance.gate.caps import add_abandon_lock, add_firm_caps, add_state_cap
 from compliance.gate.evaluation import Evaluation
-from compliance.gate.hours import add_hours, firm_hours_rule
+from compliance.gate.hours import add_hours, campaign_hours_rule, firm_hours_rule
 from compliance.models import Jurisdiction
 from compliance.rules import RuleSet
 
@@ -22,6 +22,13 @@ def build_constraints(evaluation: Evaluation) -> None:
             add_hours(evaluation, jurisdiction, firm_hours_rule(jurisdiction, firm_hours), None)
         if rule_set.abandon_lock_hours and rule_set.abandon_lock_rule_id:
             add_abandon_lock(evaluation, rule_set.abandon_lock_rule_id, rule_set.abandon_lock_hours)
+    if evaluation.campaign_hours is not None:
+        add_hours(
+            evaluation,
+            evaluation.request.profile,
+            campaign_hours_rule(evaluation.campaign_hours),
+            None,
+        )
     if policy.abandon_lock_hours:
         add_abandon_lock(evaluation, "FIRM-A3", policy.abandon_lock_hours)
     add_firm_caps(evaluation)

@@ -22,7 +22,7 @@ from compliance.models import (
     Jurisdiction,
     Verdict,
 )
-from compliance.rules import DEFAULT_POLICY, DEFAULT_RULE_BOOK, FirmPolicy, RuleBook
+from compliance.rules import DEFAULT_POLICY, DEFAULT_RULE_BOOK, FirmPolicy, RuleBook, WeeklyHours
 from compliance.timezones import ParsedNumber, parse_number, whereabouts
 from compliance.windows import CallingWindow, TimeConstraint, earliest_common_open
 
@@ -58,14 +58,17 @@ def decide(
     rule_book: RuleBook = DEFAULT_RULE_BOOK,
     policy: FirmPolicy = DEFAULT_POLICY,
     extra_jurisdictions: frozenset[Jurisdiction] = frozenset(),
+    campaign_hours: WeeklyHours | None = None,
 ) -> Decision:
-    """Decide whether `request` may be dialled at `now` (an aware datetime)."""
+    """Decide whether `request` may be dialled at `now` (an aware datetime); with
+    `campaign_hours`, also inside the campaign's own calling windows."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise ComplianceError("`now` must be an aware datetime (UTC), not a naive one")
     parsed = parse_number(request.number)
     if parsed is None:
         return _invalid_number(request, now, policy)
     evaluation = _evaluation(request, facts, now, parsed, rule_book, policy, extra_jurisdictions)
+    evaluation.campaign_hours = campaign_hours
     build_constraints(evaluation)
     rule_sets, where = evaluation.rule_sets, evaluation.where
     version = "+".join([rule_sets[j].version for j in sorted(rule_sets)] + [policy.version])

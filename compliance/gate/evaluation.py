@@ -16,7 +16,7 @@ from compliance.models import (
     Purpose,
     Verdict,
 )
-from compliance.rules import FirmPolicy, RuleSet
+from compliance.rules import FirmPolicy, RuleSet, WeeklyHours
 from compliance.timezones import Whereabouts
 from compliance.windows import TimeConstraint
 
@@ -33,6 +33,8 @@ class Evaluation:
     rule_sets: dict[Jurisdiction, RuleSet]
     policy: FirmPolicy
     e164: str
+    # the campaign's own calling windows (CAMPAIGN-H1), None when it sets none
+    campaign_hours: WeeklyHours | None = None
     constraints: list[TimeConstraint] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)
 

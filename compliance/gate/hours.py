@@ -45,6 +45,16 @@ def firm_hours_rule(jurisdiction: Jurisdiction, hours: WeeklyHours) -> HoursRule
     )
 
 
+def campaign_hours_rule(hours: WeeklyHours) -> HoursRule:
+    """The campaign's own calling windows (CAMPAIGN-H1), inside the gate's: checked in
+    every time zone the callee may be in, like the jurisdiction's."""
+    return HoursRule(
+        rule_id="CAMPAIGN-H1",
+        hours=hours,
+        description=f"the campaign's calling windows: {hours.describe()}",
+    )
+
+
 def _calendar(
     evaluation: Evaluation, jurisdiction: Jurisdiction, state: str | None
 ) -> Callable[[date], str | None] | None:

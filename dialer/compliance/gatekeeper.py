@@ -42,6 +42,8 @@ from compliance.rules import (
     FirmPolicy,
     GateRules,
     RuleBook,
+    WeeklyHours,
+    campaign_hours,
 )
 from dialer.engine.hopper import ClaimedNumber
 from dialer.sql import load_queries
@@ -80,6 +82,8 @@ class _CampaignFacts:
     campaign: Row
     product: Row | None
     snapshots: Sequence[Row]
+    # the campaign's own calling windows (None: only the gate's)
+    hours: WeeklyHours | None = None
 
 
 def attempt_lookback(
@@ -109,7 +113,17 @@ async def _campaign_facts(connection: asyncpg.Connection, campaign_id: int) -> _
             "required_registration": campaign["required_registration"],
         }
     snapshots = [dict(r) for r in await connection.fetch(QUERIES["gate_latest_snapshots"])]
-    return _CampaignFacts(campaign=campaign, product=product, snapshots=snapshots)
+    return _CampaignFacts(
+        campaign=campaign,
+        product=product,
+        snapshots=snapshots,
+        hours=campaign_hours(_json(campaign["calling_windows"])),
+    )
+
+
+def _json(value: Any) -> Any:
+    """A jsonb column as read: decoded by the pool's codec, or text on a plain connection."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)
@@ -294,7 +308,14 @@ def _decide_number(
         agent_registrations=batch.registrations,
     )
     rules = question.rules
-    decision = decide(request, facts, question.now, rule_book=rules.rule_book, policy=rules.policy)
+    decision = decide(
+        request,
+        facts,
+        question.now,
+        rule_book=rules.rule_book,
+        policy=rules.policy,
+        campaign_hours=campaign.hours,
+    )
     entry = audit_entry(decision, request, facts)
     detail = {
         **entry["detail"],

@@ -5,7 +5,7 @@
 -- name: gate_campaign
 -- $1 campaign
 SELECT c.campaign_id, c.name, c.jurisdiction, c.purpose, c.pacing_mode, c.subject,
-       c.caller_id, c.ring_seconds, c.abandon_message, c.status,
+       c.caller_id, c.ring_seconds, c.abandon_message, c.status, c.calling_windows,
        p.product_id, p.code AS product_code, p.risk_level, p.kind, p.required_registration
 FROM campaigns c
 LEFT JOIN products p ON p.product_id = c.product_id

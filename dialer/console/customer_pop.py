@@ -50,8 +50,10 @@ def script_text(
     product_name: str | None,
     product_risk: str | None,
     disclosure: str,
+    campaign_disclosures: str = "",
 ) -> dict[str, Any]:
-    """The opening, the campaign script and the disclosures the rep must read out."""
+    """The opening, the campaign script and the disclosures the rep must read out (the
+    campaign's own, one a line, after the product's)."""
     if jurisdiction == "CN":
         qualification = qualification_number or "（未登记执业编号）"
         opening = (
@@ -74,6 +76,11 @@ def script_text(
         {"kind": "firm", "text": firm_name},
         {"kind": "qualification_number", "text": qualification},
         {"kind": "risk_warning", "text": risk_warning},
+        *(
+            {"kind": "campaign", "text": line.strip()}
+            for line in campaign_disclosures.splitlines()
+            if line.strip()
+        ),
     ]
     return {"opening": opening, "body": script, "disclosures": disclosures}
 
@@ -154,6 +161,7 @@ async def build_pop(
             product_name=campaign["product_name"],
             product_risk=campaign["product_risk"],
             disclosure=campaign["disclosure"] or "",
+            campaign_disclosures=campaign["campaign_disclosures"],
         ),
         "dispositions": [dict(row) for row in codes],
     }

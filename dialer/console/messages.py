@@ -63,6 +63,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Qualification number",
     },
     "console_disclosure_risk_warning": {"zh": "风险提示", "en": "Risk warning"},
+    "console_disclosure_campaign": {"zh": "活动须知", "en": "Campaign disclosure"},
     "console_dispositions": {"zh": "结果代码", "en": "Dispositions"},
     "console_hotkey_hint": {
         "zh": "按数字键选择结果，Ctrl+Enter 保存",

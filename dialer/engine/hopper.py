@@ -11,6 +11,7 @@ from any campaign.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeAlias
@@ -119,10 +120,17 @@ async def defer(connection: Executor, number: ClaimedNumber, until: datetime, re
     )
 
 
-async def close(connection: Executor, number: ClaimedNumber, state: str, reason: str) -> None:
-    """The number leaves the queue as `state` (blocked, retired, done) with its reason."""
+async def close(
+    connection: Executor,
+    number: ClaimedNumber,
+    state: str,
+    reason: str,
+    rules: Sequence[str] = (),
+) -> None:
+    """The number leaves the queue as `state` (blocked, retired, done) with its reason
+    (and, when the gate blocked it, the rules that did)."""
     await connection.execute(
-        QUERIES["close_number"], number.campaign_id, number.phone_id, state, reason
+        QUERIES["close_number"], number.campaign_id, number.phone_id, state, reason, list(rules)
     )
 
 

@@ -130,7 +130,7 @@ class Launching(CampaignJob):
             return False
         if verdict == "BLOCK":
             self.figures.blocked += 1
-            await self.store.close(number, "blocked", decision.reason)
+            await self.store.close(number, "blocked", decision.reason, decision.rules)
             return False
         if verdict == "DELAY":
             self.figures.delayed += 1

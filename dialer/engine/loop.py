@@ -23,7 +23,14 @@ import asyncpg
 import structlog
 
 from campaigns.abandon_budget import abandon_budget, exposure_cap
-from campaigns.pacing import Pacer, PacingState, apply_limits, cps_window, progressive_launch
+from campaigns.pacing import (
+    Pacer,
+    PacingState,
+    apply_limits,
+    cps_window,
+    predicted_free_reps,
+    progressive_launch,
+)
 from compliance.rules import DEFAULT_GATE_RULES, GateRules
 from dialer.clock import Clock
 from dialer.engine import hopper
@@ -49,7 +56,7 @@ from dialer.engine.sweeps import (
     RECONCILE_EVERY,
     Sweeps,
 )
-from dialer.events import EventBus
+from dialer.events import EventBus, campaign_channel
 from dialer.runtime.leases import CarrierBudget
 from dialer.telephony.ledger import CallLedger
 from dialer.telephony.pg_ledger import PostgresCallLedger
@@ -62,6 +69,8 @@ PACING_HISTORY = timedelta(days=7)
 PACING_HISTORY_CALLS = 20_000
 # the abandon history a restarted governor relearns
 ABANDON_HISTORY = timedelta(days=30)
+# how often a decision to launch nothing is told to the live view
+DECISION_EVERY = timedelta(seconds=1)
 
 
 class CampaignEngine:
@@ -107,6 +116,8 @@ class CampaignEngine:
         self.figures = EngineFigures()
         self._wraps_seen_until = clock()
         self._reconciled_at: datetime | None = None
+        # when the last pacing decision was told to the campaign's live view
+        self._told_at: datetime | None = None
         # the jobs, each on the store, the campaign's settings and the clock (CampaignJob)
         job = (self.store, campaign, clock)
         self.settling = Settling(*job, self.pacer)
@@ -369,9 +380,31 @@ class CampaignEngine:
                 reason = f"{reason}; carrier budget: {granted} of {launch}"
                 launch = granted
         self.figures.last_decision = reason
+        await self.tell_decision(state, launch, reason, now)
         if launch <= 0:
             return 0
         return await self.launch(launch, now)
+
+    async def tell_decision(
+        self, state: PacingState, launch: int, reason: str, now: datetime
+    ) -> None:
+        """Publish the pacing decision on the campaign's channel for its live view: a
+        launch at once, otherwise at most once every DECISION_EVERY."""
+        if launch <= 0 and self._told_at is not None and now - self._told_at < DECISION_EVERY:
+            return
+        self._told_at = now
+        await self.events.publish(
+            campaign_channel(self.campaign.campaign_id),
+            {
+                "kind": "pacing",
+                "at": now.isoformat(),
+                "launch": launch,
+                "reason": reason,
+                "ready_reps": state.ready_reps,
+                "calls_in_flight": state.calls_in_flight,
+                "predicted_free_reps": round(predicted_free_reps(self.pacer, state), 2),
+            },
+        )
 
     async def abandon_budget(self, now: datetime) -> int:
         """How many more abandoned calls the campaign can take and stay within its target,

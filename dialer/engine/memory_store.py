@@ -291,7 +291,9 @@ class MemoryEngineStore(EngineStore):
             queued.state, queued.leased_by, queued.lease_expires_at = "pending", None, None
             queued.next_attempt_at, queued.reason = until, reason
 
-    async def close(self, number: ClaimedNumber, state: str, reason: str) -> None:
+    async def close(
+        self, number: ClaimedNumber, state: str, reason: str, rules: Sequence[str] = ()
+    ) -> None:
         queued = self._number(number)
         if queued.state in ("leased", "dialing", "pending"):
             queued.state, queued.leased_by, queued.lease_expires_at = state, None, None

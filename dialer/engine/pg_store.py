@@ -182,8 +182,10 @@ class PostgresEngineStore(EngineStore):
     async def defer(self, number: ClaimedNumber, until: datetime, reason: str) -> None:
         await hopper.defer(self.pool, number, until, reason)
 
-    async def close(self, number: ClaimedNumber, state: str, reason: str) -> None:
-        await hopper.close(self.pool, number, state, reason)
+    async def close(
+        self, number: ClaimedNumber, state: str, reason: str, rules: Sequence[str] = ()
+    ) -> None:
+        await hopper.close(self.pool, number, state, reason, rules)
 
     async def mark_preview_only(self, number: ClaimedNumber, reason: str) -> None:
         await self.pool.execute(

@@ -95,7 +95,8 @@ WHERE campaign_id = $1 AND phone_id = $2 AND state = 'leased';
 -- callback it was queued for (blocked, with the same reason: the gate refused its time).
 WITH closed AS (
     UPDATE campaign_numbers
-    SET state = $3, leased_by = NULL, lease_expires_at = NULL, reason = $4
+    SET state = $3, leased_by = NULL, lease_expires_at = NULL, reason = $4,
+        blocked_rules = $5::text[]
     WHERE campaign_id = $1 AND phone_id = $2 AND state IN ('leased', 'dialing', 'pending')
     RETURNING callback_id
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from aiohttp import web
 
 from dialer.compliance.gatekeeper import campaign_start_problems
@@ -12,6 +14,7 @@ from dialer.http import PUBLIC, Handler, Problem, Role, Routes, json_response, p
 from dialer.keys import CLOCK, GATE_RULES, pool_of
 from dialer.quality.sms import apply_reply
 from dialer.recordings.recorder import recording_status_webhook
+from dialer.runtime.metrics import WEBHOOK_SECONDS
 from dialer.telephony.provider import WEBHOOK_HOOKS, CallEventKind, EndReason
 from dialer.telephony.providers import fixed_webhook_paths
 
@@ -99,7 +102,12 @@ async def _to_active_provider(request: web.Request, provider: str, hook: str) ->
     handler = _HOOKS.get(hook)
     if handler is None or provider != request.app[TELEPHONY].provider.name:
         raise Problem(404, "Not found", "No such webhook on this service.")
-    return await handler(request)
+    # the process's own monotonic clock: this measures the answer's latency, not business time
+    started = time.perf_counter()
+    try:
+        return await handler(request)
+    finally:
+        WEBHOOK_SECONDS.labels(provider, hook).observe(time.perf_counter() - started)
 
 
 @routes.route(
@@ -197,6 +205,26 @@ async def pause_campaign(request: web.Request) -> web.Response:
         campaign_id,
     )
     return json_response({"campaign_id": campaign_id, "status": "paused"})
+
+
+@routes.route(
+    "POST",
+    "/api/v1/campaigns/{campaign_id}/finish",
+    roles=_MANAGERS,
+    summary="Finish a campaign for good: no more calls (calls in progress finish); it "
+    "cannot be started again, only cloned.",
+)
+async def finish_campaign(request: web.Request) -> web.Response:
+    campaign_id = path_int(request, "campaign_id")
+    await _campaign_status(request, campaign_id)
+    await request.app[TELEPHONY].stop_campaign(campaign_id)
+    await pool_of(request).execute(
+        "UPDATE campaigns SET status = 'finished', finished_at = coalesce(finished_at, $2)"
+        " WHERE campaign_id = $1",
+        campaign_id,
+        request.app[CLOCK](),
+    )
+    return json_response({"campaign_id": campaign_id, "status": "finished"})
 
 
 @routes.route(

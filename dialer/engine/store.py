@@ -142,7 +142,11 @@ class EngineStore(Protocol):
 
     async def defer(self, number: ClaimedNumber, until: datetime, reason: str) -> None: ...
 
-    async def close(self, number: ClaimedNumber, state: str, reason: str) -> None: ...
+    async def close(
+        self, number: ClaimedNumber, state: str, reason: str, rules: Sequence[str] = ()
+    ) -> None:
+        """The number leaves the queue as `state`; `rules`: the gate's, when it blocked."""
+        ...
 
     async def mark_preview_only(self, number: ClaimedNumber, reason: str) -> None:
         """Automated dialing is not allowed for this callee: only a rep's preview dials it."""

@@ -9,6 +9,7 @@ the gate's inputs and `compliance.gate.decide` (pure) decides.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import asyncpg
@@ -16,7 +17,7 @@ import asyncpg
 from compliance.gate import decide
 from compliance.models import Decision, DialFacts, DialMode, Verdict
 from compliance.records import dial_facts, dial_request
-from compliance.rules import GateRules
+from compliance.rules import GateRules, campaign_hours
 from dialer.floor.calls import rep_profile
 from dialer.sql import load_queries
 
@@ -76,7 +77,18 @@ async def check_call(
         # a callback is the rep's own appointment: the rep is on the line when it is dialled
         update={"dial_mode": DialMode.PREVIEW}
     )
-    return decide(request, facts, at, rule_book=rules.rule_book, policy=rules.policy)
+    return decide(
+        request,
+        facts,
+        at,
+        rule_book=rules.rule_book,
+        policy=rules.policy,
+        campaign_hours=campaign_hours(
+            json.loads(windows)
+            if isinstance(windows := campaign["calling_windows"], str)
+            else windows
+        ),
+    )
 
 
 def accepted(decision: Decision) -> bool:

@@ -52,7 +52,8 @@ WHERE a.account_id = $1;
 
 -- name: pop_campaign
 SELECT c.campaign_id, c.name, c.purpose, c.jurisdiction, c.subject, c.script,
-       c.wrap_up_max_seconds, c.pacing_mode,
+       c.wrap_up_max_seconds, c.pacing_mode, c.calling_windows,
+       c.disclosures AS campaign_disclosures,
        coalesce(c.pacing ->> 'callback_routing', 'owner') AS callback_routing,
        p.product_id, p.code AS product_code, p.name AS product_name,
        p.risk_level AS product_risk, p.kind AS product_kind,

@@ -18,14 +18,21 @@ from datetime import UTC
 
 import aiohttp
 from aiohttp import web
+from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from dialer.keys import CLOCK, LEAD_SCHEDULER, POOL
 from dialer.leads.notices import schedule_notice_job
 from dialer.leads.settings import LeadSettings, load_lead_settings
 from dialer.leads.sla_jobs import schedule_sla_job
+from dialer.runtime.metrics import SCHEDULED_JOB_ERRORS
 
 __all__ = ["LeadSettings", "lead_background"]
+
+
+def count_job_error(event: JobExecutionEvent) -> None:
+    """A timed job that raised, counted on /metrics by its id."""
+    SCHEDULED_JOB_ERRORS.labels(event.job_id).inc()
 
 
 async def lead_background(app: web.Application) -> AsyncIterator[None]:
@@ -48,6 +55,7 @@ async def lead_background(app: web.Application) -> AsyncIterator[None]:
             notifier,
             every_seconds=settings.notice_every_seconds,
         )
+        scheduler.add_listener(count_job_error, EVENT_JOB_ERROR)
         scheduler.start()
         app[LEAD_SCHEDULER] = scheduler
         try:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import asyncpg
 from aiohttp import web
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from campaigns.retry import RetryPolicyError
+from compliance.rules import WeeklyHours
 from dialer import auth
+from dialer.compliance.gatekeeper import campaign_start_problems
+from dialer.engine.settings import retry_policy_from
 from dialer.http import Problem, Role, Routes, json_response, path_int, read_body
-from dialer.keys import pool_of
+from dialer.keys import GATE_RULES, now_of, pool_of
 from dialer.sql import load_queries
 
 routes = Routes()
@@ -116,6 +120,40 @@ DEFAULT_LINES_PER_REP: dict[str, float] = {
 }
 
 
+class RetrySettings(BaseModel):
+    """The retry policy per outcome, in minutes and attempt counts (absent: the core's
+    default, `campaigns.retry.RetryPolicy`); checked by the core's own policy."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    no_answer_minutes: float | None = Field(default=None, ge=0, le=60 * 24 * 30)
+    busy_minutes: float | None = Field(default=None, ge=0, le=60 * 24 * 30)
+    machine_minutes: float | None = Field(default=None, ge=0, le=60 * 24 * 30)
+    abandoned_lock_minutes: float | None = Field(default=None, ge=0, le=60 * 24 * 30)
+    max_attempts: int | None = Field(default=None, ge=1, le=100)
+    max_attempts_per_day: int | None = Field(default=None, ge=1, le=20)
+    max_attempts_24h: int | None = Field(default=None, ge=1, le=20)
+
+    def stored(self) -> dict[str, float | int]:
+        """What `campaigns.retry_policy` holds: only the values set."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+    @model_validator(mode="after")
+    def _the_core_accepts_it(self) -> RetrySettings:
+        try:
+            retry_policy_from(self.stored())
+        except RetryPolicyError as exc:
+            raise ValueError(str(exc)) from exc
+        return self
+
+
+def _windows_open_before_they_close(hours: WeeklyHours | None) -> WeeklyHours | None:
+    for window in hours.days if hours else ():
+        if window is not None and window.end is not None and window.end <= window.start:
+            raise ValueError(f"a calling window must open before it closes ({window.label()})")
+    return hours
+
+
 class NewCampaign(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     purpose: Literal["marketing", "service"]
@@ -144,6 +182,25 @@ class NewCampaign(BaseModel):
     # they are ready, else to whoever is) or any rep of the campaign
     callback_routing: Literal["owner", "anyone"] = "owner"
     dispositions: list[DispositionCode] | None = None
+    # the call script the rep reads, and the campaign's own disclosures (one a line), read
+    # out after the product's
+    script: str = Field(default="", max_length=20000)
+    disclosures: str = Field(default="", max_length=5000)
+    retry_policy: RetrySettings = Field(default_factory=RetrySettings)
+    # the campaign's own calling windows (Monday first), inside the gate's (CAMPAIGN-H1);
+    # absent: the jurisdiction's and the firm's only
+    calling_windows: WeeklyHours | None = None
+    # 回访 (service campaigns): the share of target accounts to reach within coverage_days
+    coverage_target: float | None = Field(default=None, gt=0, le=1)
+    coverage_days: int | None = Field(default=None, ge=1, le=366)
+
+    _windows = field_validator("calling_windows")(_windows_open_before_they_close)
+
+    @model_validator(mode="after")
+    def _coverage_is_for_service(self) -> NewCampaign:
+        if self.purpose == "marketing" and self.coverage_target is not None:
+            raise ValueError("a coverage target is for service (回访) campaigns only")
+        return self
 
     @field_validator("abandon_cap")
     @classmethod
@@ -160,82 +217,196 @@ class CreatedCampaign(BaseModel):
     status: str
 
 
+async def _product_id(connection: asyncpg.Connection, code: str | None) -> int | None:
+    if not code:
+        return None
+    product_id: int | None = await connection.fetchval(
+        "SELECT product_id FROM products WHERE code = $1", code
+    )
+    if product_id is None:
+        raise Problem(
+            422, "Invalid request", errors=[{"field": "product_code", "message": "no such product"}]
+        )
+    return product_id
+
+
+def _values(new: NewCampaign, product_id: int | None) -> list[Any]:
+    """The campaign's columns in insert_campaign's order, without the creator."""
+    pacing: dict[str, Any] = {
+        "lines_per_rep": new.lines_per_rep
+        if new.lines_per_rep is not None
+        else DEFAULT_LINES_PER_REP.get(new.pacing_mode, 1.0),
+        "callback_routing": new.callback_routing,
+        "abandon_target": new.abandon_target,
+        "abandon_cap": new.abandon_cap,
+    }
+    if new.amd_false_positive_rate is not None:
+        pacing["amd_false_positive_rate"] = new.amd_false_positive_rate
+    return [
+        new.name,
+        new.purpose,
+        product_id,
+        new.subject,
+        new.target_segments,
+        new.list_ids,
+        new.pacing_mode,
+        pacing,
+        new.jurisdiction,
+        new.caller_id,
+        new.ring_seconds,
+        new.abandon_message,
+        new.voicemail_policy,
+        new.wrap_up_max_seconds,
+        new.script,
+        new.disclosures,
+        new.retry_policy.stored(),
+        new.calling_windows.model_dump(mode="json") if new.calling_windows else {},
+        new.coverage_target,
+        new.coverage_days,
+    ]
+
+
+def _name_taken() -> Problem:
+    return Problem(
+        409, "Conflict", errors=[{"field": "name", "message": "a campaign has this name"}]
+    )
+
+
+async def _write_codes(
+    connection: asyncpg.Connection, campaign_id: int, codes: list[DispositionCode]
+) -> None:
+    """The campaign's disposition codes become `codes`: changed in place, new ones added,
+    others removed (a code already recorded on calls cannot be removed)."""
+    if len({c.code for c in codes}) != len(codes):
+        raise Problem(
+            422,
+            "Invalid request",
+            errors=[{"field": "dispositions", "message": "codes and hotkeys must be unique"}],
+        )
+    await connection.execute(QUERIES["clear_hotkeys"], campaign_id)
+    try:
+        async with connection.transaction():
+            await connection.execute(
+                QUERIES["remove_codes_except"], campaign_id, [c.code for c in codes]
+            )
+    except asyncpg.ForeignKeyViolationError as exc:
+        raise Problem(
+            422,
+            "Invalid request",
+            errors=[
+                {
+                    "field": "dispositions",
+                    "message": "a code already recorded on calls cannot be removed",
+                }
+            ],
+        ) from exc
+    try:
+        await connection.executemany(
+            QUERIES["upsert_disposition_code"],
+            [
+                (
+                    campaign_id,
+                    c.code,
+                    c.label_en,
+                    c.label_zh,
+                    c.hotkey,
+                    c.human_answered,
+                    c.contact,
+                    c.warm_lead,
+                    c.do_not_call,
+                    c.callback,
+                    c.final,
+                )
+                for c in codes
+            ],
+        )
+    except asyncpg.UniqueViolationError as exc:
+        raise Problem(
+            422,
+            "Invalid request",
+            errors=[{"field": "dispositions", "message": "codes and hotkeys must be unique"}],
+        ) from exc
+
+
 async def create_campaign(pool: asyncpg.Pool, new: NewCampaign, created_by: int | None) -> int:
     async with pool.acquire() as connection, connection.transaction():
-        product_id = None
-        if new.product_code:
-            product_id = await connection.fetchval(
-                "SELECT product_id FROM products WHERE code = $1", new.product_code
-            )
-            if product_id is None:
-                raise Problem(
-                    422,
-                    "Invalid request",
-                    errors=[{"field": "product_code", "message": "no such product"}],
-                )
+        values = _values(new, await _product_id(connection, new.product_code))
         try:
             campaign_id: int = await connection.fetchval(
-                QUERIES["insert_campaign"],
-                new.name,
-                new.purpose,
-                product_id,
-                new.subject,
-                new.target_segments,
-                new.list_ids,
-                new.pacing_mode,
-                {
-                    "lines_per_rep": new.lines_per_rep
-                    if new.lines_per_rep is not None
-                    else DEFAULT_LINES_PER_REP.get(new.pacing_mode, 1.0),
-                    "callback_routing": new.callback_routing,
-                    "abandon_target": new.abandon_target,
-                    "abandon_cap": new.abandon_cap,
-                }
-                | (
-                    {"amd_false_positive_rate": new.amd_false_positive_rate}
-                    if new.amd_false_positive_rate is not None
-                    else {}
-                ),
-                new.jurisdiction,
-                new.caller_id,
-                new.ring_seconds,
-                new.abandon_message,
-                new.voicemail_policy,
-                new.wrap_up_max_seconds,
-                created_by,
+                QUERIES["insert_campaign"], *values[:14], created_by, *values[14:]
             )
         except asyncpg.UniqueViolationError as exc:
-            raise Problem(
-                409, "Conflict", errors=[{"field": "name", "message": "a campaign has this name"}]
-            ) from exc
-        codes = new.dispositions or DEFAULT_DISPOSITIONS
-        try:
-            await connection.executemany(
-                QUERIES["insert_disposition_code"],
-                [
-                    (
-                        campaign_id,
-                        c.code,
-                        c.label_en,
-                        c.label_zh,
-                        c.hotkey,
-                        c.human_answered,
-                        c.contact,
-                        c.warm_lead,
-                        c.do_not_call,
-                        c.callback,
-                        c.final,
-                    )
-                    for c in codes
-                ],
-            )
-        except asyncpg.UniqueViolationError as exc:
-            raise Problem(
-                422,
-                "Invalid request",
-                errors=[{"field": "dispositions", "message": "codes and hotkeys must be unique"}],
-            ) from exc
+            raise _name_taken() from exc
+        await _write_codes(connection, campaign_id, new.dispositions or DEFAULT_DISPOSITIONS)
     return campaign_id
+
+
+async def update_campaign(
+    connection: asyncpg.Connection, campaign_id: int, new: NewCampaign
+) -> None:
+    """Rewrite a draft or paused campaign (in the caller's transaction). A running campaign
+    is paused first, so that what it dials is never changed under the engine; a finished
+    one is history."""
+    status = await connection.fetchval(
+        "SELECT status FROM campaigns WHERE campaign_id = $1 FOR UPDATE", campaign_id
+    )
+    if status is None:
+        raise Problem(404, "Not found", f"No campaign {campaign_id}.")
+    if status == "running":
+        raise Problem(409, "Campaign running", "Pause the campaign before changing it.")
+    if status == "finished":
+        raise Problem(409, "Campaign finished", "A finished campaign cannot be changed; clone it.")
+    values = _values(new, await _product_id(connection, new.product_code))
+    try:
+        async with connection.transaction():
+            await connection.execute(QUERIES["update_campaign"], *values, campaign_id)
+    except asyncpg.UniqueViolationError as exc:
+        raise _name_taken() from exc
+    if new.dispositions is not None:
+        await _write_codes(connection, campaign_id, new.dispositions)
+
+
+async def campaign_as_new(pool: asyncpg.Pool, campaign_id: int) -> NewCampaign:
+    """The campaign's settings as the body that would create it (for edit and clone)."""
+    row = await pool.fetchrow(QUERIES["campaign_by_id"], campaign_id)
+    if row is None:
+        raise Problem(404, "Not found", f"No campaign {campaign_id}.")
+    codes = await pool.fetch(QUERIES["disposition_codes"], campaign_id)
+    pacing = row["pacing"] or {}
+    return NewCampaign.model_validate(
+        {
+            **{k: row[k] for k in _COPIED if row[k] is not None},
+            "lines_per_rep": pacing.get("lines_per_rep"),
+            "abandon_target": pacing.get("abandon_target", 0.025),
+            "abandon_cap": pacing.get("abandon_cap", 0.03),
+            "amd_false_positive_rate": pacing.get("amd_false_positive_rate"),
+            "callback_routing": pacing.get("callback_routing", "owner"),
+            "retry_policy": row["retry_policy"] or {},
+            "calling_windows": row["calling_windows"] or None,
+            "dispositions": [dict(c) for c in codes],
+        }
+    )
+
+
+_COPIED = (
+    "name",
+    "purpose",
+    "product_code",
+    "subject",
+    "target_segments",
+    "list_ids",
+    "pacing_mode",
+    "jurisdiction",
+    "caller_id",
+    "ring_seconds",
+    "abandon_message",
+    "voicemail_policy",
+    "wrap_up_max_seconds",
+    "script",
+    "disclosures",
+    "coverage_target",
+    "coverage_days",
+)
 
 
 @routes.route(
@@ -252,6 +423,82 @@ async def post_campaign(request: web.Request) -> web.Response:
     return json_response(
         CreatedCampaign(campaign_id=campaign_id, name=new.name, status="draft"), status=201
     )
+
+
+class SavedCampaign(BaseModel):
+    campaign_id: int
+    status: str
+    # why the campaign could not start now, as the start's compliance checks say ([]: it may)
+    start_problems: list[str]
+
+
+async def saved(request: web.Request, campaign_id: int) -> SavedCampaign:
+    pool = pool_of(request)
+    async with pool.acquire() as connection:
+        status = await connection.fetchval(
+            "SELECT status FROM campaigns WHERE campaign_id = $1", campaign_id
+        )
+        problems = await campaign_start_problems(
+            connection, campaign_id, now_of(request), rules=request.app[GATE_RULES]
+        )
+    return SavedCampaign(campaign_id=campaign_id, status=status, start_problems=problems)
+
+
+@routes.route(
+    "PUT",
+    "/api/v1/campaigns/{campaign_id}",
+    roles=_MANAGERS,
+    summary="Change a draft or paused campaign (the whole campaign, as it was created); "
+    "answers with what would stop it starting.",
+    body=NewCampaign,
+    response=SavedCampaign,
+)
+async def put_campaign(request: web.Request) -> web.Response:
+    campaign_id = path_int(request, "campaign_id")
+    new = await read_body(request, NewCampaign)
+    async with pool_of(request).acquire() as connection, connection.transaction():
+        await update_campaign(connection, campaign_id, new)
+    return json_response(await saved(request, campaign_id))
+
+
+@routes.route(
+    "GET",
+    "/api/v1/campaigns/{campaign_id}/checks",
+    roles=_MANAGERS,
+    summary="What would stop the campaign starting now (the start's compliance checks).",
+    response=SavedCampaign,
+)
+async def campaign_checks(request: web.Request) -> web.Response:
+    campaign_id = path_int(request, "campaign_id")
+    if not await pool_of(request).fetchval(
+        "SELECT 1 FROM campaigns WHERE campaign_id = $1", campaign_id
+    ):
+        raise Problem(404, "Not found", f"No campaign {campaign_id}.")
+    return json_response(await saved(request, campaign_id))
+
+
+@routes.route(
+    "POST",
+    "/api/v1/campaigns/{campaign_id}/clone",
+    roles=_MANAGERS,
+    summary='A new draft with the campaign\'s settings, script and codes (named "… (copy)").',
+    response=CreatedCampaign,
+)
+async def clone_campaign(request: web.Request) -> web.Response:
+    campaign_id = path_int(request, "campaign_id")
+    pool = pool_of(request)
+    copy = await campaign_as_new(pool, campaign_id)
+    base = f"{copy.name} (copy)"[:190]
+    taken = {
+        r["name"]
+        for r in await pool.fetch("SELECT name FROM campaigns WHERE name LIKE $1 || '%'", base)
+    }
+    name = next(
+        n for i in range(1, len(taken) + 2) if (n := base if i == 1 else f"{base} {i}") not in taken
+    )
+    copy = copy.model_copy(update={"name": name})
+    new_id = await create_campaign(pool, copy, auth.current_user(request).user_id)
+    return json_response(CreatedCampaign(campaign_id=new_id, name=name, status="draft"), status=201)
 
 
 @routes.route("GET", "/api/v1/campaigns", roles=_READERS, summary="All campaigns.")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from dialer.http import PUBLIC, Role, json_response, problem_response
 from dialer.http import Routes as _Routes
-from dialer.keys import POOL, ROUTES
+from dialer.keys import CLOCK, POOL, ROUTES
 from dialer.openapi import build_openapi
+from dialer.runtime.metrics import exposition
 
 routes = _Routes()
 
@@ -45,10 +46,13 @@ async def openapi(request: web.Request) -> web.Response:
     "GET",
     "/metrics",
     roles={Role.ADMIN},
-    summary="Prometheus metrics of this process (event-loop lag …); scrape with an admin API token.",
+    summary="Prometheus metrics: this process's (event-loop lag, webhook latency) and the "
+    "database's (dials, answers, abandons per campaign, reps by state, queues); scrape with "
+    "an admin API token.",
     api=False,
 )
 async def metrics(request: web.Request) -> web.Response:
-    response = web.Response(body=generate_latest(REGISTRY))
+    pool = request.app.get(POOL)
+    response = web.Response(body=await exposition(pool, request.app[CLOCK]()))
     response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
     return response
