@@ -213,6 +213,7 @@ async def pause_campaign(request: web.Request) -> web.Response:
     roles=_MANAGERS,
     summary="Finish a campaign for good: no more calls (calls in progress finish); it "
     "cannot be started again, only cloned.",
+    statuses=(200,),
 )
 async def finish_campaign(request: web.Request) -> web.Response:
     campaign_id = path_int(request, "campaign_id")

@@ -174,6 +174,7 @@ async def qa_dispute(request: web.Request) -> web.Response:
     roles={Role.QA_REVIEWER, Role.TEAM_LEADER, Role.ADMIN},
     summary="Queue a day's sample for every team with a sampling plan.",
     body=SampleBody,
+    statuses=(200,),
 )
 async def qa_sample(request: web.Request) -> web.Response:
     body = await read_body(request, SampleBody)

@@ -100,14 +100,14 @@ async def test_a_campaign_manager_creates_starts_watches_and_pauses(  # long: on
         await page.wait_for_selector("#live[data-status=running]")
         # the floor moves without a reload: dials, a rep on a call, a pacing decision
         await page.wait_for_function(
-            "Number(document.getElementById('dials').textContent) >= 5", timeout=30000
+            "() => Number(document.getElementById('dials').textContent) >= 5", timeout=30000
         )
         await page.wait_for_function(
-            "document.getElementById('last-decision').textContent.includes('progressive')",
+            "() => document.getElementById('last-decision').textContent.includes('progressive')",
             timeout=15000,
         )
         await page.wait_for_function(
-            "document.querySelectorAll('#penetration tbody tr').length > 0", timeout=10000
+            "() => document.querySelectorAll('#penetration tbody tr').length > 0", timeout=10000
         )
         await screenshot(page, "manager-live")
         await page.keyboard.press("p")  # pause
@@ -140,7 +140,7 @@ async def test_a_campaign_manager_creates_starts_watches_and_pauses(  # long: on
     leads = int(await page.locator("#p-leads").inner_text())
     assert answer.strip() != "–" and leads >= 0
     await page.wait_for_function(
-        "document.querySelector('#p-chart canvas') !== null", timeout=10000
+        "() => document.querySelector('#p-chart canvas') !== null", timeout=10000
     )
     await screenshot(page, "manager-planner")
     job = await pool.fetchrow(

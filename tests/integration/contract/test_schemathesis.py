@@ -58,4 +58,4 @@ async def test_the_api_answers_as_its_document_says(
     finally:
         await runner.cleanup()
     text = output.decode(errors="replace")
-    assert process.returncode == 0, text[-6000:]
+    assert process.returncode == 0, text[-40000:]
