@@ -8,10 +8,48 @@ import os
 import socket
 import subprocess
 import sys
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import asyncpg
+
+from dialer.reports.tallies import Bucket, Dimension, tallies
+
+
+async def _reports_are_the_call_records(connection: asyncpg.Connection) -> None:
+    """The reports' figures per rep for the finished demo (docs/figures.md) are direct
+    counts of its call records: dials, contacts, talk seconds, warm leads."""
+    start = datetime(2000, 1, 1, tzinfo=UTC)
+    end = datetime(2100, 1, 1, tzinfo=UTC)
+    by_rep = await tallies(connection, Dimension.REP, Bucket.MONTH, start, end, end)
+    per_rep: dict[str, list[int]] = {}
+    for (_bucket, key), tally in by_rep.items():
+        if key is not None:
+            figures = [tally.dials, tally.contacts, tally.talk_seconds, tally.warm_leads]
+            sums = per_rep.setdefault(key, [0, 0, 0, 0])
+            per_rep[key] = [a + b for a, b in zip(sums, figures, strict=True)]
+    direct = await connection.fetch(
+        """
+        SELECT a.agent_user_id::text AS rep,
+               count(*) FILTER (WHERE a.status <> 'blocked') AS dials,
+               coalesce(sum(a.talk_seconds) FILTER (WHERE a.status <> 'blocked'), 0) AS talk,
+               (SELECT count(*) FROM dispositions d JOIN disposition_codes dc
+                  USING (campaign_id, code)
+                 WHERE d.agent_user_id = a.agent_user_id AND dc.contact) AS contacts,
+               (SELECT count(*) FROM dispositions d JOIN disposition_codes dc
+                  USING (campaign_id, code)
+                 WHERE d.agent_user_id = a.agent_user_id AND dc.warm_lead) AS warm
+          FROM call_attempts a
+         WHERE a.agent_user_id IS NOT NULL
+         GROUP BY a.agent_user_id
+        """
+    )
+    expected = {
+        row["rep"]: [row["dials"], row["contacts"], row["talk"], row["warm"]] for row in direct
+    }
+    assert expected and sum(v[0] for v in expected.values()) > 0
+    assert per_rep == expected
 
 
 def _free_port() -> int:
@@ -75,6 +113,7 @@ async def test_demo_runs_a_campaign_and_prints_the_databases_figures(
         assert summary["scoring_model_version"] == await connection.fetchval(
             "SELECT max(version) FROM scoring_models WHERE scope = 'firm'"
         )
+        await _reports_are_the_call_records(connection)
     finally:
         await connection.close()
     # the revenue split adds up to the cent
