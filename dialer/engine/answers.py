@@ -15,11 +15,9 @@ from datetime import datetime
 
 import structlog
 
-from campaigns.agents import RepState
-from campaigns.routing import RoutingPolicy, rank_reps
+from campaigns.routing import RoutingPolicy
 from dialer.engine.pg_store import WRITE_ERRORS
 from dialer.engine.settings import CampaignJob
-from dialer.engine.store import LockedAttempt
 from dialer.events import EventBus, agent_channel, campaign_channel
 from dialer.floor.audio_rooms import room_for
 from dialer.telephony.decisions import (
@@ -36,9 +34,6 @@ from dialer.telephony.provider import AmdVerdict
 log = structlog.get_logger(__name__)
 
 _POLL_FOR_REP_SECONDS = 0.1
-# ready reps read per answer for each routing group (owner, seniors, everyone): more than
-# the answers that can arrive at the same instant, far fewer than a large floor
-_ROUTING_CANDIDATES = 64
 MACHINE_DISPOSITION = "VOICEMAIL"
 
 
@@ -105,18 +100,25 @@ class Answers(CampaignJob):
             if reserved is not None and await locked.rep_still_on_call(reserved):
                 # a rep's preview dial: the rep waits, reserved for this very call
                 user_id = reserved
-                now = max(now, self.clock())  # the rep's session is locked: see below
             else:
-                chosen = await self._lock_ranked_rep(locked)
+                policy = RoutingPolicy(senior_first=self.campaign.senior_first)
+                # the routing rule's first free rep, ranked and locked in one round trip;
+                # a REQUIRE without a mode (the rep must hold the product's registration)
+                # is honoured there: only qualified reps are offered the call
+                chosen = await locked.lock_ranked_rep(
+                    self.campaign.campaign_id,
+                    self.campaign.required_registration,
+                    attempt.callback_owner,
+                    policy,
+                    attempt.tier,
+                )
                 if chosen is None:
                     return None
                 user_id = chosen
-                # read the clock once the rep is ours: a change recorded before ours by a
-                # webhook that held this rep is never later than this one
-                now = max(now, self.clock())
-                await locked.set_rep_state(user_id, RepState.RESERVED, now)
-            await locked.set_rep_state(user_id, RepState.ON_CALL, now)
-            await locked.bridge(user_id)
+            # read the clock once the rep is ours (their session is locked): a change
+            # recorded before ours by a webhook that held this rep is never later
+            now = max(now, self.clock())
+            await locked.connect_rep(user_id, now)
         await self.events.publish(
             agent_channel(user_id),
             {
@@ -127,32 +129,6 @@ class Answers(CampaignJob):
             },
         )
         return user_id
-
-    async def _lock_ranked_rep(self, locked: LockedAttempt) -> int | None:
-        """Lock the first ready rep in the routing rule's order; None if none is free.
-        A REQUIRE without a mode (the rep must hold the product's registration) is
-        honoured here: only qualified reps are offered the call."""
-        attempt = locked.attempt
-        policy = RoutingPolicy(senior_first=self.campaign.senior_first)
-        reps = await locked.ready_reps(
-            self.campaign.campaign_id,
-            self.campaign.required_registration,
-            attempt.callback_owner,
-            policy.senior_first and attempt.tier in policy.senior_tiers,
-            _ROUTING_CANDIDATES,
-        )
-        ranked = rank_reps(
-            reps,
-            tier=attempt.tier,
-            owner_rep_id=str(attempt.callback_owner) if attempt.callback_owner else None,
-            policy=policy,
-        )
-        if not ranked:
-            return None
-        # None: every one of them was taken by another answer
-        return await locked.lock_first_ready_rep(
-            self.campaign.campaign_id, [int(rep.rep_id) for rep in ranked]
-        )
 
     async def on_machine(self, call: AnsweredCall, verdict: AmdVerdict) -> MachineAction:
         now = self.clock()

@@ -21,8 +21,9 @@ from itertools import count
 from typing import TYPE_CHECKING, Any
 
 from campaigns.abandon_budget import WindowCounts
-from campaigns.agents import Rep, RepState
+from campaigns.agents import RepState
 from campaigns.retry import CallOutcome
+from campaigns.routing import RoutingPolicy, rank_reps
 from compliance.models import Decision, Verdict
 from compliance.rules import GateRules
 from dialer.compliance.gatekeeper import GateOutcome
@@ -52,37 +53,31 @@ class MemoryLockedAttempt(LockedAttempt):
     async def rep_still_on_call(self, user_id: int) -> bool:
         return self._store.rep_on_call(user_id, self._row.call_attempt_id)
 
-    async def ready_reps(
-        self, campaign_id: int, required: str | None, owner: int | None, seniors: bool, limit: int
-    ) -> list[Rep]:
-        ready = sorted(
-            (
-                rep
-                for rep in self._store.reps.values()
-                if rep.campaign_id == campaign_id
-                and rep.state is RepState.READY
-                and (required is None or required in rep.registrations)
-            ),
-            key=lambda rep: (rep.since, rep.user_id),
+    async def lock_ranked_rep(
+        self,
+        campaign_id: int,
+        required: str | None,
+        owner: int | None,
+        policy: RoutingPolicy,
+        tier: str | None,
+    ) -> int | None:
+        ready = [
+            records.ready_rep(rep.user_id, rep.is_senior, rep.since)
+            for rep in self._store.reps.values()
+            if rep.campaign_id == campaign_id
+            and rep.state is RepState.READY
+            and (required is None or required in rep.registrations)
+        ]
+        ranked = rank_reps(
+            ready, tier=tier, owner_rep_id=str(owner) if owner else None, policy=policy
         )
-        offered = [rep for rep in ready if rep.user_id == owner]
-        if seniors:
-            offered += [rep for rep in ready if rep.is_senior][:limit]
-        offered += ready[:limit]
-        unique = {rep.user_id: rep for rep in offered}
-        return [records.ready_rep(r.user_id, r.is_senior, r.since) for r in unique.values()]
+        return int(ranked[0].rep_id) if ranked else None
 
-    async def lock_first_ready_rep(self, campaign_id: int, user_ids: Sequence[int]) -> int | None:
-        for user_id in user_ids:
-            rep = self._store.reps.get(user_id)
-            if rep is not None and rep.campaign_id == campaign_id and rep.state is RepState.READY:
-                return user_id
-        return None
-
-    async def set_rep_state(self, user_id: int, state: RepState, now: datetime) -> None:
-        self._store.reps[user_id].move(state, now, self._row.call_attempt_id)
-
-    async def bridge(self, user_id: int) -> None:
+    async def connect_rep(self, user_id: int, now: datetime) -> None:
+        rep = self._store.reps[user_id]
+        if rep.state is not RepState.RESERVED:
+            rep.move(RepState.RESERVED, now, self._row.call_attempt_id)
+        rep.move(RepState.ON_CALL, now, self._row.call_attempt_id)
         self._row.agent_user_id = self._row.reserved_agent_user_id = user_id
 
     async def record_system_disposition(

@@ -16,7 +16,8 @@ from typing import Any
 import asyncpg
 
 from campaigns.abandon_budget import WindowCounts
-from campaigns.agents import Rep, RepState
+from campaigns.agents import RepState
+from campaigns.routing import RoutingPolicy
 from compliance.rules import GateRules
 from dialer.compliance.gatekeeper import GateOutcome, check_numbers
 from dialer.db import UNREACHABLE
@@ -25,7 +26,13 @@ from dialer.engine.errors import CallBoundElsewhere, StaleLease
 from dialer.engine.hopper import ClaimedNumber
 from dialer.engine.store import EngineStore, LockedAttempt
 from dialer.floor.dispositions import DispositionInput, record_disposition
-from dialer.floor.sessions import go_ready, set_agent_state
+from dialer.floor.errors import NotLoggedIn
+from dialer.floor.sessions import (
+    connect_locked_session,
+    go_ready,
+    lock_open_session,
+    set_agent_state,
+)
 from dialer.runtime.leases import is_stale_lease
 from dialer.sql import load_queries
 
@@ -38,6 +45,11 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = UNREACHABLE
 WRITE_ERRORS: tuple[type[Exception], ...] = (OSError, asyncpg.PostgresError)
 
 
+# ready reps ranked per answer in each routing group (owner, seniors, everyone): more than
+# the answers that can arrive at the same instant, far fewer than a large floor
+ROUTING_CANDIDATES = 64
+
+
 def _ended(row: asyncpg.Record | None) -> records.EndedAttempt | None:
     return None if row is None else records.pick(records.EndedAttempt, row)
 
@@ -48,6 +60,8 @@ class PostgresLockedAttempt(LockedAttempt):
     def __init__(self, connection: asyncpg.Connection, attempt: records.RoutingAttempt) -> None:
         self._connection = connection
         self._attempt = attempt
+        # the sessions of the reps locked for this attempt, as locked
+        self._sessions: dict[int, asyncpg.Record] = {}
 
     @property
     def attempt(self) -> records.RoutingAttempt:
@@ -60,29 +74,35 @@ class PostgresLockedAttempt(LockedAttempt):
             )
         )
 
-    async def ready_reps(
-        self, campaign_id: int, required: str | None, owner: int | None, seniors: bool, limit: int
-    ) -> list[Rep]:
-        rows = await self._connection.fetch(
-            QUERIES["ready_reps"], campaign_id, required, owner, seniors, limit
+    async def lock_ranked_rep(
+        self,
+        campaign_id: int,
+        required: str | None,
+        owner: int | None,
+        policy: RoutingPolicy,
+        tier: str | None,
+    ) -> int | None:
+        seniors = policy.senior_first and tier is not None and tier in policy.senior_tiers
+        row = await self._connection.fetchrow(
+            QUERIES["lock_ranked_ready_rep"],
+            campaign_id,
+            required,
+            owner,
+            seniors,
+            ROUTING_CANDIDATES,
         )
-        return [records.ready_rep(r["user_id"], r["is_senior"], r["state_since"]) for r in rows]
+        if row is None:
+            return None
+        self._sessions[row["user_id"]] = row
+        return int(row["user_id"])
 
-    async def lock_first_ready_rep(self, campaign_id: int, user_ids: Sequence[int]) -> int | None:
-        locked = await self._connection.fetchval(
-            QUERIES["lock_first_ready_rep"], campaign_id, list(user_ids)
-        )
-        return None if locked is None else int(locked)
-
-    async def set_rep_state(self, user_id: int, state: RepState, now: datetime) -> None:
-        await set_agent_state(
-            self._connection, user_id, state, now, call_attempt_id=self._attempt.call_attempt_id
-        )
-
-    async def bridge(self, user_id: int) -> None:
-        await self._connection.execute(
-            QUERIES["attempt_bridged_to"], self._attempt.call_attempt_id, user_id
-        )
+    async def connect_rep(self, user_id: int, now: datetime) -> None:
+        row = self._sessions.pop(user_id, None)
+        if row is None:  # a rep a preview dial reserved: their session, locked now
+            row = await lock_open_session(self._connection, user_id)
+            if row is None:
+                raise NotLoggedIn(f"user {user_id} is not logged in to a campaign")
+        await connect_locked_session(self._connection, row, self._attempt.call_attempt_id, now)
 
     async def record_system_disposition(
         self, user_id: int, code: str, idempotency_key: str, note: str, now: datetime

@@ -16,7 +16,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from campaigns.abandon_budget import WindowCounts
-from campaigns.agents import Rep, RepState
+from campaigns.agents import RepState
+from campaigns.routing import RoutingPolicy
 from compliance.rules import GateRules
 from dialer.compliance.gatekeeper import GateOutcome
 from dialer.engine.hopper import ClaimedNumber
@@ -44,24 +45,24 @@ class LockedAttempt(Protocol):
         """The rep is reserved for, or on, this very attempt (their session now locked)."""
         ...
 
-    async def ready_reps(
-        self, campaign_id: int, required: str | None, owner: int | None, seniors: bool, limit: int
-    ) -> list[Rep]:
-        """The ready reps the routing rule can pick from (not locked): the callback's
-        `owner`, the `limit` longest-idle seniors when `seniors` go first, and the `limit`
-        longest-idle of all, holding the `required` registration where there is one."""
+    async def lock_ranked_rep(
+        self,
+        campaign_id: int,
+        required: str | None,
+        owner: int | None,
+        policy: RoutingPolicy,
+        tier: str | None,
+    ) -> int | None:
+        """Lock the first ready rep in the routing rule's order for this call
+        (`campaigns.routing.rank_reps`: the callback's `owner`, then the seniors when the
+        `policy` sends the `tier` to them first, then everyone, the longest idle first),
+        holding the `required` registration where there is one, skipping reps another
+        answer holds; None when nobody is free. One round trip."""
         ...
 
-    async def lock_first_ready_rep(self, campaign_id: int, user_ids: Sequence[int]) -> int | None:
-        """Lock the first of `user_ids` still ready (skipping reps another answer holds)."""
-        ...
-
-    async def set_rep_state(self, user_id: int, state: RepState, now: datetime) -> None:
-        """Move the rep to `state` for this attempt."""
-        ...
-
-    async def bridge(self, user_id: int) -> None:
-        """Record that the attempt's call was bridged to the rep."""
+    async def connect_rep(self, user_id: int, now: datetime) -> None:
+        """The rep takes the call: through reserved (unless a preview dial reserved them
+        already) to on_call, and the attempt bridged to them."""
         ...
 
     async def record_system_disposition(

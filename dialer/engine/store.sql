@@ -99,38 +99,37 @@ LEFT JOIN campaign_numbers n ON n.campaign_id = c.campaign_id AND n.phone_id = c
 WHERE c.call_attempt_id = $1 OR ($1::bigint IS NULL AND c.provider_call_id = $2)
 FOR UPDATE OF c;
 
--- name: ready_reps
--- read without locking: the engine ranks them, then locks the first one still free.
--- Only the reps the routing rule can pick from: the callback's owner ($3), the $5
--- longest-idle seniors when seniors go first ($4), and the $5 longest-idle of all; the rule
--- ranks by idle time within those groups, so its choice is among them, and a burst of
--- answers does not read every ready rep of a large floor once per answer.
+-- name: lock_ranked_ready_rep
+-- The routing rule (campaigns/routing.py `rank_reps`) and the lock in one round trip. Only
+-- the reps the rule can pick from are ranked: the callback's owner ($3), the $5
+-- longest-idle seniors when seniors go first for this call ($4), and the $5 longest-idle
+-- of all (a burst of answers does not sort every ready rep of a large floor once per
+-- answer). The owner first, then the seniors, then everyone; within each group the
+-- longest idle, ties to the lower rep id (compared as the rule compares them, as text).
+-- Answers arriving together each lock a different rep (SKIP LOCKED); a rep another answer
+-- has just reserved is no longer ready once its lock is released (the row is read again
+-- under the lock). The locked session is returned.
 WITH ready AS (
     SELECT s.user_id, s.state_since, u.is_senior
     FROM agent_sessions s JOIN users u USING (user_id)
     WHERE s.campaign_id = $1 AND s.ended_at IS NULL AND s.state = 'ready'
       AND ($2::text IS NULL OR $2 = ANY (u.registrations))
+), offered AS (
+    (SELECT * FROM ready WHERE user_id = $3::bigint)
+    UNION
+    (SELECT * FROM ready WHERE $4::boolean AND is_senior ORDER BY state_since, user_id LIMIT $5)
+    UNION
+    (SELECT * FROM ready ORDER BY state_since, user_id LIMIT $5)
 )
-(SELECT * FROM ready WHERE user_id = $3)
-UNION
-(SELECT * FROM ready WHERE $4 AND is_senior ORDER BY state_since, user_id LIMIT $5)
-UNION
-(SELECT * FROM ready ORDER BY state_since, user_id LIMIT $5);
-
--- name: lock_first_ready_rep
--- $2: the reps in the order the routing rule offers them this call. Answers arriving
--- together each lock a different one (SKIP LOCKED) in one round trip; a rep another answer
--- has just reserved is seen as no longer ready once its lock is released.
-SELECT s.user_id
-FROM agent_sessions s
-JOIN unnest($2::bigint[]) WITH ORDINALITY AS offered(user_id, rank) USING (user_id)
+SELECT s.agent_session_id, s.user_id, s.campaign_id, s.state, s.pause_code, s.state_since,
+       s.started_at, s.current_call_attempt_id
+FROM agent_sessions s JOIN offered o USING (user_id)
 WHERE s.campaign_id = $1 AND s.ended_at IS NULL AND s.state = 'ready'
-ORDER BY offered.rank
+ORDER BY CASE WHEN o.user_id = $3::bigint THEN 0 WHEN $4::boolean AND o.is_senior THEN 1
+              ELSE 2 END,
+         o.state_since, o.user_id::text
 LIMIT 1
 FOR UPDATE OF s SKIP LOCKED;
-
--- name: attempt_bridged_to
-UPDATE call_attempts SET agent_user_id = $2, reserved_agent_user_id = $2 WHERE call_attempt_id = $1;
 
 -- name: attempt_abandoned
 -- the answer found no rep: recorded in the answer webhook's own round trip, before the

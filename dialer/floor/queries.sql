@@ -178,3 +178,26 @@ WHERE user_id = $1 AND role = 'telesales_rep' AND active;
 UPDATE agent_sessions SET audio_call_id = NULL
 WHERE user_id = $1 AND ended_at IS NULL AND audio_call_id = $2
 RETURNING agent_session_id, state;
+
+-- name: connect_session
+-- the answered call's rep moves through $4 (from) -> $5 (to) (ready -> reserved ->
+-- on_call, or reserved -> on_call), each change recorded in order, the attempt bridged to
+-- the rep, and every change announced (delivered after the commit): one statement
+WITH moved AS (
+    UPDATE agent_sessions
+    SET state = 'on_call', pause_code = NULL, state_since = $3::timestamptz,
+        current_call_attempt_id = $2
+    WHERE agent_session_id = $1
+), changes AS (
+    INSERT INTO agent_state_changes (agent_session_id, at, from_state, to_state, pause_code,
+                                     call_attempt_id)
+    SELECT $1, $3::timestamptz, change.from_state, change.to_state, NULL, $2
+    FROM unnest($4::text[], $5::text[]) WITH ORDINALITY AS change(from_state, to_state, n)
+    ORDER BY change.n
+), bridged AS (
+    UPDATE call_attempts SET agent_user_id = $6, reserved_agent_user_id = $6
+    WHERE call_attempt_id = $2
+)
+SELECT pg_notify($7, event.payload)
+FROM unnest($8::text[]) WITH ORDINALITY AS event(payload, n)
+ORDER BY event.n;

@@ -10,6 +10,8 @@ same function.
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -133,6 +135,62 @@ async def lock_open_session(connection: asyncpg.Connection, user_id: int) -> asy
         QUERIES["open_session_for_update"], user_id
     )
     return row
+
+
+async def connect_locked_session(
+    connection: asyncpg.Connection,
+    row: asyncpg.Record,
+    call_attempt_id: int,
+    now: datetime,
+) -> AgentSession:
+    """The rep whose open session `row` is locked in the caller's transaction takes the
+    answered call: from ready through reserved to on_call (or from reserved, for the call
+    a preview dial reserved them for), the attempt bridged to them, each change recorded
+    and announced as `set_agent_state` would, in one round trip."""
+    before = _session(row)
+    path = [RepState.RESERVED, RepState.ON_CALL]
+    if before.state is RepState.RESERVED:
+        path = [RepState.ON_CALL]
+    states = [before.state, *path]
+    for from_state, to_state in itertools.pairwise(states):
+        if not can_move(from_state, to_state):
+            raise IllegalStateChange(f"cannot go from {from_state.value} to {to_state.value}")
+    if now < before.state_since:
+        raise IllegalStateChange(
+            f"the change at {now.isoformat()} is earlier than the last one "
+            f"({before.state_since.isoformat()}); check the clock"
+        )
+    moved = [
+        dataclasses.replace(
+            before, state=state, pause_code=None, state_since=now, call_attempt_id=call_attempt_id
+        )
+        for state in path
+    ]
+    await connection.execute(
+        QUERIES["connect_session"],
+        before.agent_session_id,
+        call_attempt_id,
+        now,
+        [state.value for state in states[:-1]],
+        [state.value for state in path],
+        before.user_id,
+        PG_CHANNEL,
+        [
+            json.dumps({"channel": agent_channel(before.user_id), "event": after.as_event()})
+            for after in moved
+        ],
+    )
+    for from_state, to_state in itertools.pairwise(states):
+        log.info(
+            "rep_state_changed",
+            user_id=before.user_id,
+            campaign_id=before.campaign_id,
+            from_state=from_state.value,
+            to_state=to_state.value,
+            pause_code=None,
+            call_attempt_id=call_attempt_id,
+        )
+    return moved[-1]
 
 
 async def set_agent_state(
