@@ -258,17 +258,34 @@ class AbandonGovernor:
         """
         expected = max(0.0, at_risk_calls) * risk
         in_flight = expected + self._z * math.sqrt(expected + 1.0) + 1.0
+        credit = self._credit(now, seconds_left)
+        # Both the regulator's window and today's rate must stay under the cap.
+        for abandoned, answered in (self.window_counts(now), self.today_counts(now)):
+            if abandoned + in_flight > self.rule.cap * answered + credit:
+                return False
+        return True
+
+    def _credit(self, now: float, seconds_left: float | None) -> float:
+        """The abandons the answers expected over the lookahead (at most `seconds_left`)
+        add to the budget when they are abandoned at the target rate: (cap - target) x
+        those answers, less the estimated AMD false positives beyond the target."""
         lookahead = max(
             0.0, self._lookahead if seconds_left is None else min(self._lookahead, seconds_left)
         )
         false_positives_ahead = self.false_positives_per_second(now) * lookahead
         ahead = self.answers_per_second(now) * lookahead + false_positives_ahead
         rule = self.rule
-        credit = (rule.cap - rule.target) * ahead - max(
+        return (rule.cap - rule.target) * ahead - max(
             0.0, false_positives_ahead - rule.target * ahead
         )
-        # Both the regulator's window and today's rate must stay under the cap.
-        for abandoned, answered in (self.window_counts(now), self.today_counts(now)):
-            if abandoned + in_flight > rule.cap * answered + credit:
-                return False
-        return True
+
+    def cap_budget(self, now: float, *, seconds_left: float | None = None) -> float:
+        """The abandons the window, and today's rate, can still take and be at or under the
+        cap at the end of the lookahead (at most `seconds_left`), the answers ahead being
+        abandoned at the target rate: cap x answered + that credit - abandoned."""
+        credit = self._credit(now, seconds_left)
+        cap = self.rule.cap
+        return min(
+            cap * answered + credit - abandoned
+            for abandoned, answered in (self.window_counts(now), self.today_counts(now))
+        )

@@ -18,9 +18,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from campaigns.cmdp_pacing import FLOOR_BUDGET, PolicyTables, caution_factor, penalty_for
 from campaigns.errors import CampaignError
 from campaigns.estimators import HandleTimeModel, RingModel, ScreeningModel
 from campaigns.governor import AbandonGovernor, AbandonRule
+from campaigns.risk import RiskProfile, upper_tail
 
 DEFAULT_RULE = AbandonRule()
 
@@ -366,14 +368,6 @@ class VicidialPacer(Pacer):
         return PacingDecision(launch, self.mode, f"dial level {self.level:.3f}")
 
 
-def _upper_tail(at_least: float, mean: float, variance: float) -> float:
-    """P(S >= at_least) for an integer-valued S ~ Normal(mean, variance) (continuity-corrected)."""
-    if variance <= 1e-12:
-        return 1.0 if mean >= at_least - 0.5 else 0.0
-    z = (at_least - 0.5 - mean) / math.sqrt(variance)
-    return 0.5 * math.erfc(z / math.sqrt(2.0))
-
-
 class PredictivePacer(_GovernedPacer):
     """Our predictive mode: launch each extra call only while its abandon risk is <= q*.
 
@@ -411,6 +405,7 @@ class PredictivePacer(_GovernedPacer):
         self.warmup_dials = warmup_dials
         self.warmup_persons = warmup_persons
         self._persons = 0
+        self.tables = PolicyTables(alpha=self.governor.rule.target)
 
     # -- learning ---------------------------------------------------------------------------
     def observe_ring(self, age: float, answered: bool, hour: int | None = None) -> None:
@@ -461,7 +456,7 @@ class PredictivePacer(_GovernedPacer):
         self._horizon_cache = (pairs, screening_delay, person)
         return self._horizon_cache
 
-    def risk_profiles(self, state: PacingState) -> list[_Profile]:
+    def risk_profiles(self, state: PacingState) -> list[RiskProfile]:
         """Others' demand minus supply over each horizon, for the call being decided."""
         pairs, screening_delay, person_given_answer = self.horizons()
         ring = self.ring
@@ -481,13 +476,34 @@ class PredictivePacer(_GovernedPacer):
             talk_mean, talk_var = handle.talk_sums(talking, supply_window - mean_wrap)
             wrap_mean, wrap_var = handle.wrap_sums(wrapping, supply_window)
             profiles.append(
-                _Profile(
+                RiskProfile(
                     mean=ringing_mean + screening_mean - talk_mean - wrap_mean,
                     variance=ringing_var + screening_var + talk_var + wrap_var,
                     new_call=new_call,
                 )
             )
         return profiles
+
+    def learned_model(self, state: PacingState) -> tuple[int, float, float]:
+        """(working reps, P(person) per dial, mean time to resolve a dial / mean busy time):
+        the Markov model's parameters as learned so far."""
+        agents = state.logged_in_reps - state.paused_reps
+        answered = self.ring.answer_probability()
+        person = answered * self.screening.person_probability()
+        resolve = self.ring.histogram.mean_age() + answered * self.screening.mean_delay()
+        busy = self.handle.mean_talk() + self.handle.mean_wrap()
+        return agents, person, resolve / busy if busy > 0 else 0.0
+
+    def cmdp_launch(self, state: PacingState, penalty: float) -> int | None:
+        """Calls to launch by the CMDP policy of the learned model at `penalty` (None: the
+        model is too large to tabulate)."""
+        agents, person, ratio = self.learned_model(state)
+        if not self.tables.tractable(agents, person, ratio):
+            return None
+        busy = len(state.talking_ages) + len(state.wrapping_ages) + state.waiting_persons
+        in_flight = len(state.ringing_ages) + len(state.screening_ages)
+        target = self.tables.target(state.now, agents, person, ratio, penalty, busy, in_flight)
+        return target - in_flight
 
     def decide(self, state: PacingState) -> PacingDecision:
         progressive = progressive_launch(state)
@@ -501,6 +517,15 @@ class PredictivePacer(_GovernedPacer):
             self.ring.select(state.local_hour)
             self.screening.select(state.local_hour)
         q = self.governor.threshold(state.now)
+        # the CMDP policy's abandon penalty: 1 / q*, raised smoothly as the budget left
+        # under the cap (with the answers ahead at the target rate) runs low
+        budget = self.governor.cap_budget(state.now, seconds_left=state.seconds_to_shift_end)
+        caution = caution_factor(budget)
+        wanted = self.cmdp_launch(state, penalty_for(q, self.governor.rule.target) * caution)
+        if wanted is not None:
+            if budget < FLOOR_BUDGET or self.governor.rate(state.now) > self.governor.rule.cap:
+                return self._fallback(state, "no abandon left under the cap")
+            q /= caution
         profiles = self.risk_profiles(state)
         free = state.ready_reps - state.waiting_persons
         weight = 1.0 / len(profiles)
@@ -509,12 +534,18 @@ class PredictivePacer(_GovernedPacer):
         while launch < cap:
             risk = 0.0
             for profile in profiles:
-                risk += weight * _upper_tail(free, profile.mean, profile.variance)
-            if risk > q and launch >= progressive:
+                risk += weight * upper_tail(free, profile.mean, profile.variance)
+            # launch while either rule wants the call: the CMDP policy of the learned
+            # Markov model, or the risk threshold (which reads the time in state)
+            if launch >= progressive and risk > q and (wanted is None or launch >= wanted):
                 break
             for profile in profiles:
                 profile.add_new_call()
             launch += 1
+        if wanted is not None:
+            return PacingDecision(
+                launch, self.mode, "CMDP policy and risk threshold", threshold=q, risk=risk
+            )
         if launch > max(progressive, 0):
             persons = profiles[len(profiles) // 2].new_call
             at_risk = state.calls_in_flight + launch - max(state.ready_reps, 0)
@@ -523,39 +554,6 @@ class PredictivePacer(_GovernedPacer):
             ):
                 return self._fallback(state, "projected abandon rate too close to the cap")
         return PacingDecision(launch, self.mode, "risk threshold", threshold=q, risk=risk)
-
-
-def predicted_free_reps(pacer: Pacer, state: PacingState) -> float:
-    """Reps expected to be free when a call launched now would need one (its median
-    horizon): the free reps now plus each busy rep's chance of being free by then, from
-    the predictive pacer's learned talk and wrap times; other pacers look only at the
-    free reps now."""
-    free = float(state.ready_reps - state.waiting_persons)
-    if not isinstance(pacer, PredictivePacer):
-        return free
-    pairs, _delay, _person = pacer.horizons()
-    tau = pairs[len(pairs) // 2][0]
-    handle = pacer.handle
-    window = tau + pacer.connect_threshold
-    talk_mean, _ = handle.talk_sums(
-        handle.talk.bin_indices(state.talking_ages), window - handle.mean_wrap()
-    )
-    wrap_mean, _ = handle.wrap_sums(handle.wrap.bin_indices(state.wrapping_ages), window)
-    return free + talk_mean + wrap_mean
-
-
-@dataclass(slots=True)
-class _Profile:
-    """Mean and variance of (others' demand - supply) over one horizon; a new call's
-    probability of needing a rep within it."""
-
-    mean: float
-    variance: float
-    new_call: float
-
-    def add_new_call(self) -> None:
-        self.mean += self.new_call
-        self.variance += self.new_call * (1.0 - self.new_call)
 
 
 def make_pacer(
@@ -585,5 +583,7 @@ def make_pacer(
     if mode in VICIDIAL_MODES:
         return VicidialPacer(mode, limits, vicidial)
     return PredictivePacer(
-        limits, AbandonGovernor(rule), connect_threshold_seconds=connect_threshold_seconds
+        limits,
+        AbandonGovernor(rule),
+        connect_threshold_seconds=connect_threshold_seconds,
     )

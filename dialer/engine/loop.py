@@ -23,12 +23,12 @@ import asyncpg
 import structlog
 
 from campaigns.abandon_budget import abandon_budget, exposure_cap
+from campaigns.free_reps import predicted_free_reps
 from campaigns.pacing import (
     Pacer,
     PacingState,
     apply_limits,
     cps_window,
-    predicted_free_reps,
     progressive_launch,
 )
 from compliance.rules import DEFAULT_GATE_RULES, GateRules

@@ -3,7 +3,8 @@ busy rep's chance of being free when a call launched now would need one."""
 
 from __future__ import annotations
 
-from campaigns.pacing import PacingState, make_pacer, predicted_free_reps
+from campaigns.free_reps import predicted_free_reps
+from campaigns.pacing import PacingState, make_pacer
 
 
 def _state(**changes: object) -> PacingState:
