@@ -62,7 +62,9 @@ async def test_an_import_beyond_its_memory_fails_with_the_reason_and_changes_not
     pool: asyncpg.Pool, db_url: str, tmp_path: Path
 ) -> None:
     path = tmp_path / "list.csv"
-    path.write_bytes(csv_text(CN_HEADER, sample_rows()).encode("gb18030"))
+    # rows enough that reading them must grow the process past the allowance, whatever
+    # the child already holds free (a small file can fit in memory it has)
+    path.write_bytes(csv_text(CN_HEADER, sample_rows() * 5000).encode("gb18030"))
     now = datetime.now(UTC)
     await create_job(pool, "tight", "list.csv", "tight", None, now)
     # an allowance far below what reading a file and talking to PostgreSQL take
