@@ -38,6 +38,8 @@ class Figure(enum.StrEnum):
     LEADS_WON = "leads_won"
     REVENUE_CENTS = "revenue_cents"
     BREAK_OVERRUNS = "break_overruns"  # 小休超时
+    QA_SCORE = "qa_score"  # 电话抽调 QA score
+    SMS_SATISFACTION = "sms_satisfaction"  # 短信满意度
 
 
 class Better(enum.StrEnum):
@@ -68,7 +70,9 @@ class Tally:
     code is final; person_answers / abandoned: the regulator's counts; logged_in_seconds /
     working_seconds: rep time logged in / on a call or in wrap-up; leads_won: leads closed
     won; revenue_cents: attributed net commission and fees; break_overruns: pauses held
-    past their limit.
+    past their limit; qa_reviews / qa_score_points: standing QA reviews scored and the sum
+    of their scores in ten-thousandths; sms_ratings / sms_rating_sum: SMS survey replies
+    with a rating and the sum of the ratings (1–5).
     """
 
     dials: int = 0
@@ -85,6 +89,10 @@ class Tally:
     leads_won: int = 0
     revenue_cents: int = 0
     break_overruns: int = 0
+    qa_reviews: int = 0
+    qa_score_points: int = 0
+    sms_ratings: int = 0
+    sms_rating_sum: int = 0
 
     def __add__(self, other: Tally) -> Tally:
         return Tally(
@@ -154,6 +162,20 @@ def abandon_rate(tally: Tally) -> Decimal | None:
     return _ratio(tally.abandoned, tally.person_answers)
 
 
+#: a QA score (0–1) is counted in ten-thousandths so that tallies stay integers
+QA_SCORE_POINTS = 10_000
+
+
+def qa_score(tally: Tally) -> Decimal | None:
+    """QA score: the standing reviews' scores summed over the reviews scored (0–1)."""
+    return _ratio(tally.qa_score_points, tally.qa_reviews * QA_SCORE_POINTS)
+
+
+def sms_satisfaction(tally: Tally) -> Decimal | None:
+    """短信满意度: the SMS survey ratings summed over the ratings received (1–5, two places)."""
+    return _ratio(tally.sms_rating_sum, tally.sms_ratings, "0.01")
+
+
 FigureValue = int | Decimal | None
 
 
@@ -173,6 +195,8 @@ def figures_of(tally: Tally) -> dict[Figure, FigureValue]:
         Figure.LEADS_WON: tally.leads_won,
         Figure.REVENUE_CENTS: tally.revenue_cents,
         Figure.BREAK_OVERRUNS: tally.break_overruns,
+        Figure.QA_SCORE: qa_score(tally),
+        Figure.SMS_SATISFACTION: sms_satisfaction(tally),
     }
 
 

@@ -21,6 +21,23 @@ DEFAULT_WEIGHTS: dict[Figure, Decimal] = {
     Figure.FIRST_CONTACT_RESOLUTION: Decimal(1),
     Figure.UTILISATION: Decimal(1),
 }
+#: the figures a weight may be set on (migrations/0028 checks the same list)
+WEIGHTABLE = frozenset(
+    {
+        Figure.CALLS_PER_HOUR,
+        Figure.AVERAGE_TALK_SECONDS,
+        Figure.FIRST_CONTACT_RESOLUTION,
+        Figure.UTILISATION,
+        Figure.CONTACTS,
+        Figure.WARM_LEADS,
+        Figure.CONTACT_RATE,
+        Figure.TALK_SECONDS,
+        Figure.DIALS,
+        Figure.LEADS_WON,
+        Figure.QA_SCORE,
+        Figure.SMS_SATISFACTION,
+    }
+)
 _HUNDRED = Decimal(100)
 _PLACES = Decimal("0.01")
 

@@ -1206,7 +1206,7 @@ ALTER TABLE public.lead_notices ALTER COLUMN notice_id ADD GENERATED ALWAYS AS I
 CREATE TABLE public.leaderboard_weights (
     figure text NOT NULL,
     weight numeric NOT NULL,
-    CONSTRAINT leaderboard_weights_figure_check CHECK ((figure = ANY (ARRAY['calls_per_hour'::text, 'average_talk_seconds'::text, 'first_contact_resolution'::text, 'utilisation'::text, 'contacts'::text, 'warm_leads'::text, 'contact_rate'::text, 'talk_seconds'::text, 'dials'::text, 'leads_won'::text]))),
+    CONSTRAINT leaderboard_weights_figure_check CHECK ((figure = ANY (ARRAY['calls_per_hour'::text, 'average_talk_seconds'::text, 'first_contact_resolution'::text, 'utilisation'::text, 'contacts'::text, 'warm_leads'::text, 'contact_rate'::text, 'talk_seconds'::text, 'dials'::text, 'leads_won'::text, 'qa_score'::text, 'sms_satisfaction'::text]))),
     CONSTRAINT leaderboard_weights_weight_check CHECK ((weight >= (0)::numeric))
 );
 
@@ -1596,6 +1596,17 @@ ALTER TABLE public.qa_reviews ALTER COLUMN review_id ADD GENERATED ALWAYS AS IDE
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
+);
+
+--
+-- Name: qa_sample_runs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.qa_sample_runs (
+    team_id bigint NOT NULL,
+    sampled_on date NOT NULL,
+    queued integer DEFAULT 0 NOT NULL,
+    ran_at timestamp with time zone NOT NULL
 );
 
 --
@@ -2513,6 +2524,13 @@ ALTER TABLE ONLY public.qa_reviews
 
 ALTER TABLE ONLY public.qa_reviews
     ADD CONSTRAINT qa_reviews_pkey PRIMARY KEY (review_id);
+
+--
+-- Name: qa_sample_runs qa_sample_runs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_sample_runs
+    ADD CONSTRAINT qa_sample_runs_pkey PRIMARY KEY (team_id, sampled_on);
 
 --
 -- Name: qa_sampling_plans qa_sampling_plans_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -3890,6 +3908,13 @@ ALTER TABLE ONLY public.qa_reviews
 
 ALTER TABLE ONLY public.qa_reviews
     ADD CONSTRAINT qa_reviews_scorecard_id_fkey FOREIGN KEY (scorecard_id) REFERENCES public.qa_scorecards(scorecard_id);
+
+--
+-- Name: qa_sample_runs qa_sample_runs_team_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.qa_sample_runs
+    ADD CONSTRAINT qa_sample_runs_team_id_fkey FOREIGN KEY (team_id) REFERENCES public.teams(team_id);
 
 --
 -- Name: qa_sampling_plans qa_sampling_plans_scorecard_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -71,42 +71,57 @@ async def set_sampling_plan(
 
 
 async def sample_day(pool: asyncpg.Pool, day: date, *, tz: ZoneInfo, now: datetime) -> int:
-    """Queue the day's sample of every team with a plan; returns the reviews queued (a
-    call already queued for the same reason is not queued twice)."""
+    """Queue the day's sample of every team with a plan; returns the reviews queued. Each
+    team's day is sampled once: the run is claimed in `qa_sample_runs` in the same
+    transaction as its reviews, so two workers (or a second run) queue nothing more."""
     start = datetime.combine(day, time.min, tz)
     end = start + timedelta(days=1)
     queued = 0
     for plan in await pool.fetch(QUERIES["sampling_plans"]):
-        rows = await pool.fetch(
-            QUERIES["recorded_calls_of_team"], plan["team_id"], start, end, plan["min_talk_seconds"]
-        )
-        recording = {r["call_attempt_id"]: r["recording_id"] for r in rows}
-        candidates = [
-            SampleCandidate(
-                r["call_attempt_id"],
-                r["rep_user_id"],
-                tuple(
-                    reason for reason in ("warm_lead", "complaint", "dnc_disposition") if r[reason]
-                ),
-            )
-            for r in rows
-        ]
-        chosen = sample_calls(
-            candidates, random_share=plan["random_share"], seed=f"{day}:{plan['team_id']}"
-        )
-        for call_id, rep_id, reason in chosen:
-            review_id = await pool.fetchval(
-                QUERIES["insert_review"],
-                call_id,
-                recording[call_id],
-                rep_id,
-                plan["scorecard_id"],
-                reason,
-                day,
-                now,
-            )
-            queued += review_id is not None
+        async with pool.acquire() as connection, connection.transaction():
+            if await connection.fetchval(QUERIES["claim_sample_run"], plan["team_id"], day, now):
+                queued += await _sample_team(connection, plan, day, start, end, now)
     log.info("qa_sampled", day=day.isoformat(), queued=queued)
+    return queued
+
+
+async def _sample_team(
+    connection: asyncpg.Connection,
+    plan: Mapping[str, Any],
+    day: date,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> int:
+    queued = 0
+    rows = await connection.fetch(
+        QUERIES["recorded_calls_of_team"], plan["team_id"], start, end, plan["min_talk_seconds"]
+    )
+    recording = {r["call_attempt_id"]: r["recording_id"] for r in rows}
+    candidates = [
+        SampleCandidate(
+            r["call_attempt_id"],
+            r["rep_user_id"],
+            tuple(reason for reason in ("warm_lead", "complaint", "dnc_disposition") if r[reason]),
+        )
+        for r in rows
+    ]
+    chosen = sample_calls(
+        candidates, random_share=plan["random_share"], seed=f"{day}:{plan['team_id']}"
+    )
+    for call_id, rep_id, reason in chosen:
+        review_id = await connection.fetchval(
+            QUERIES["insert_review"],
+            call_id,
+            recording[call_id],
+            rep_id,
+            plan["scorecard_id"],
+            reason,
+            day,
+            now,
+        )
+        queued += review_id is not None
+    await connection.execute(QUERIES["finish_sample_run"], plan["team_id"], day, queued)
     return queued
 
 

@@ -337,3 +337,11 @@ ON CONFLICT (e164) DO NOTHING;
 SELECT rep_user_id AS user_id, count(*)::int AS answered, avg(rating) AS mean_rating
 FROM sms_surveys WHERE status = 'answered' AND answered_at >= $1 AND answered_at < $2
 GROUP BY rep_user_id ORDER BY rep_user_id;
+
+-- name: claim_sample_run
+-- Claim a team's day for sampling: one worker wins, the others see NULL (migrations/0028).
+INSERT INTO qa_sample_runs (team_id, sampled_on, ran_at) VALUES ($1, $2, $3)
+ON CONFLICT DO NOTHING RETURNING team_id;
+
+-- name: finish_sample_run
+UPDATE qa_sample_runs SET queued = $3 WHERE team_id = $1 AND sampled_on = $2;

@@ -2,6 +2,34 @@
 -- the counts behind every figure (migrations/0026 figure_tallies, docs/figures.md)
 SELECT * FROM figure_tallies($1, $2, $3, $4, $5, $6) ORDER BY bucket, key;
 
+-- name: quality_tallies
+-- The QA and SMS survey counts (docs/figures.md) of [$1, $2) per bucket ($4) in zone $5
+-- and per key of dimension $3 (rep, team, sub_team; no other dimension has them): a QA
+-- review counts when it is standing (scored or acknowledged; a disputed one's re-score
+-- stands in for it) in the bucket of its scored_at, a survey when answered with a rating
+-- in the bucket of its answered_at; both for the rep whose call it was.
+WITH events AS (
+    SELECT q.rep_user_id, q.scored_at AS at, 1 AS qa_reviews,
+           round(q.score * 10000)::bigint AS qa_score_points, 0 AS sms_ratings,
+           0 AS sms_rating_sum
+    FROM qa_reviews q
+    WHERE q.status IN ('scored', 'acknowledged') AND q.score IS NOT NULL
+      AND q.scored_at >= $1 AND q.scored_at < $2
+    UNION ALL
+    SELECT s.rep_user_id, s.answered_at, 0, 0, 1, s.rating
+    FROM sms_surveys s
+    WHERE s.status = 'answered' AND s.rating IS NOT NULL AND s.rep_user_id IS NOT NULL
+      AND s.answered_at >= $1 AND s.answered_at < $2
+)
+SELECT date_trunc($4, e.at AT TIME ZONE $5)::date AS bucket,
+       CASE $3 WHEN 'rep' THEN u.user_id::text WHEN 'team' THEN u.team_id::text
+               ELSE u.sub_team_id::text END AS key,
+       sum(e.qa_reviews)::bigint AS qa_reviews, sum(e.qa_score_points)::bigint AS qa_score_points,
+       sum(e.sms_ratings)::bigint AS sms_ratings, sum(e.sms_rating_sum)::bigint AS sms_rating_sum
+FROM events e JOIN users u ON u.user_id = e.rep_user_id
+WHERE $3 IN ('rep', 'team', 'sub_team')
+GROUP BY 1, 2;
+
 -- name: key_names
 -- display names of the keys a report may group by
 SELECT 'rep' AS dimension, user_id::text AS key, display_name AS name FROM users

@@ -28,6 +28,8 @@ COLUMNS = (
     Figure.WARM_LEADS,
     Figure.LEADS_WON,
     Figure.REVENUE_CENTS,
+    Figure.QA_SCORE,
+    Figure.SMS_SATISFACTION,
 )
 FUNNEL = ("listed", "dialled", "contacted", "warm_leads", "leads_won", "revenue")
 #: dimensions of people: abandons have no rep, so no abandon rate

@@ -43,11 +43,18 @@ async def tallies(
     zone: str = CENTRE_TIME_ZONE,
 ) -> dict[TallyKey, Tally]:
     """Each (bucket, key)'s tally over [start, end); key None: records with no such key
-    (a dial no rep took, a call of no list)."""
+    (a dial no rep took, a call of no list). The QA and SMS survey counts come from their
+    own query (they are not calls) and are added to the same tallies."""
     rows = await executor.fetch(
         QUERIES["tallies"], start, end, now, dimension.value, bucket.value, zone
     )
-    return {(row["bucket"], row["key"]): Tally.of(row) for row in rows}
+    found = {(row["bucket"], row["key"]): Tally.of(row) for row in rows}
+    for row in await executor.fetch(
+        QUERIES["quality_tallies"], start, end, dimension.value, bucket.value, zone
+    ):
+        key = (row["bucket"], row["key"])
+        found[key] = found.get(key, Tally()) + Tally.of(row)
+    return found
 
 
 async def key_names(executor: asyncpg.Connection | asyncpg.Pool) -> dict[tuple[str, str], str]:

@@ -71,5 +71,7 @@ i18n.register(
         "figure_leads_won": {"zh": "成交线索", "en": "Leads won"},
         "figure_revenue_cents": {"zh": "收入(元)", "en": "Revenue (CNY)"},
         "figure_break_overruns": {"zh": "小休超时", "en": "Break overruns"},
+        "figure_qa_score": {"zh": "质检得分", "en": "QA score"},
+        "figure_sms_satisfaction": {"zh": "短信满意度", "en": "SMS satisfaction"},
     }
 )

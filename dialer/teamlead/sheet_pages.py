@@ -17,6 +17,7 @@ from dialer.teamlead.access import LEADERS, rep_in_reach, team_in_reach
 from dialer.teamlead.boards import QUERIES, Month, rep_sheet, team_leaderboards
 from dialer.teamlead.pages import render
 from figures.definitions import Figure
+from figures.leaderboard import WEIGHTABLE
 from figures.targets import TARGETED
 
 routes = Routes()
@@ -149,10 +150,7 @@ class Weights(BaseModel):
 )
 async def set_weights(request: web.Request) -> web.Response:
     body = await read_body(request, Weights)
-    allowed = {"calls_per_hour", "average_talk_seconds", "first_contact_resolution",
-               "utilisation", "contacts", "warm_leads", "contact_rate", "talk_seconds",
-               "dials", "leads_won"}  # fmt: skip
-    bad = [f.value for f, w in body.weights.items() if f.value not in allowed or w < 0]
+    bad = [f.value for f, w in body.weights.items() if f not in WEIGHTABLE or w < 0]
     if bad:
         raise Problem(422, "Weights refused", f"No weight may be set on {', '.join(bad)}.")
     pool = pool_of(request)

@@ -5,9 +5,13 @@ excellent-recording library, QA figures, and the coefficient they feed."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from dialer.keys import CLOCK, POOL
+from dialer.quality.background import sample_yesterday
 from dialer.quality.coefficients import compute_month
 from dialer.quality.qa import ensure_default_scorecard, set_sampling_plan
 from revenue.statements import Month
@@ -149,3 +153,21 @@ async def test_sample_score_acknowledge_dispute_and_figures(client, pool) -> Non
         qa_mean = Decimal(row["mean_score"])
         expected = Decimal(1) - Decimal("0.5") * max(Decimal(0), Decimal("0.85") - qa_mean)
         assert standing[rep_id].score == expected.quantize(Decimal("0.0001"))
+
+
+async def test_the_scheduled_sample_of_a_day_runs_once_across_two_workers(pool) -> None:
+    world = await build_qa_world(pool)
+    scorecard = await ensure_default_scorecard(pool, DAY_START)
+    team = await pool.fetchval("SELECT team_id FROM users WHERE user_id = $1", world.reps[0])
+    await set_sampling_plan(pool, team, random_share=Decimal("0.25"), scorecard_id=scorecard)
+    clock = lambda: DAY_START + timedelta(days=1)  # noqa: E731 - the next morning
+    # two engine workers' apps (only what the job reads)
+    workers: list = [{POOL: pool, CLOCK: clock}, {POOL: pool, CLOCK: clock}]
+    queued = await asyncio.gather(*(sample_yesterday(app) for app in workers))
+    reviews = await pool.fetchval("SELECT count(*) FROM qa_reviews")
+    assert reviews > 0 and sorted(queued) == [0, reviews]
+    assert await pool.fetchval("SELECT count(*) FROM qa_sample_runs") == await pool.fetchval(
+        "SELECT count(*) FROM qa_sampling_plans"
+    )
+    assert await sample_yesterday(workers[0]) == 0
+    assert await pool.fetchval("SELECT count(*) FROM qa_reviews") == reviews
