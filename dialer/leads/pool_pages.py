@@ -18,7 +18,8 @@ from aiohttp import web
 
 import dialer.console.messages  # noqa: F401  (registers the segment and tier names shown here)
 from dialer import auth
-from dialer.http import ConsoleLink, Role, Routes, path_int, read_form
+from dialer.floor import access
+from dialer.http import ConsoleLink, Role, Routes, path_int, read_form, route_name
 from dialer.keys import now_of, pool_of
 from dialer.leads.errors import LeadNotFound, NotInPool, OpenLeadExists, RerouteRefused
 from dialer.leads.pool import list_pool, reroute_lead
@@ -95,6 +96,19 @@ async def _render(
     rerouted = request.query.get("rerouted", "")
     if rerouted.isdigit():
         outcome = await pool.fetchrow(QUERIES["reroute_outcome"], int(rerouted))
+    user = auth.current_user(request)
+    shown_ids = [lead["account_id"] for lead in leads]
+    if outcome is not None and "account_id" in outcome:
+        shown_ids.append(outcome["account_id"])
+    await access.record_access(  # the customers shown, in one insert (PIPL)
+        pool,
+        user_id=user.user_id,
+        role=user.role.value,
+        account_ids=shown_ids,
+        route=route_name(request),
+        reason=access.CENTRE,
+        now=now,
+    )
     html = _environment.get_template("leads_pool.html").render(
         **context,
         leads=leads,

@@ -201,3 +201,26 @@ async def test_branch_staff_cannot_open_the_pool_page_and_their_expired_tab_show
     expired = await (await client.get("/branch/leads?state=expired", headers=boss)).text()
     assert 'data-rerouted="yes">已由中心重新分配' in row(expired, moved)
     assert 'data-rerouted="no">在中心线索池' in row(expired, waiting)
+
+
+async def test_reading_the_pool_page_logs_each_customer_shown(
+    client: Any, brokerage: Brokerage, clock: Clock
+) -> None:
+    b = brokerage
+    first = await make_account(b.pool, "Shown one", b.branch_a)
+    second = await make_account(b.pool, "Shown two", b.branch_a)
+    await expired_lead(b, first, clock)
+    await expired_lead(b, second, clock)
+    clock.now += timedelta(days=1, hours=2)
+    user_id = await make_person(b.pool, Role.CAMPAIGN_MANAGER, "cm-log")
+    await sign_in(client, "cm-log")  # reads the pool page once
+    rows = await b.pool.fetch(
+        "SELECT user_id, role, account_id, route, reason, at FROM customer_access_log"
+        " WHERE route LIKE '%pool%' AND user_id = $1 ORDER BY account_id",
+        user_id,
+    )
+    assert [(r["account_id"], r["reason"], r["role"]) for r in rows] == [
+        (first, "centre", "campaign_manager"),
+        (second, "centre", "campaign_manager"),
+    ]
+    assert all(r["at"] == clock.now for r in rows)
