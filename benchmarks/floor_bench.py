@@ -18,7 +18,7 @@ loop lag reaches LAG_LIMIT, or the answer p99 over 50 ms, or the abandon rate ov
 3 % cap, with the N where it happened. It stops by itself and kills only its own pids.
 
     PYTHONPATH=. python benchmarks/floor_bench.py [--reps 500 1000 2000] [--seconds 75]
-        [--workers 2] [--speed 10]
+        [--ramp-seconds 120] [--workers 2] [--speed 10]
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from dialer import auth  # noqa: E402
 from tests.faults.cluster import (  # noqa: E402
     REPO_ROOT,
     Cluster,
@@ -169,9 +170,11 @@ def _postgres_cpu(postmaster: int) -> float:
     return _stat(postmaster) + sum(_stat(child) for child in _children(postmaster))
 
 
-async def _scrape(url: str) -> str:
-    async with aiohttp.ClientSession() as session, session.get(url) as response:
-        return await response.text()
+async def _scrape(url: str, headers: dict[str, str]) -> str:
+    async with aiohttp.ClientSession() as session, session.get(url, headers=headers) as response:
+        text = await response.text()
+        assert response.status == 200, f"{url}: HTTP {response.status} {text[:200]}"
+        return text
 
 
 CLONE_REPS = """
@@ -182,6 +185,8 @@ SELECT 'rep' || n, '坐席' || n, role, branch_id, team_id, password_hash, langu
   FROM users, generate_series(31, $1) AS n
  WHERE username = 'rep30'
 """
+
+SIGNED_IN = "SELECT count(*) FROM agent_sessions WHERE ended_at IS NULL"
 
 ABANDONS = """
 SELECT count(*) FILTER (WHERE abandoned AND coalesce(answered_by, 'human') <> 'machine')
@@ -206,6 +211,8 @@ async def run_step(cluster: Cluster, postmaster: int, args: argparse.Namespace, 
             await wait_http(f"http://127.0.0.1:{port}/healthz", timeout=90)
         campaign_id = await predictive_campaign(pool)
         headers = await manager_headers(pool)
+        admin = await pool.fetchval("SELECT user_id FROM users WHERE username = 'admin'")
+        scrape = {"Authorization": "Bearer " + await auth.issue_api_token(pool, admin, "floor")}
         await post(cluster, f"/api/v1/campaigns/{campaign_id}/start", headers)
         carrier = cluster.processes[0]
         reps = cluster.spawn(
@@ -217,10 +224,17 @@ async def run_step(cluster: Cluster, postmaster: int, args: argparse.Namespace, 
             return bool(await pool.fetchval("SELECT count(*) >= 20 FROM call_attempts"))
 
         await wait_for(dialling, timeout=180, every=1.0)
+        ramp_started = time.monotonic()
+        while time.monotonic() - ramp_started < args.ramp_seconds:
+            if await pool.fetchval(SIGNED_IN) >= 0.95 * n:
+                break
+            await asyncio.sleep(2)
+        ramp = time.monotonic() - ramp_started
+        signed_in_before = await pool.fetchval(SIGNED_IN)
         metrics = f"{cluster.base_url}/metrics"
         parts = {"web": web, "carrier": carrier, "reps": reps}
         parts.update({f"worker{i + 1}": w for i, w in enumerate(workers)})
-        before_text = await _scrape(metrics)
+        before_text = await _scrape(metrics, scrape)
         before_cpu = {k: _stat(p.pid) for k, p in parts.items()} | {
             "postgres": _postgres_cpu(postmaster)
         }
@@ -233,16 +247,17 @@ async def run_step(cluster: Cluster, postmaster: int, args: argparse.Namespace, 
         while time.monotonic() - started < args.seconds:
             await asyncio.sleep(5)
             for port in worker_ports:
-                text = await _scrape(f"http://127.0.0.1:{port}/metrics")
+                text = await _scrape(f"http://127.0.0.1:{port}/metrics", scrape)
                 lag = max(lag, gauge(text, "dialer_event_loop_lag_seconds") or 0.0)
         seconds = time.monotonic() - started
-        after_text = await _scrape(metrics)
+        after_text = await _scrape(metrics, scrape)
         cpu = {k: _stat(p.pid) - before_cpu[k] for k, p in parts.items()}
         cpu["postgres"] = _postgres_cpu(postmaster) - before_cpu["postgres"]
         xacts = await pool.fetchval(
             "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
         )
         row = await pool.fetchrow(ABANDONS, since)
+        signed_in_after = await pool.fetchval(SIGNED_IN)
         answer = {"provider": "twilio", "hook": "answer"}
         answers = delta(
             histogram(after_text, "dialer_webhook_seconds", answer),
@@ -257,6 +272,10 @@ async def run_step(cluster: Cluster, postmaster: int, args: argparse.Namespace, 
         step.abandon_rate = row["abandoned"] / row["answered"] if row["answered"] else 0.0
         p50 = quantile(answers, 0.5)
         print(f"N = {n} reps, {args.workers} workers, {seconds:.0f} s measured:")
+        print(
+            f"  reps signed in: {signed_in_before} after a {ramp:.0f} s ramp,"
+            f" {signed_in_after} at the end"
+        )
         print(
             f"  answer webhook p50/p99: {_ms(p50)} / {_ms(step.answer_p99_s)}"
             f" ({answers.get(float('inf'), 0):.0f} answers)"
@@ -308,6 +327,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, nargs="+", default=[500, 1000, 2000])
     parser.add_argument("--seconds", type=float, default=75.0)
+    parser.add_argument(
+        "--ramp-seconds", type=float, default=120.0, help="wait this long for the sign-ins"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--speed", type=float, default=10.0)
     args = parser.parse_args()
