@@ -98,7 +98,7 @@ async def _render(
         outcome = await pool.fetchrow(QUERIES["reroute_outcome"], int(rerouted))
     user = auth.current_user(request)
     shown_ids = [lead["account_id"] for lead in leads]
-    if outcome is not None and "account_id" in outcome:
+    if outcome is not None:
         shown_ids.append(outcome["account_id"])
     await access.record_access(  # the customers shown, in one insert (PIPL)
         pool,

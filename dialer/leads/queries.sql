@@ -302,7 +302,8 @@ FOR UPDATE;
 -- name: reroute_outcome
 -- Where the centre's last re-route of lead $1 sent it: the lead now open, its branch and
 -- who has it (NULL assignee: the branch's queue).
-SELECT e.lead_id AS from_lead_id, a.name AS customer_name, t.lead_id, t.branch_id,
+SELECT e.lead_id AS from_lead_id, a.name AS customer_name, t.account_id, t.lead_id,
+       t.branch_id,
        tb.name AS branch_name, t.assigned_to, u.display_name AS assigned_name
 FROM lead_events e
 JOIN leads t ON t.lead_id = (e.detail ->> 'to_lead_id')::bigint
