@@ -13,7 +13,8 @@ reps are the ready reps less the waiting persons plus each busy rep's true chanc
 spent) of being free within `horizon` seconds. Two parameters: `ratio` and `horizon`.
 The search: for each horizon, a bisection over the sorted ratio grid for the largest
 feasible ratio (more calls in flight, more occupancy and more abandons), each candidate
-stopped at its first seed over the cap; `exhaustive=True` runs the whole grid.
+stopped at its first seed over the cap, then `refine` halvings of the gap between the
+last feasible ratio and the next; `exhaustive=True` runs the whole grid.
 """
 
 from __future__ import annotations
@@ -132,6 +133,7 @@ def tune(
     ratios: Sequence[float] = RATIOS,
     horizons: Sequence[float] = HORIZONS,
     exhaustive: bool = False,
+    refine: int = 2,
     shift_seconds: float | None = None,
 ) -> tuple[Candidate | None, list[Candidate]]:
     """The best feasible candidate (None: none is) and every candidate evaluated."""
@@ -160,6 +162,13 @@ def tune(
                 low = middle
             else:
                 high = middle
+        feasible_ratio, infeasible_ratio = ordered[low], ordered[high]
+        for _ in range(refine):  # halve the gap between the grid's last feasible and next
+            ratio = round((feasible_ratio + infeasible_ratio) / 2, 4)
+            if run(ratio, horizon).feasible:
+                feasible_ratio = ratio
+            else:
+                infeasible_ratio = ratio
     feasible = [c for c in tried if c.feasible]
     best = max(feasible, key=lambda c: c.occupancy) if feasible else None
     return best, tried

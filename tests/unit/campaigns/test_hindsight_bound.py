@@ -46,7 +46,14 @@ def test_the_chosen_candidate_is_under_the_cap_on_every_seed_and_unbeaten() -> N
 def test_bisection_finds_the_largest_feasible_ratio_of_each_horizon() -> None:
     scenario = tiny()
     _, grid = tune(scenario, ratios=RATIOS, horizons=(0.0,), exhaustive=True, shift_seconds=SHIFT)
-    best, tried = tune(scenario, ratios=RATIOS, horizons=(0.0,), shift_seconds=SHIFT)
+    best, tried = tune(scenario, ratios=RATIOS, horizons=(0.0,), refine=0, shift_seconds=SHIFT)
     largest = max(c.ratio for c in grid if c.feasible)
     assert best is not None and best.ratio == largest
     assert len(tried) <= len(grid)
+    # refining halves the gap to the next grid ratio and keeps only what holds the cap
+    refined, more = tune(scenario, ratios=RATIOS, horizons=(0.0,), refine=2, shift_seconds=SHIFT)
+    assert refined is not None and largest <= refined.ratio < min(
+        c.ratio for c in grid if not c.feasible
+    )
+    assert refined.feasible and refined.occupancy >= best.occupancy
+    assert len(more) == len(tried) + 2
