@@ -23,6 +23,7 @@ from typing import Protocol
 from campaigns.agents import Rep, RepState
 from campaigns.governor import AbandonRule
 from campaigns.pacing import (
+    Pacer,
     PacingLimits,
     PacingMode,
     PacingState,
@@ -188,6 +189,7 @@ class ShiftSimulation:
         vicidial: VicidialSettings | None = None,
         lines_per_rep: float | None = None,
         source: DialSource | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self.scenario = scenario
         self.mode = PacingMode(mode)
@@ -200,7 +202,7 @@ class ShiftSimulation:
             dropped_percentage=100 * scenario.abandon_cap,
             shift_end_hours=self.shift_seconds / 3600.0,
         )
-        self.pacer = make_pacer(
+        self.pacer = pacer or make_pacer(
             self.mode,
             limits=limits,
             rule=rule,
