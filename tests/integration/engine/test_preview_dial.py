@@ -244,9 +244,12 @@ async def test_a_machine_gets_the_campaigns_message_and_the_rep_is_freed(live_ap
             dial = await response.json()
     call_id = dial["call_attempt_id"]
     assert call_id is not None, dial
+    # ended, and settled by the engine (since the ledger's group commit the settle follows
+    # the end's commit instead of sharing its transaction)
     await _wait_for(
         pool,
-        "SELECT ended_at IS NOT NULL FROM call_attempts WHERE call_attempt_id = $1",
+        "SELECT ended_at IS NOT NULL AND outcome IS NOT NULL FROM call_attempts"
+        " WHERE call_attempt_id = $1",
         call_id,
     )
     await app[TELEPHONY].webhooks.drain()
