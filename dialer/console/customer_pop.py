@@ -151,7 +151,16 @@ async def build_pop(
         ],
         "callbacks": [dict(row) for row in callbacks],
         # why the hopper put this customer first: the learned score's top reasons
-        "score": await account_reasons(connection, call["account_id"], call["campaign_id"], now),
+        "score": await account_reasons(
+            connection,
+            call["account_id"],
+            call["campaign_id"],
+            now,
+            await connection.fetchval(
+                "SELECT language FROM users WHERE user_id = $1", rep_user_id
+            )
+            or "zh",
+        ),
         "script": script_text(
             campaign["jurisdiction"],
             campaign["script"],

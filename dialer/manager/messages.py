@@ -160,6 +160,22 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "mgr_plan_chart": {"zh": "每日完成预测", "en": "Forecast by day"},
     "mgr_plan_history": {"zh": "历次测算", "en": "Earlier forecasts"},
+    # next accounts (the hopper's order, with the score's reasons)
+    "mgr_next_accounts": {"zh": "待拨客户", "en": "Next accounts"},
+    "mgr_next_order": {
+        "zh": "按拨号顺序：先到期回呼，再按评分排名",
+        "en": "In dialling order: due callbacks first, then the scored rank",
+    },
+    "mgr_next_model": {"zh": "模型版本", "en": "model version"},
+    "mgr_next_no_model": {"zh": "尚无模型，按等级排序", "en": "no model yet: tier order"},
+    "mgr_next_none": {"zh": "当前没有待拨号码", "en": "No number due now"},
+    "mgr_next_account": {"zh": "客户", "en": "Account"},
+    "mgr_next_phone": {"zh": "号码", "en": "Number"},
+    "mgr_next_p_contact": {"zh": "现在接通概率", "en": "P(contact now)"},
+    "mgr_next_p_lead": {"zh": "接通后意向概率", "en": "P(lead | contact)"},
+    "mgr_next_ev": {"zh": "期望价值", "en": "Expected value"},
+    "mgr_next_reasons": {"zh": "主要原因", "en": "Top reasons"},
+    "mgr_next_callback": {"zh": "回呼", "en": "callback"},
 }
 
 i18n.register(MESSAGES)

@@ -109,3 +109,24 @@ UPDATE campaign_numbers
 SET next_attempt_at = $4, reason = coalesce(reason, '') || ' (best time to call)'
 WHERE campaign_id = $1 AND phone_id = $2 AND state = 'pending' AND next_attempt_at = $3
   AND $4 > $3;
+
+-- name: next_accounts
+-- The campaign's next numbers as the hopper claims them: the WHERE and ORDER BY of
+-- dialer/engine claim_numbers (keep the two the same; a test compares them), with what
+-- the scorer knows of each account, in one query. $1 campaign, $2 now, $3 how many
+SELECT n.phone_id, n.account_id, n.e164, n.attempts, n.scored_rank,
+       (n.callback_due_at IS NOT NULL AND n.callback_due_at <= $2) AS callback_due,
+       a.segment::text AS segment, a.tier::text AS tier, a.assets_cents, a.opened_on,
+       a.last_trade_on,
+       coalesce(p.time_zones[1], a.address_time_zone, 'UTC') AS time_zone,
+       (SELECT count(*) FROM call_attempts ca WHERE ca.account_id = a.account_id
+          AND ca.answered_by = 'human' AND ca.bridged_at IS NOT NULL)::int AS prior_contacts,
+       (SELECT count(*) FROM leads l WHERE l.account_id = a.account_id)::int AS prior_leads
+FROM campaign_numbers n
+JOIN accounts a ON a.account_id = n.account_id
+LEFT JOIN account_phones p ON p.phone_id = n.phone_id
+WHERE n.campaign_id = $1 AND n.state = 'pending' AND n.next_attempt_at <= $2
+ORDER BY (n.callback_due_at IS NOT NULL AND n.callback_due_at <= $2) DESC,
+         n.scored_rank ASC NULLS LAST,
+         n.priority DESC, n.last_attempt_at ASC NULLS FIRST, n.fairness_rank
+LIMIT $3;

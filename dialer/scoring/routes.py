@@ -33,8 +33,10 @@ async def account_score(request: web.Request) -> web.Response:
     campaign = request.query.get("campaign_id")
     if campaign is not None and not campaign.isdigit():
         raise Problem(400, "Bad request", "campaign_id must be an integer.")
+    language = user.language if user.language in ("zh", "en") else "zh"
+    language = request.query.get("lang", language)
     score = await account_reasons(
-        pool, account_id, int(campaign) if campaign else None, now_of(request)
+        pool, account_id, int(campaign) if campaign else None, now_of(request), language
     )
     if score is None:
         return json_response(

@@ -30,7 +30,7 @@ from scoring.best_time import HOURS_PER_WEEK, best_retry_at, open_hours_of_week
 from scoring.features import Rows, Vocabulary
 from scoring.model import PropensityModel, fit_model
 from scoring.priority import EXPLORATION_SHARE, dialing_order, expected_value, tier_priority
-from scoring.reasons import explain
+from scoring.reasons import explain, render
 
 QUERIES = load_queries("dialer.scoring")
 log = structlog.get_logger(__name__)
@@ -275,6 +275,7 @@ async def account_reasons(
     account_id: int,
     campaign_id: int | None,
     now: datetime,
+    language: str = "en",
 ) -> dict[str, Any] | None:
     """An account's score now and its top reasons under the campaign's model (or the
     firm-wide one); None when the account does not exist or no model is trained."""
@@ -287,9 +288,20 @@ async def account_reasons(
     stored = stored or await latest_model(pool, FIRM)
     if stored is None:
         return None
-    rows = rows_of(stored.model.vocabulary, [facts_of(row, 0)], [now])
+    return {
+        "model_version": stored.version,
+        "scope": stored.scope,
+        **score_of(stored.model, row, 0, now, language),
+    }
+
+
+def score_of(
+    model: PropensityModel, row: Any, attempts: int, now: datetime, language: str
+) -> dict[str, Any]:
+    """One account's score and reasons (code, params, text in `language`)."""
+    rows = rows_of(model.vocabulary, [facts_of(row, attempts)], [now])
     score = explain(
-        stored.model,
+        model,
         rows,
         tier=row["tier"],
         segment=row["segment"],
@@ -297,12 +309,41 @@ async def account_reasons(
         today=now.date(),
     )
     return {
-        "model_version": stored.version,
-        "scope": stored.scope,
         "p_contact_now": round(score.p_contact_now, 4),
         "p_lead_if_contacted": round(score.p_lead, 4),
         "lead_value_cents": score.value_cents,
         "expected_value_cents": score.expected_value_cents,
         "best_hour_local": score.best_hour_local,
         "reasons": [reason.text for reason in score.reasons],
+        "reason_details": [
+            {"code": r.code, "params": r.params, "text": render(r, language)} for r in score.reasons
+        ],
     }
+
+
+async def next_accounts(
+    pool: asyncpg.Pool | asyncpg.Connection,
+    campaign_id: int,
+    now: datetime,
+    limit: int,
+    language: str,
+) -> tuple[int | None, list[dict[str, Any]]]:
+    """The campaign's next numbers in the hopper's claim order (claim_numbers' ORDER BY,
+    one query), each scored and explained under the campaign's (or the firm's) model."""
+    stored = await latest_model(pool, campaign_scope(campaign_id)) or await latest_model(pool, FIRM)
+    rows = await pool.fetch(QUERIES["next_accounts"], campaign_id, now, limit)
+    out = []
+    for row in rows:
+        entry: dict[str, Any] = {
+            "account_id": row["account_id"],
+            "phone_id": row["phone_id"],
+            "e164": row["e164"],
+            "callback_due": row["callback_due"],
+            "scored_rank": row["scored_rank"],
+            "tier": row["tier"],
+            "segment": row["segment"],
+        }
+        if stored is not None:
+            entry |= score_of(stored.model, row, int(row["attempts"]), now, language)
+        out.append(entry)
+    return (stored.version if stored else None), out

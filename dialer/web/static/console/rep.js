@@ -157,7 +157,7 @@
     text("customer-products", parts.length ? parts.join(" · ") : t("console_none"));
     text("customer-phone", c.phone);
     text("customer-local-time", c.local_time + " (" + c.time_zone + ")");
-    text("customer-reasons", p.score ? p.score.reasons.join(" · ") : t("console_none"));
+    text("customer-reasons", p.score ? (p.score.reason_details || []).map((r) => r.text).join(" · ") : t("console_none"));
     text("script-opening", p.script.opening);
     text("script-body", p.script.body);
     const disclosures = $("disclosures");
