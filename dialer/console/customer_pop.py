@@ -156,9 +156,7 @@ async def build_pop(
             call["account_id"],
             call["campaign_id"],
             now,
-            await connection.fetchval(
-                "SELECT language FROM users WHERE user_id = $1", rep_user_id
-            )
+            await connection.fetchval("SELECT language FROM users WHERE user_id = $1", rep_user_id)
             or "zh",
         ),
         "script": script_text(

@@ -21,7 +21,8 @@ routes = Routes()
     "GET",
     "/api/v1/accounts/{account_id}/score",
     roles=VIEWERS,
-    summary="An account's learned contact and lead propensity now, best hour and top reasons.",
+    summary="An account's learned contact and lead propensity now, best hour and top reasons"
+    " (`reasons`: English texts; `reason_details`: code, params and text in `?lang=zh|en`).",
 )
 async def account_score(request: web.Request) -> web.Response:
     account_id = path_int(request, "account_id")
