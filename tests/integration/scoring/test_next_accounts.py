@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from dialer.console.customer_pop import build_pop
 from dialer.engine import hopper
 from dialer.http import Role
 from dialer.scoring.service import rescore_campaign, retrain_pass
@@ -77,3 +78,14 @@ async def test_score_api_reasons_have_codes_params_and_text(client, pool):
         await client.get(f"/api/v1/accounts/{account_id}/score?lang=en", headers=admin)
     ).json()
     assert [d["text"] for d in english["reason_details"]] == english["reasons"]
+
+
+async def test_the_rep_pop_gives_the_reasons_in_the_rep_s_language(pool):
+    await trained_campaign(pool)
+    rep = await make_user(pool, Role.TELESALES_REP, "rep-zh")
+    await pool.execute("UPDATE users SET language = 'zh' WHERE user_id = $1", rep)
+    call = await pool.fetchval("SELECT min(call_attempt_id) FROM call_attempts")
+    pop = await build_pop(pool, call, rep, NOW, "示例证券")
+    assert pop is not None
+    texts = [d["text"] for d in pop["score"]["reason_details"]]
+    assert "接听率" in texts[0] and " · ".join(texts) != " · ".join(pop["score"]["reasons"])
