@@ -52,6 +52,7 @@ from dialer.engine import hopper
 from dialer.engine.service import TelephonyService
 from dialer.engine.simulated_reps import SimulatedReps
 from dialer.keys import TELEPHONY
+from dialer.loops import new_event_loop
 from dialer.settings import Settings
 from dialer.telephony import twiml
 from dialer.telephony.provider import CallRequest
@@ -552,7 +553,7 @@ def show(result: dict[str, Any]) -> None:
     )
 
 
-async def main_async(calls: int, database_url: str | None) -> int:
+async def main_async(calls: int, database_url: str | None, uvloop: bool) -> int:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
     with tempfile.TemporaryDirectory() as directory:
         scenario_file = Path(directory) / "scenario.json"
@@ -560,7 +561,7 @@ async def main_async(calls: int, database_url: str | None) -> int:
         load = os.getloadavg()[0]
         print(
             f"webhook benchmark: {calls} concurrent calls on loopback, {os.cpu_count()} CPUs, "
-            f"load average {load:.1f} at start"
+            f"load average {load:.1f} at start, {'uvloop' if uvloop else 'asyncio'} event loop"
         )
         url = await fresh_database(database_url)
         before = await run_once("baseline", calls, scenario_file)
@@ -607,11 +608,18 @@ def main() -> int:
         help="a PostgreSQL server to create the benchmark's database on "
         "(default: an embedded one under build/bench-postgres)",
     )
+    parser.add_argument(
+        "--asyncio-loop",
+        action="store_true",
+        help="run the service and the baseline on asyncio's own loop, not uvloop's "
+        "(serve's DIALER_UVLOOP=false)",
+    )
     args = parser.parse_args()
     if args.flood:
         asyncio.run(flood(args.flood, args.calls, args.concurrency, args.first_attempt))
         return 0
-    return asyncio.run(main_async(args.calls, args.database_url))
+    with asyncio.Runner(loop_factory=lambda: new_event_loop(not args.asyncio_loop)) as runner:
+        return runner.run(main_async(args.calls, args.database_url, not args.asyncio_loop))
 
 
 if __name__ == "__main__":

@@ -116,6 +116,8 @@ class Settings(BaseSettings):
     default_region: str = "CN"
     log_format: Literal["json", "console"] = "json"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # serve and worker run on uvloop's event loop (dialer/loops.py); false: asyncio's own
+    uvloop: bool = True
     session_max_age_hours: int = Field(default=12, gt=0)
     # how long a new API token lives, and how many live ones a user may hold
     api_token_days: int = Field(default=90, ge=1, le=3650)

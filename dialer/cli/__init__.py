@@ -27,6 +27,7 @@ from dialer.cli.context import configured_settings, database_pool
 from dialer.clock import offset_clock, system_clock
 from dialer.demo import demo_clock, run_demo
 from dialer.http import Problem, Role, field_errors
+from dialer.loops import new_event_loop
 from dialer.migrations import MigrationError
 from dialer.routes.people import NewUser, create_user
 from dialer.runtime.roles import ProcessRole
@@ -309,7 +310,7 @@ def _run_process(
         app.on_cleanup.append(close_pool)
         return app
 
-    loop = asyncio.new_event_loop()
+    loop = new_event_loop(settings.uvloop)
     try:
         app = loop.run_until_complete(build())
     except BaseException:
@@ -346,11 +347,12 @@ def _cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         settings.public_base_url = f"http://{settings.host}:{args.port}"
     settings.sim_speed = args.speed
     clock = system_clock if args.real_time else demo_clock()
-    summary = asyncio.run(
-        run_demo(
-            settings, minutes=args.minutes, accounts=args.accounts, quiet=args.json, clock=clock
+    with asyncio.Runner(loop_factory=lambda: new_event_loop(settings.uvloop)) as runner:
+        summary = runner.run(
+            run_demo(
+                settings, minutes=args.minutes, accounts=args.accounts, quiet=args.json, clock=clock
+            )
         )
-    )
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, default=str))
     return 0

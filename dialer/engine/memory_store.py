@@ -426,6 +426,23 @@ class MemoryEngineStore(EngineStore):
         attempt.outcome = settled.outcome.value
         attempt.abandoned = attempt.abandoned or settled.outcome is CallOutcome.ABANDONED
 
+    async def ended_calls(
+        self, call_ids: Sequence[str]
+    ) -> list[tuple[records.EndedAttempt, records.AttemptHistory]]:
+        found = []
+        for call_id in call_ids:
+            ended = await self.ended_attempt(call_id)
+            history = None if ended is None else await self.attempt_history(ended.call_attempt_id)
+            if ended is not None and history is not None:
+                found.append((ended, history))
+        return found
+
+    async def settle_numbers(
+        self, campaign_id: int, settled: Sequence[tuple[int, records.Settlement]]
+    ) -> None:
+        for attempt_id, settlement in settled:
+            await self.settle_number(attempt_id, campaign_id, settlement)
+
     # -- sweeps ----------------------------------------------------------------------------
     async def unconfirmed_attempts(
         self, campaign_id: int, before: datetime, limit: int

@@ -308,6 +308,32 @@ class PostgresEngineStore(EngineStore):
             settled.reason,
         )
 
+    async def ended_calls(
+        self, call_ids: Sequence[str]
+    ) -> list[tuple[records.EndedAttempt, records.AttemptHistory]]:
+        rows = await self.pool.fetch(QUERIES["ended_calls"], list(call_ids))
+        return [
+            (
+                records.pick(records.EndedAttempt, row),
+                records.AttemptHistory(list(row["number_attempts"]), list(row["account_attempts"])),
+            )
+            for row in rows
+        ]
+
+    async def settle_numbers(
+        self, campaign_id: int, settled: Sequence[tuple[int, records.Settlement]]
+    ) -> None:
+        rows = sorted(settled, key=lambda item: item[0])  # id order, as the ledger locks
+        await self.pool.execute(
+            QUERIES["settle_numbers"],
+            campaign_id,
+            [attempt_id for attempt_id, _ in rows],
+            [s.state for _, s in rows],
+            [s.retry_at for _, s in rows],
+            [s.outcome.value for _, s in rows],
+            [s.reason for _, s in rows],
+        )
+
     # -- sweeps ----------------------------------------------------------------------------
     async def unconfirmed_attempts(
         self, campaign_id: int, before: datetime, limit: int

@@ -217,6 +217,19 @@ class EngineStore(Protocol):
         attempt records its outcome."""
         ...
 
+    async def ended_calls(
+        self, call_ids: Sequence[str]
+    ) -> list[tuple[EndedAttempt, AttemptHistory]]:
+        """`ended_attempt` and `attempt_history` of each of these calls, in one round trip
+        (a call with no attempt is left out)."""
+        ...
+
+    async def settle_numbers(
+        self, campaign_id: int, settled: Sequence[tuple[int, Settlement]]
+    ) -> None:
+        """`settle_number` for each (attempt, settlement), in one statement."""
+        ...
+
     # -- sweeps ----------------------------------------------------------------------------
     async def unconfirmed_attempts(
         self, campaign_id: int, before: datetime, limit: int

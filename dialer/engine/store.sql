@@ -192,6 +192,49 @@ WITH settled_number AS (
 UPDATE call_attempts SET outcome = $5, abandoned = abandoned OR $5 = 'abandoned'
 WHERE call_attempt_id = $1;
 
+-- name: ended_calls
+-- ended_attempt and attempt_history of a batch of ended calls (the settle of a batch of
+-- callbacks, `Settling`), in one round trip
+SELECT c.provider_call_id, c.call_attempt_id, c.status, c.agent_user_id,
+       c.reserved_agent_user_id, c.abandoned, c.answered_by, c.created_at, c.answered_at,
+       c.ring_seconds, c.end_reason, c.provider_error_code, c.sip_code,
+       extract(epoch FROM c.ended_at - coalesce(c.bridged_at, c.answered_at))::float8
+           AS talked_seconds,
+       array(SELECT created_at FROM call_attempts WHERE e164 = c.e164 ORDER BY created_at)
+           AS number_attempts,
+       array(SELECT created_at FROM call_attempts WHERE account_id = c.account_id ORDER BY created_at)
+           AS account_attempts
+FROM call_attempts c WHERE c.provider_call_id = ANY($1::text[]);
+
+-- name: settle_numbers
+-- settle_number for a batch of attempts ($2..$6 are its columns, one row per attempt), in
+-- one statement: the same CASEs, row by row
+WITH s AS (
+    SELECT * FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::text[], $6::text[])
+        AS s(call_attempt_id, state, retry_at, outcome, reason)
+), settled_number AS (
+    UPDATE campaign_numbers AS n
+    SET state = CASE WHEN n.callback_due_at IS NOT NULL AND s.state <> 'retired' THEN 'pending'
+                     ELSE s.state END,
+        next_attempt_at = CASE WHEN n.callback_due_at IS NOT NULL AND s.state <> 'retired'
+                               THEN greatest(n.callback_due_at, coalesce(s.retry_at, n.callback_due_at))
+                               ELSE coalesce(s.retry_at, n.next_attempt_at) END,
+        last_outcome = s.outcome,
+        reason = CASE WHEN n.callback_due_at IS NOT NULL AND s.state <> 'retired' THEN 'callback'
+                      ELSE s.reason END,
+        call_attempt_id = NULL,
+        callback_due_at = CASE WHEN s.state <> 'retired' THEN n.callback_due_at END,
+        callback_owner = CASE WHEN n.callback_due_at IS NOT NULL AND s.state <> 'retired'
+                              THEN n.callback_owner END,
+        callback_id = CASE WHEN n.callback_due_at IS NOT NULL AND s.state <> 'retired'
+                           THEN n.callback_id END
+    FROM s
+    WHERE n.call_attempt_id = s.call_attempt_id AND n.campaign_id = $1 AND n.state = 'dialing'
+)
+UPDATE call_attempts AS c
+SET outcome = s.outcome, abandoned = c.abandoned OR s.outcome = 'abandoned'
+FROM s WHERE c.call_attempt_id = s.call_attempt_id;
+
 -- name: rep_still_on_call
 SELECT 1 FROM agent_sessions
 WHERE user_id = $1 AND ended_at IS NULL AND current_call_attempt_id = $2
