@@ -18,7 +18,7 @@ loop lag reaches LAG_LIMIT, or the answer p99 over 50 ms, or the abandon rate ov
 3 % cap, with the N where it happened. It stops by itself and kills only its own pids.
 
     PYTHONPATH=. python benchmarks/floor_bench.py [--reps 500 1000 2000] [--seconds 75]
-        [--ramp-seconds 120] [--workers 2] [--speed 10]
+        [--ramp-seconds 120] [--sign-in-ramp 60] [--workers 2] [--speed 10]
 """
 
 from __future__ import annotations
@@ -218,6 +218,7 @@ async def run_step(cluster: Cluster, postmaster: int, args: argparse.Namespace, 
         reps = cluster.spawn(
             "reps", "sim-reps", "--campaign", str(campaign_id), "--reps", str(n),
             "--base-url", cluster.base_url, "--speed", str(args.speed),
+            "--sign-in-ramp", str(args.sign_in_ramp),
         )  # fmt: skip
 
         async def dialling() -> bool:
@@ -335,6 +336,9 @@ def main() -> int:
         "--ramp-seconds", type=float, default=120.0, help="wait this long for the sign-ins"
     )
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--sign-in-ramp", type=float, default=60.0, help="spread the reps' sign-ins (seconds)"
+    )
     parser.add_argument("--speed", type=float, default=10.0)
     args = parser.parse_args()
     print(f"floor_bench on {os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f})")
@@ -346,7 +350,10 @@ def main() -> int:
     if first is None:
         print("verdict: nothing saturated up to", max(args.reps), "reps")
     else:
-        print(f"verdict: first saturated at N = {first[0]} reps: {first[1][0]}")
+        print(
+            f"verdict: first saturated at N = {first[0]} reps: {first[1][0]}"
+            f" (load average {os.getloadavg()[0]:.1f})"
+        )
     return 0
 
 

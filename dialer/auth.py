@@ -71,6 +71,28 @@ def verify_password(password_hash: str, password: str) -> bool:
 _ARGON2_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="argon2")
 
 
+class VerifySlots:
+    """The sign-ins of one web process verifying a password at once, at most `cap`: a
+    sign-in past the cap is refused at once (the caller answers 503 with Retry-After)
+    rather than queued behind hundreds of argon2 verifications at a shift start."""
+
+    def __init__(self) -> None:
+        self.in_use = 0
+
+    def try_take(self, cap: int) -> bool:
+        if self.in_use >= cap:
+            return False
+        self.in_use += 1
+        return True
+
+    def give_back(self) -> None:
+        self.in_use -= 1
+
+
+#: this process's sign-ins verifying a password (one event loop: no lock needed)
+VERIFY_SLOTS = VerifySlots()
+
+
 async def hash_password_off_loop(password: str) -> str:
     return await asyncio.get_running_loop().run_in_executor(
         _ARGON2_THREADS, hash_password, password

@@ -119,6 +119,10 @@ class Settings(BaseSettings):
     # serve and worker run on uvloop's event loop (dialer/loops.py); false: asyncio's own
     uvloop: bool = True
     session_max_age_hours: int = Field(default=12, gt=0)
+    # sign-ins verifying a password at once in one web process (argon2 on 2 threads):
+    # one more answers 503 with Retry-After, untouched, instead of queueing past its timeout
+    login_verify_concurrency: int = Field(default=4, ge=1, le=256)
+    login_busy_retry_seconds: int = Field(default=1, ge=1, le=60)
     # how long a new API token lives, and how many live ones a user may hold
     api_token_days: int = Field(default=90, ge=1, le=3650)
     api_tokens_per_user: int = Field(default=10, ge=1, le=1000)

@@ -62,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="on stop, how long a rep on a call waits for it to end",
     )
     parser.add_argument("--seed", type=int, default=1, help="the outcomes' random seed")
+    parser.add_argument(
+        "--sign-in-ramp",
+        type=float,
+        default=0.0,
+        help="spread the reps' sign-ins over this many seconds (default: all at once)",
+    )
     return parser
 
 
@@ -92,6 +98,7 @@ def main(argv: list[str]) -> int:
             poll_seconds=args.poll_seconds,
             drain_seconds=args.drain_seconds,
             seed=args.seed,
+            sign_in_ramp_seconds=args.sign_in_ramp,
         )
         tally = asyncio.run(_run_until_signal(plan))
     except (SettingsError, SimRepsError, ValueError) as exc:

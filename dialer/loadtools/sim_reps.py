@@ -59,8 +59,26 @@ def sign_in_backoff(attempt: int) -> float:
     return min(8.0, 0.5 * 2**attempt)
 
 
+#: how many busy answers (503/429 with Retry-After) a rep's sign-in waits out
+SIGN_IN_BUSY_RETRIES = 300
+
+
 class ServiceAway(Exception):
     """The service did not answer (down, restarting, or its database away): try again."""
+
+
+class ServiceBusy(Exception):
+    """The service refused for now and said when to come back (Retry-After)."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def busy_wait(retry_after: float, rng: random.Random) -> float:
+    """Retry-After plus up to as much again of jitter: refused reps do not come back
+    together and refuse each other again."""
+    return retry_after * (1.0 + rng.random())
 
 
 @dataclass(frozen=True)
@@ -79,6 +97,9 @@ class SimRepsPlan:
     # the outcomes' shares (default: the simulated reps' DEFAULT_OUTCOMES)
     outcomes: dict[str, float] | None = None
     request_timeout_seconds: float = 10.0
+    # each rep signs in at a random moment within this many seconds of the start (a
+    # floor that arrives over a few minutes rather than in one instant)
+    sign_in_ramp_seconds: float = 0.0
 
 
 @dataclass
@@ -89,6 +110,8 @@ class Tally:
     calls: set[int] = field(default_factory=set)
     dispositions: Counter[str] = field(default_factory=Counter)
     left_logged_in: list[str] = field(default_factory=list)
+    # sign-ins the service refused as busy (503 / 429 with Retry-After) and sent again
+    sign_in_busy: int = 0
 
     def summary_line(self) -> str:
         codes = ", ".join(f"{code}={n}" for code, n in sorted(self.dispositions.items()))
@@ -96,6 +119,8 @@ class Tally:
             f"sim-reps: {self.reps} reps, {len(self.calls)} calls taken, "
             f"{sum(self.dispositions.values())} dispositions ({codes or 'none'})"
         )
+        if self.sign_in_busy:
+            line += f"; {self.sign_in_busy} busy sign-ins retried"
         if self.left_logged_in:
             line += f"; still logged in: {', '.join(self.left_logged_in)}"
         return line
@@ -139,6 +164,11 @@ class RepConsole:
                 },
                 allow_redirects=False,
             ) as answer:
+                if answer.status in (429, 503) and "Retry-After" in answer.headers:
+                    raise ServiceBusy(
+                        f"sign-in busy (HTTP {answer.status})",
+                        float(answer.headers["Retry-After"]),
+                    )
                 session = answer.cookies.get(SESSION_COOKIE)
                 if answer.status != 302 or session is None:
                     raise SimRepsError(
@@ -241,10 +271,19 @@ class SimulatedRep:
         await self._log_in()
 
     async def sign_in(self) -> None:
-        for attempt in range(SIGN_IN_ATTEMPTS):
+        if self.plan.sign_in_ramp_seconds > 0:
+            await asyncio.sleep(self._rng.uniform(0, self.plan.sign_in_ramp_seconds))
+        attempt = busy = 0
+        while True:
             try:
                 await self.console.sign_in(self.plan.password)
                 break
+            except ServiceBusy as exc:
+                busy += 1
+                self.tally.sign_in_busy += 1
+                if busy >= SIGN_IN_BUSY_RETRIES:
+                    raise SimRepsError(f"{self.username}: {exc}, {busy} times") from None
+                await asyncio.sleep(busy_wait(exc.retry_after, self._rng))
             except ServiceAway as exc:
                 # a busy service at a go-live (20 logins at once, each an argon2 verify) is
                 # waited for; a wrong password or a missing console is not
@@ -252,6 +291,7 @@ class SimulatedRep:
                     raise SimRepsError(str(exc)) from None
                 log.warning("sim_rep_sign_in_retried", username=self.username, error=str(exc))
                 await asyncio.sleep(sign_in_backoff(attempt))
+                attempt += 1
 
     async def _log_in(self) -> None:
         status, view = await self.console.call(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp_jinja2
 import jinja2
@@ -16,6 +16,9 @@ from dialer.http import ALL_ROLES, PUBLIC, Routes, read_form
 from dialer.keys import CLOCK, CONSOLE_LINKS, SETTINGS, pool_of
 from dialer.web.i18n import translate
 from dialer.web.security import safe_next
+
+if TYPE_CHECKING:
+    from dialer.settings import Settings
 
 routes = Routes()
 
@@ -79,6 +82,26 @@ async def login_page(request: web.Request) -> web.Response:
 
 @routes.route("POST", "/login", roles=PUBLIC, summary="Sign in.", api=False)
 async def login_submit(request: web.Request) -> web.StreamResponse:
+    settings = request.app[SETTINGS]
+    # a slot before anything is read or written: a refused sign-in changes nothing (its
+    # form's token still serves, no failure is counted) and is simply sent again
+    if not auth.VERIFY_SLOTS.try_take(settings.login_verify_concurrency):
+        return web.json_response(
+            {
+                "error": "sign_in_busy",
+                "title": "Too many sign-ins at once; try again in a moment.",
+                "retry_after_seconds": settings.login_busy_retry_seconds,
+            },
+            status=503,
+            headers={"Retry-After": str(settings.login_busy_retry_seconds)},
+        )
+    try:
+        return await _login_checked(request, settings)
+    finally:
+        auth.VERIFY_SLOTS.give_back()
+
+
+async def _login_checked(request: web.Request, settings: Settings) -> web.StreamResponse:
     form = await read_form(request)
     pool = pool_of(request)
     now = request.app[CLOCK]()
@@ -101,7 +124,6 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         await login_guard.record_failure(pool, username, address, check.account_user_id, now)
         return await _login_form(request, next_path=next_path, error="failed", status=401)
     await login_guard.record_success(pool, username)
-    settings = request.app[SETTINGS]
     session, _csrf = await auth.open_session(
         pool, check.user_id, now, timedelta(hours=settings.session_max_age_hours)
     )

@@ -4,6 +4,7 @@ waited for (the rep tries again), a wrong password is not."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import aiohttp
 import pytest
@@ -85,3 +86,44 @@ async def test_a_service_that_never_answers_gives_up_with_the_reason() -> None:
     with pytest.raises(SimRepsError, match="did not answer"):
         await _sign_in(app, "right")
     assert seen.count("page") == sim_reps.SIGN_IN_ATTEMPTS
+
+
+async def test_a_busy_sign_in_waits_its_retry_after_with_jitter_and_is_sent_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app, seen = _busy_service(slow_logins=0)
+    refusals = 3
+
+    @web.middleware
+    async def busy(request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.method == "POST" and seen.count("busy") < refusals:
+            seen.append("busy")
+            return web.json_response(
+                {"error": "sign_in_busy"}, status=503, headers={"Retry-After": "2"}
+            )
+        return await handler(request)
+
+    app.middlewares.append(busy)
+    waits: list[float] = []
+    jittered = sim_reps.busy_wait
+
+    def recorded(retry_after: float, rng: sim_reps.random.Random) -> float:
+        waits.append(jittered(retry_after, rng))
+        return 0.0
+
+    monkeypatch.setattr(sim_reps, "busy_wait", recorded)
+    rep = await _sign_in(app, "right")
+    assert rep.console.signed_in
+    assert rep.tally.sign_in_busy == refusals
+    # each wait is Retry-After plus jitter up to as much again, not all the same
+    assert len(waits) == refusals
+    assert all(2.0 <= wait <= 4.0 for wait in waits)
+    assert len(set(waits)) == refusals
+
+
+def test_busy_wait_spreads_reps_over_retry_after_to_twice_it() -> None:
+    rng = sim_reps.random.Random(1)
+    waits = [sim_reps.busy_wait(3.0, rng) for _ in range(200)]
+    assert min(waits) >= 3.0
+    assert max(waits) <= 6.0
+    assert max(waits) - min(waits) > 2.0
